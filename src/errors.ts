@@ -1,0 +1,36 @@
+import createError from '@fastify/error'
+
+/**
+ * Every error Gatekeeper raises, in one table: a code, a message, a status.
+ * Thrown where the check happens; the admin API answers with Fastify's
+ * `{statusCode, code, error, message}` shape.
+ */
+export const errors = {
+  GK_ERR_CONFIG: createError('GK_ERR_CONFIG', 'invalid configuration: %s', 500),
+  GK_ERR_BAD_REQUEST: createError('GK_ERR_BAD_REQUEST', '%s', 400),
+  GK_ERR_BAD_CIDR: createError('GK_ERR_BAD_CIDR', 'invalid CIDR %s: %s', 400),
+  GK_ERR_BAD_MODE: createError('GK_ERR_BAD_MODE', 'unknown mode %s', 400),
+  GK_ERR_BAD_PERCENT: createError('GK_ERR_BAD_PERCENT', 'percent must be a number from 0 to 100 with at most two decimals, got %s', 400),
+  GK_ERR_BAD_TIME: createError('GK_ERR_BAD_TIME', '%s', 400),
+  GK_ERR_UNAUTHORIZED: createError('GK_ERR_UNAUTHORIZED', '%s', 401),
+  GK_ERR_FORBIDDEN: createError('GK_ERR_FORBIDDEN', '%s', 403),
+  GK_ERR_NOT_FOUND: createError('GK_ERR_NOT_FOUND', '%s', 404),
+  GK_ERR_CONFLICT: createError('GK_ERR_CONFLICT', '%s', 409),
+  GK_ERR_VERSION_MISMATCH: createError('GK_ERR_VERSION_MISMATCH', 'the state is at version %s, not %s: someone changed it first; re-read it and try again', 412),
+  GK_ERR_BAD_IF_MATCH: createError('GK_ERR_BAD_IF_MATCH', 'If-Match must be a quoted version such as "12", got %s', 400),
+  GK_ERR_STORE_CORRUPT: createError('GK_ERR_STORE_CORRUPT', 'the stored state at %s cannot be used: %s', 500),
+  GK_ERR_STORE_UNAVAILABLE: createError('GK_ERR_STORE_UNAVAILABLE', 'the state store is unreachable (%s): the change was not applied anywhere', 503),
+  GK_ERR_TIMEOUT: createError('GK_ERR_TIMEOUT', '%s', 504)
+} as const
+
+export type ErrorCode = keyof typeof errors
+
+export interface GatekeeperError extends Error {
+  code: string
+  statusCode: number
+}
+
+export function isGatekeeperError (err: unknown): err is GatekeeperError {
+  const code = (err as { code?: unknown } | null)?.code
+  return err instanceof Error && typeof code === 'string' && code.startsWith('GK_ERR_')
+}

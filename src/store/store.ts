@@ -1,0 +1,47 @@
+import type { AuditEntry, State } from '../state/types.js'
+
+/** Who makes a change, from where, and what they call it: recorded in the audit log. */
+export interface ChangeContext {
+  actor: string
+  ip: string
+  action: string
+}
+
+/**
+ * Computes the next state from the current one. It may throw a
+ * GatekeeperError to refuse the change; then nothing is written. The store
+ * bumps `version` and sets `updatedAt`/`updatedBy` itself.
+ */
+export type Mutation = (current: State) => State
+
+export interface StoreHealth {
+  ok: boolean
+  /** why the store is unhealthy, for /healthz */
+  message?: string
+}
+
+/**
+ * Where the state lives. The file store is the embedded default, the Redis
+ * store shares one state between instances. Both keep the audit log.
+ */
+export interface Store {
+  readonly kind: 'file' | 'redis'
+  /**
+   * Stores `initial` when nothing is stored yet, and returns what is stored.
+   * Throws GK_ERR_STORE_CORRUPT when the stored state is unreadable: the
+   * caller must not start serving on a guess.
+   */
+  init (initial: State): Promise<State>
+  /**
+   * Applies a mutation atomically and appends its audit entry. With
+   * `expectedVersion`, fails with GK_ERR_VERSION_MISMATCH (412) when the
+   * stored version differs. Returns the state as written.
+   */
+  update (ctx: ChangeContext, mutation: Mutation, expectedVersion?: number): Promise<State>
+  /** Newest first. */
+  readAudit (limit: number): Promise<AuditEntry[]>
+  /** Called with every state written by anyone (this instance included). */
+  onChange (listener: (state: State) => void): void
+  health (): StoreHealth
+  close (): Promise<void>
+}
