@@ -55,6 +55,7 @@ export interface AuditEntry {
   /** the address the change came from */
   ip: string
   action: string
-  before: Partial<State> | null
-  after: Partial<State>
+  /** the fields that changed, as they were and as they became (tokens by name only) */
+  before: Record<string, unknown> | null
+  after: Record<string, unknown>
 }

@@ -38,6 +38,8 @@ export interface Store {
    * stored version differs. Returns the state as written.
    */
   update (ctx: ChangeContext, mutation: Mutation, expectedVersion?: number): Promise<State>
+  /** Appends an audit entry that changes no state (a failed firewall apply, a webhook that gave up…). */
+  note (ctx: ChangeContext, detail: Record<string, unknown>): Promise<void>
   /** Newest first. */
   readAudit (limit: number): Promise<AuditEntry[]>
   /** Called with every state written by anyone (this instance included). */
