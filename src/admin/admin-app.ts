@@ -1,0 +1,59 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import { errors } from '../errors.js'
+import { authHook } from './auth.js'
+import type { AdminContext } from './context.js'
+import { allowlistRoutes } from './routes-allowlist.js'
+import { modeRoutes } from './routes-mode.js'
+import { tokenRoutes } from './routes-tokens.js'
+
+/** Admin bodies are small; anything larger is refused before it is read whole. */
+export const ADMIN_BODY_LIMIT = 64 * 1024
+
+const OPEN_PATHS = new Set(['/healthz'])
+
+/** The admin API, on its own listener: JSON in and out, bearer tokens, Fastify's error shape. */
+export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogger): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: logger, bodyLimit: ADMIN_BODY_LIMIT, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true })
+  app.decorateRequest('adminToken', null)
+  app.addHook('onRequest', authHook(ctx.config.admin.tokens, OPEN_PATHS))
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
+    if (statusCode >= 500 && !(error.code ?? '').startsWith('GK_ERR_')) request.log.error({ err: error }, 'admin call failed')
+    const message = statusCode >= 500 && !(error.code ?? '').startsWith('GK_ERR_') ? 'internal error; see the gatekeeper log' : error.message
+    reply.code(statusCode).send({ statusCode, code: error.code ?? 'GK_ERR_INTERNAL', error: httpError(statusCode), message })
+  })
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ statusCode: 404, code: 'GK_ERR_NOT_FOUND', error: 'Not Found', message: `no admin call ${request.method} ${request.url.split('?', 1)[0] ?? ''}` })
+  })
+
+  app.get('/healthz', async (_request, reply) => {
+    const snapshot = ctx.runtime.current()
+    const store = ctx.store.health()
+    const details = ctx.healthDetails()
+    const ok = store.ok && Object.values(details).every((detail) => (detail as { ok?: boolean } | null)?.ok !== false)
+    reply.header('cache-control', 'no-store')
+    return { status: ok ? 'ok' : 'degraded', mode: snapshot.mode, percent: snapshot.state.percent, version: snapshot.version, store, ...details }
+  })
+
+  await app.register(async (scope) => {
+    await modeRoutes(scope, ctx)
+    await allowlistRoutes(scope, ctx)
+    await tokenRoutes(scope, ctx)
+    scope.get<{ Querystring: { limit?: string } }>('/v1/audit', async (request) => {
+      const raw = request.query.limit ?? '50'
+      const limit = Number(raw)
+      if (!/^\d+$/.test(raw) || limit < 1 || limit > 1000) throw new errors.GK_ERR_BAD_REQUEST('"limit" must be a whole number from 1 to 1000')
+      return await ctx.store.readAudit(limit)
+    })
+  })
+  return app
+}
+
+function httpError (statusCode: number): string {
+  const names: Record<number, string> = {
+    400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 412: 'Precondition Failed',
+    413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable', 504: 'Gateway Timeout'
+  }
+  return names[statusCode] ?? 'Error'
+}

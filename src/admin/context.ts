@@ -1,0 +1,38 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Config } from '../config/config.js'
+import type { GateRuntime } from '../runtime/gate-runtime.js'
+import type { State } from '../state/types.js'
+import type { Mutation, Store } from '../store/store.js'
+import { waitOptions, type WaitOptions } from './confirm.js'
+import { expectedVersion } from './if-match.js'
+
+/** What the admin routes share. */
+export interface AdminContext {
+  config: Config
+  store: Store
+  runtime: GateRuntime
+  /** extra facts for /healthz from other parts (pages, firewall) */
+  healthDetails: () => Record<string, unknown>
+  /** waits, when the request asks (?wait=applied|drained), until the change has reached every instance */
+  confirm: (wait: WaitOptions, state: State) => Promise<Record<string, unknown> | undefined>
+}
+
+/** The state as the API shows it: no token hashes, no bucket seed (it is the key of the sticky cookies). */
+export function publicState (state: State): Record<string, unknown> {
+  const { seed: _seed, tokens, ...rest } = state
+  return { ...rest, tokens: tokens.map((token) => ({ name: token.name, expiresAt: token.expiresAt, createdBy: token.createdBy, createdAt: token.createdAt })) }
+}
+
+/** Applies one change through the store, honouring If-Match, and answers with the new state. */
+export async function change (ctx: AdminContext, request: FastifyRequest, reply: FastifyReply, action: string, mutation: Mutation): Promise<Record<string, unknown>> {
+  const expected = expectedVersion(request.headers['if-match'])
+  const wait = waitOptions(request)
+  const actor = request.adminToken?.name ?? 'unknown'
+  const state = await ctx.store.update({ actor, ip: request.ip, action }, mutation, expected)
+  ctx.runtime.apply(state)
+  request.log.info({ actor, action, version: state.version, mode: state.mode, percent: state.percent }, 'state changed')
+  reply.header('etag', `"${state.version}"`)
+  const confirmation = wait.wait === undefined ? undefined : await ctx.confirm(wait, state)
+  const body = publicState(state)
+  return confirmation === undefined ? body : { ...body, confirmation }
+}

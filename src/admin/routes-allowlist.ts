@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify'
+import { errors } from '../errors.js'
+import { parseCidr } from '../gate/cidr.js'
+import { bodyOf, futureTime, optionalText } from './input.js'
+import { change, type AdminContext } from './context.js'
+
+function cidrOf (value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw new errors.GK_ERR_BAD_REQUEST('"cidr" is required, e.g. "203.0.113.7/32" or "2001:db8::/48"')
+  return parseCidr(value).text
+}
+
+/** Dynamic allowlist entries: added and removed at run time, with an optional expiry. */
+export async function allowlistRoutes (app: FastifyInstance, ctx: AdminContext): Promise<void> {
+  app.get('/v1/allowlist', async () => {
+    const now = Date.now()
+    return {
+      static: ctx.config.allowlist,
+      dynamic: ctx.runtime.current().state.allowlist.map((entry) => ({
+        ...entry,
+        expired: entry.expiresAt !== undefined && Date.parse(entry.expiresAt) <= now
+      }))
+    }
+  })
+
+  app.post('/v1/allowlist', async (request, reply) => {
+    const now = Date.now()
+    const body = bodyOf(request.body, ['cidr', 'label', 'expiresAt'])
+    const cidr = cidrOf(body.cidr)
+    const label = optionalText(body, 'label', 200) ?? ''
+    const expiresAt = futureTime(body, 'expiresAt', now)
+    const actor = request.adminToken?.name ?? 'unknown'
+    reply.code(201)
+    return await change(ctx, request, reply, 'allowlist.add', (current) => {
+      if (current.allowlist.some((entry) => entry.cidr === cidr)) {
+        throw new errors.GK_ERR_CONFLICT(`${cidr} is already in the allowlist; remove it first to change it`)
+      }
+      const entry = { cidr, label, addedBy: actor, addedAt: new Date(now).toISOString(), ...(expiresAt === undefined ? {} : { expiresAt }) }
+      return { ...current, allowlist: [...current.allowlist, entry] }
+    })
+  })
+
+  // the CIDR's slash may come encoded (%2F) or as a second path segment
+  app.delete('/v1/allowlist/*', async (request, reply) => {
+    const cidr = cidrOf((request.params as { '*': string })['*'])
+    return await change(ctx, request, reply, 'allowlist.remove', (current) => {
+      const kept = current.allowlist.filter((entry) => entry.cidr !== cidr)
+      if (kept.length === current.allowlist.length) throw new errors.GK_ERR_NOT_FOUND(`${cidr} is not a dynamic allowlist entry`)
+      return { ...current, allowlist: kept }
+    })
+  })
+}

@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto'
+import { isIP } from 'node:net'
+import { parseCidr } from '../gate/cidr.js'
+import { compilePathMatcher } from '../gate/path.js'
+import { MODES, type Mode } from '../state/types.js'
+import {
+  array, fail, integer, isObject, object, oneOf, onlyKeys, optionalString, string, type Obj
+} from './check.js'
+
+export interface Listen { host: string, port: number }
+
+export type Role = 'viewer' | 'operator'
+
+export interface AdminToken {
+  name: string
+  /** hex SHA-256 of the bearer token */
+  sha256: string
+  role: Role
+}
+
+export interface FileStoreConfig { type: 'file', path: string, auditPath?: string }
+
+export interface Config {
+  listen: Listen
+  upstream: URL
+  admin: { listen: Listen, tokens: AdminToken[] }
+  trustedProxies: string[]
+  allowlist: Array<{ cidr: string, label: string }>
+  alwaysAllow: { paths: string[] }
+  store: FileStoreConfig | { type: 'redis', raw: Obj }
+  onStoreFailure: 'last-known' | 'closed'
+  /** the mode of a deployment that has never stored a state */
+  initialMode: Mode
+  maintenance: {
+    statusCode: number
+    /** Retry-After, in seconds, when the window has no expected end */
+    retryAfter: number
+    pagesDir: string
+  }
+  staged: {
+    /** a request header that keys a client's bucket (an API key) instead of its IP */
+    keyHeader?: string
+    cookieName: string
+  }
+  bypass: { cookieName: string, header: string }
+  websocket: { closeGraceMs: number }
+  /** how long a graceful shutdown waits for in-flight requests */
+  shutdownGraceMs: number
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  firewall: Obj | null
+}
+
+const TOP_KEYS = ['listen', 'upstream', 'admin', 'trustedProxies', 'allowlist', 'alwaysAllow', 'store', 'onStoreFailure',
+  'initialMode', 'maintenance', 'staged', 'bypass', 'websocket', 'shutdownGraceMs', 'logLevel', 'firewall'] as const
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+function listen (value: unknown, key: string, fallback: Listen): Listen {
+  const raw = object(value, key)
+  onlyKeys(raw, key, ['host', 'port'])
+  const host = string(raw.host, `${key}.host`, fallback.host)
+  if (isIP(host) === 0 && host !== 'localhost') fail(`${key}.host`, `must be an IP address or localhost, got ${JSON.stringify(host)}`)
+  return { host, port: integer(raw.port, `${key}.port`, fallback.port, 0, 65535) }
+}
+
+function upstream (value: unknown): URL {
+  const text = string(value, 'upstream')
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return fail('upstream', `must be a URL such as http://127.0.0.1:3000, got ${JSON.stringify(text)}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail('upstream', `must be http:// or https://, got ${url.protocol}`)
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') fail('upstream', 'must be an origin without a path, query or fragment')
+  if (url.username !== '' || url.password !== '') fail('upstream', 'must not carry credentials')
+  return url
+}
+
+function adminTokens (value: unknown, env: NodeJS.ProcessEnv): AdminToken[] {
+  const names = new Set<string>()
+  return array(value, 'admin.tokens').map((entry, i) => {
+    const key = `admin.tokens[${i}]`
+    const raw = object(entry, key, true)
+    onlyKeys(raw, key, ['name', 'sha256', 'sha256Env', 'tokenEnv', 'role'])
+    const name = string(raw.name, `${key}.name`)
+    if (names.has(name)) fail(`${key}.name`, `${JSON.stringify(name)} is used twice`)
+    names.add(name)
+    const role = oneOf(raw.role, `${key}.role`, ['viewer', 'operator'], 'viewer')
+    const sources = ['sha256', 'sha256Env', 'tokenEnv'].filter((k) => raw[k] !== undefined)
+    if (sources.length !== 1) fail(key, 'needs exactly one of sha256, sha256Env (a variable holding the hash) or tokenEnv (a variable holding the token itself)')
+    let sha256: string
+    if (raw.tokenEnv !== undefined) {
+      const variable = string(raw.tokenEnv, `${key}.tokenEnv`)
+      const token = env[variable]
+      if (token === undefined || token.length < 16) fail(`${key}.tokenEnv`, `the environment variable ${variable} must hold a token of at least 16 characters`)
+      sha256 = createHash('sha256').update(token).digest('hex')
+    } else if (raw.sha256Env !== undefined) {
+      const variable = string(raw.sha256Env, `${key}.sha256Env`)
+      sha256 = string(env[variable], `${key}.sha256Env (the environment variable ${variable})`)
+    } else {
+      sha256 = string(raw.sha256, `${key}.sha256`)
+    }
+    sha256 = sha256.toLowerCase()
+    if (!/^[0-9a-f]{64}$/.test(sha256)) fail(`${key}.sha256`, 'must be 64 hex digits (the SHA-256 of the token: printf %s TOKEN | sha256sum)')
+    return { name, sha256, role }
+  })
+}
+
+function cidrList (value: unknown, key: string): string[] {
+  return array(value, key).map((entry, i) => {
+    const text = string(entry, `${key}[${i}]`)
+    try {
+      return parseCidr(text).text
+    } catch (err) {
+      return fail(`${key}[${i}]`, (err as Error).message)
+    }
+  })
+}
+
+function staticAllowlist (value: unknown): Config['allowlist'] {
+  return array(value, 'allowlist').map((entry, i) => {
+    const key = `allowlist[${i}]`
+    const raw = isObject(entry) ? entry : { cidr: entry }
+    onlyKeys(raw, key, ['cidr', 'label'])
+    const text = string(raw.cidr, `${key}.cidr`)
+    let cidr: string
+    try {
+      cidr = parseCidr(text).text
+    } catch (err) {
+      return fail(`${key}.cidr`, (err as Error).message)
+    }
+    return { cidr, label: optionalString(raw.label, `${key}.label`) ?? '' }
+  })
+}
+
+function store (value: unknown): Config['store'] {
+  const raw = object(value, 'store')
+  const type = oneOf(raw.type, 'store.type', ['file', 'redis'], 'file')
+  if (type === 'redis') return { type, raw }
+  onlyKeys(raw, 'store', ['type', 'path', 'auditPath'])
+  const auditPath = optionalString(raw.auditPath, 'store.auditPath')
+  return { type, path: string(raw.path, 'store.path', 'var/state.json'), ...(auditPath === undefined ? {} : { auditPath }) }
+}
+
+/** Validates and defaults the whole configuration once, before anything runs. */
+export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = object(value, 'the configuration', true)
+  onlyKeys(raw, '', TOP_KEYS)
+  const admin = object(raw.admin, 'admin')
+  onlyKeys(admin, 'admin', ['listen', 'tokens'])
+  const alwaysAllow = object(raw.alwaysAllow, 'alwaysAllow')
+  onlyKeys(alwaysAllow, 'alwaysAllow', ['paths'])
+  const paths = array(alwaysAllow.paths, 'alwaysAllow.paths').map((p, i) => string(p, `alwaysAllow.paths[${i}]`))
+  compilePathMatcher(paths)
+  const maintenance = object(raw.maintenance, 'maintenance')
+  onlyKeys(maintenance, 'maintenance', ['statusCode', 'retryAfter', 'pagesDir'])
+  const staged = object(raw.staged, 'staged')
+  onlyKeys(staged, 'staged', ['keyHeader', 'cookieName'])
+  const bypass = object(raw.bypass, 'bypass')
+  onlyKeys(bypass, 'bypass', ['cookieName', 'header'])
+  const websocket = object(raw.websocket, 'websocket')
+  onlyKeys(websocket, 'websocket', ['closeGraceMs'])
+
+  const keyHeader = optionalString(staged.keyHeader, 'staged.keyHeader')
+  if (keyHeader !== undefined && !HEADER_NAME.test(keyHeader)) fail('staged.keyHeader', `is not a valid header name: ${JSON.stringify(keyHeader)}`)
+  const stagedCookie = string(staged.cookieName, 'staged.cookieName', 'gk_id')
+  const bypassCookie = string(bypass.cookieName, 'bypass.cookieName', 'gk_bypass')
+  for (const [key, name] of [['staged.cookieName', stagedCookie], ['bypass.cookieName', bypassCookie]] as const) {
+    if (!COOKIE_NAME.test(name)) fail(key, `is not a valid cookie name: ${JSON.stringify(name)}`)
+  }
+  const bypassHeader = string(bypass.header, 'bypass.header', 'x-gatekeeper-bypass').toLowerCase()
+  if (!HEADER_NAME.test(bypassHeader)) fail('bypass.header', `is not a valid header name: ${JSON.stringify(bypassHeader)}`)
+  const firewall = raw.firewall === undefined || raw.firewall === null ? null : object(raw.firewall, 'firewall')
+
+  return {
+    listen: listen(raw.listen, 'listen', { host: '0.0.0.0', port: 8080 }),
+    upstream: upstream(raw.upstream),
+    admin: { listen: listen(admin.listen, 'admin.listen', { host: '127.0.0.1', port: 8081 }), tokens: adminTokens(admin.tokens, env) },
+    trustedProxies: cidrList(raw.trustedProxies, 'trustedProxies'),
+    allowlist: staticAllowlist(raw.allowlist),
+    alwaysAllow: { paths },
+    store: store(raw.store),
+    onStoreFailure: oneOf(raw.onStoreFailure, 'onStoreFailure', ['last-known', 'closed'], 'last-known'),
+    initialMode: oneOf(raw.initialMode, 'initialMode', MODES, 'open'),
+    maintenance: {
+      statusCode: integer(maintenance.statusCode, 'maintenance.statusCode', 503, 400, 599),
+      retryAfter: integer(maintenance.retryAfter, 'maintenance.retryAfter', 300, 1, 86400 * 7),
+      pagesDir: string(maintenance.pagesDir, 'maintenance.pagesDir', 'maintenance-pages')
+    },
+    staged: { ...(keyHeader === undefined ? {} : { keyHeader: keyHeader.toLowerCase() }), cookieName: stagedCookie },
+    bypass: { cookieName: bypassCookie, header: bypassHeader },
+    websocket: { closeGraceMs: integer(websocket.closeGraceMs, 'websocket.closeGraceMs', 10000, 0, 3600000) },
+    shutdownGraceMs: integer(raw.shutdownGraceMs, 'shutdownGraceMs', 30000, 0, 3600000),
+    logLevel: oneOf(raw.logLevel, 'logLevel', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    firewall
+  }
+}
+

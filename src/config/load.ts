@@ -1,0 +1,33 @@
+import { readFile } from 'node:fs/promises'
+import { parse, YAMLParseError } from 'yaml'
+import { errors } from '../errors.js'
+import { parseConfig, type Config } from './config.js'
+
+export const DEFAULT_CONFIG_PATH = 'config/gatekeeper.yaml'
+
+/** The config path: --config, else GATEKEEPER_CONFIG, else the shipped file. */
+export function configPath (flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return flag ?? env.GATEKEEPER_CONFIG ?? DEFAULT_CONFIG_PATH
+}
+
+export async function loadConfig (path: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new errors.GK_ERR_CONFIG(`cannot read ${path}: ${(err as Error).message}`)
+  }
+  let raw: unknown
+  try {
+    raw = parse(text)
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos !== undefined ? ` at line ${err.linePos[0].line}` : ''
+    throw new errors.GK_ERR_CONFIG(`${path} is not valid YAML${where}: ${(err as Error).message.split('\n')[0] ?? ''}`)
+  }
+  try {
+    return parseConfig(raw, env)
+  } catch (err) {
+    if (err instanceof Error) err.message = `${path}: ${err.message}`
+    throw err
+  }
+}

@@ -1,0 +1,51 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import type { IpSet } from '../gate/ip-set.js'
+import { readCookie } from '../gate/cookies.js'
+
+export interface ForwardedOptions {
+  trustedProxies: IpSet
+  /** 'http' or 'https': what this listener speaks */
+  proto: string
+  bypassHeader: string
+  bypassCookie: string
+}
+
+function joined (value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
+/** The Cookie header without one cookie, or undefined when nothing is left. */
+function withoutCookie (header: string, name: string): string | undefined {
+  const kept = header.split(';').filter((part) => {
+    const trimmed = part.trimStart()
+    return !(trimmed.startsWith(name) && trimmed.charCodeAt(name.length) === 61)
+  })
+  const result = kept.join(';').trim()
+  return result.length === 0 ? undefined : result
+}
+
+/**
+ * The headers the upstream receives. X-Forwarded-* are taken from the
+ * request only when it came through a trusted proxy; from anyone else they
+ * are replaced, so the application can rely on them. The bypass secret is
+ * Gatekeeper's own and never reaches the application.
+ */
+export function upstreamHeaders (headers: IncomingHttpHeaders, remoteAddress: string, host: string | undefined, options: ForwardedOptions): IncomingHttpHeaders {
+  const viaTrusted = options.trustedProxies.size > 0 && options.trustedProxies.has(remoteAddress)
+  const forwardedFor = viaTrusted ? joined(headers['x-forwarded-for']) : undefined
+  const peer = remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress
+  headers['x-forwarded-for'] = forwardedFor === undefined || forwardedFor.length === 0 ? peer : `${forwardedFor}, ${peer}`
+  if (!viaTrusted || headers['x-forwarded-proto'] === undefined) headers['x-forwarded-proto'] = options.proto
+  if (!viaTrusted || headers['x-forwarded-host'] === undefined) {
+    if (host === undefined) delete headers['x-forwarded-host']
+    else headers['x-forwarded-host'] = host
+  }
+  if (headers[options.bypassHeader] !== undefined) delete headers[options.bypassHeader]
+  const cookie = headers.cookie
+  if (cookie !== undefined && readCookie(cookie, options.bypassCookie) !== undefined) {
+    const rest = withoutCookie(cookie, options.bypassCookie)
+    if (rest === undefined) delete headers.cookie
+    else headers.cookie = rest
+  }
+  return headers
+}

@@ -1,0 +1,92 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import httpProxy from '@fastify/http-proxy'
+import type { Config } from '../config/config.js'
+import { decide, type Decision } from '../gate/decide.js'
+import type { GateRuntime } from '../runtime/gate-runtime.js'
+import { upstreamHeaders, type ForwardedOptions } from './forwarded-headers.js'
+import type { SendMaintenance } from './maintenance-reply.js'
+import { clientIpOf, requestFacts, type FactsOptions } from './request-facts.js'
+import { stickyCookieHeader } from './sticky-cookie.js'
+import { PUBLIC_REASONS, type WebSocketTracker } from './websockets.js'
+import { sendUpstreamError } from './upstream-error.js'
+
+export interface GatedProxyOptions {
+  config: Config
+  runtime: GateRuntime
+  sendMaintenance: SendMaintenance
+  webSockets: WebSocketTracker
+  /** called with every decision, for metrics */
+  onDecision?: (decision: Decision) => void
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    gkClientIp: string
+  }
+}
+
+/**
+ * The proxy and the gate in front of it, in one encapsulated context: the
+ * gate hook wraps these routes and nothing else (not Gatekeeper's own paths,
+ * not the admin API).
+ */
+export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptions): Promise<void> {
+  const { config, runtime, sendMaintenance, webSockets, onDecision } = options
+  const factsOptions: FactsOptions = {
+    trustedProxies: runtime.trustedProxies,
+    bypassHeader: config.bypass.header,
+    bypassCookie: config.bypass.cookieName,
+    stickyCookie: config.staged.cookieName,
+    stagedKeyHeader: config.staged.keyHeader
+  }
+  const forwarded: ForwardedOptions = {
+    trustedProxies: runtime.trustedProxies,
+    proto: 'http',
+    bypassHeader: config.bypass.header,
+    bypassCookie: config.bypass.cookieName
+  }
+  const stickyName = config.staged.cookieName
+
+  app.decorateRequest('gkClientIp', '')
+
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    const snapshot = runtime.current()
+    const ip = clientIpOf(request, runtime.trustedProxies)
+    request.gkClientIp = ip
+    const now = Date.now()
+    const facts = requestFacts(request, ip, factsOptions)
+    const decision = decide(snapshot, facts, now)
+    if (onDecision !== undefined) onDecision(decision)
+    request.log.debug({ clientIp: ip, pass: decision.pass, reason: decision.reason, mode: snapshot.mode }, 'gate decision')
+    if (decision.setSticky === true && decision.stickyId !== undefined) {
+      reply.header('set-cookie', stickyCookieHeader(stickyName, snapshot.seed, decision.stickyId))
+    }
+    if (!decision.pass) {
+      sendMaintenance(request, reply, snapshot, now)
+      return
+    }
+    if (request.headers.upgrade !== undefined) {
+      webSockets.admitted(request.raw.socket, facts, decision)
+    } else if (PUBLIC_REASONS.has(decision.reason)) {
+      runtime.inFlight++
+      reply.raw.once('close', () => { runtime.inFlight-- })
+    }
+    done()
+  })
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    sendUpstreamError(error, request, reply)
+  })
+
+  await app.register(httpProxy, {
+    upstream: config.upstream.origin,
+    prefix: '/',
+    websocket: true,
+    wsHooks: {
+      onConnect: (_context: unknown, source: unknown) => { webSockets.connected(source) }
+    },
+    replyOptions: {
+      rewriteRequestHeaders: (request, headers) => upstreamHeaders(headers, request.raw.socket.remoteAddress ?? '', request.headers.host, forwarded)
+    }
+  })
+}

@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../config/config.js'
+import { bypassValid, decide } from '../gate/decide.js'
+import { sha256Hex } from '../gate/token.js'
+import type { GateRuntime } from '../runtime/gate-runtime.js'
+import { maintenanceFacts } from '../runtime/maintenance.js'
+import { clientIpOf, requestFacts, type FactsOptions } from './request-facts.js'
+
+export interface OwnRoutesOptions {
+  config: Config
+  runtime: GateRuntime
+  assets: Map<string, { body: Buffer, contentType: string, etag: string }>
+}
+
+const INVALID_LINK = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Link not valid</title><style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}</style></head>
+<body><main><h1>This access link is not valid</h1><p>It has expired, been revoked, or was copied incompletely. Ask the person running the upgrade for a new one.</p></main></body></html>
+`
+
+/** Gatekeeper's own public paths, answered before (and outside) the gate. */
+export async function ownRoutes (app: FastifyInstance, options: OwnRoutesOptions): Promise<void> {
+  const { config, runtime, assets } = options
+  const factsOptions: FactsOptions = {
+    trustedProxies: runtime.trustedProxies,
+    bypassHeader: config.bypass.header,
+    bypassCookie: config.bypass.cookieName,
+    stickyCookie: config.staged.cookieName,
+    stagedKeyHeader: config.staged.keyHeader
+  }
+
+  app.get('/__gatekeeper/status', async (request, reply) => {
+    const snapshot = runtime.current()
+    const now = Date.now()
+    const ip = clientIpOf(request, runtime.trustedProxies)
+    // asked as the page's own navigation would be: a GET of the site
+    const facts = { ...requestFacts(request, ip, factsOptions), method: 'GET', url: '/' }
+    const decision = decide(snapshot, facts, now)
+    const held = maintenanceFacts(snapshot.state, config.maintenance.retryAfter, now)
+    reply.header('cache-control', 'no-store')
+    return {
+      mode: snapshot.mode,
+      admitted: decision.pass,
+      reason: held.reason,
+      retryAfter: held.retryAfter,
+      eta: held.eta === '' ? null : held.eta
+    }
+  })
+
+  app.get<{ Params: { token: string } }>('/__gatekeeper/bypass/:token', async (request, reply) => {
+    const token = request.params.token
+    const snapshot = runtime.current()
+    const now = Date.now()
+    reply.header('cache-control', 'no-store')
+    if (!bypassValid(snapshot, token, now)) {
+      request.log.info({ clientIp: clientIpOf(request, runtime.trustedProxies) }, 'bypass link refused')
+      return reply.code(403).type('text/html; charset=utf-8').send(INVALID_LINK)
+    }
+    const expiresAt = snapshot.tokens.get(sha256Hex(token)) ?? now
+    const name = snapshot.state.tokens.find((entry) => entry.sha256 === sha256Hex(token))?.name
+    request.log.info({ clientIp: clientIpOf(request, runtime.trustedProxies), token: name }, 'bypass link used')
+    const secure = request.headers['x-forwarded-proto'] === 'https' && runtime.trustedProxies.has(request.raw.socket.remoteAddress ?? '')
+    reply.header('set-cookie', `${config.bypass.cookieName}=${token}; Path=/; Expires=${new Date(expiresAt).toUTCString()}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`)
+    return reply.redirect('/', 303)
+  })
+
+  app.get<{ Params: { name: string } }>('/__gatekeeper/assets/:name', async (request, reply) => {
+    const asset = assets.get(request.params.name)
+    if (asset === undefined) return reply.code(404).send({ statusCode: 404, code: 'GK_ERR_NOT_FOUND', error: 'Not Found', message: 'no such asset' })
+    reply.header('cache-control', 'public, max-age=300').header('etag', asset.etag).type(asset.contentType)
+    if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send()
+    return reply.send(asset.body)
+  })
+
+  // anything else under Gatekeeper's prefix is Gatekeeper's: never proxied
+  app.all('/__gatekeeper/*', async (_request, reply) => {
+    return reply.code(404).send({ statusCode: 404, code: 'GK_ERR_NOT_FOUND', error: 'Not Found', message: 'no such Gatekeeper path' })
+  })
+}

@@ -1,0 +1,49 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Config } from '../config/config.js'
+import type { Decision } from '../gate/decide.js'
+import { loadAssets } from '../page/assets.js'
+import { loadPages } from '../page/pages.js'
+import type { GateRuntime } from '../runtime/gate-runtime.js'
+import { gatedProxy } from './gated-proxy.js'
+import { createMaintenanceReply } from './maintenance-reply.js'
+import { ownRoutes } from './own-routes.js'
+import { createWebSocketTracker } from './websockets.js'
+
+export interface PublicAppOptions {
+  config: Config
+  runtime: GateRuntime
+  logger: FastifyBaseLogger
+  onDecision?: (decision: Decision) => void
+}
+
+const BAD_TARGET = '/__gatekeeper/bad-target'
+
+/** The public listener: Gatekeeper's own paths, then the gate and the proxy. */
+export async function buildPublicApp (options: PublicAppOptions): Promise<{ app: FastifyInstance, pageProblems: string[] }> {
+  const { config, runtime, logger } = options
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    // an absolute-form target must never make Gatekeeper a forward proxy
+    rewriteUrl: (req) => (req.url !== undefined && req.url.startsWith('/') ? req.url : BAD_TARGET)
+  })
+  const pages = loadPages(config.maintenance.pagesDir)
+  for (const problem of pages.problems) logger.warn({ problem }, 'maintenance page problem')
+  const assets = loadAssets(config.maintenance.pagesDir)
+  const webSockets = createWebSocketTracker(runtime, config.websocket.closeGraceMs, logger)
+  app.addHook('onClose', async () => { webSockets.close() })
+
+  app.all(BAD_TARGET, async (_request, reply) => {
+    return reply.code(400).send({ statusCode: 400, code: 'GK_ERR_BAD_REQUEST', error: 'Bad Request', message: 'the request target must be a path; Gatekeeper is not a forward proxy' })
+  })
+  await app.register(ownRoutes, { config, runtime, assets })
+  await app.register(gatedProxy, {
+    config,
+    runtime,
+    webSockets,
+    sendMaintenance: createMaintenanceReply({ statusCode: config.maintenance.statusCode, defaultRetryAfter: config.maintenance.retryAfter, forHost: pages.forHost }),
+    ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision })
+  })
+  return { app, pageProblems: pages.problems }
+}

@@ -1,0 +1,38 @@
+import type { FastifyRequest } from 'fastify'
+import { clientIp } from '../gate/client-ip.js'
+import { readCookie } from '../gate/cookies.js'
+import type { RequestFacts } from '../gate/decide.js'
+import type { IpSet } from '../gate/ip-set.js'
+
+export interface FactsOptions {
+  trustedProxies: IpSet
+  bypassHeader: string
+  bypassCookie: string
+  stickyCookie: string
+  stagedKeyHeader: string | undefined
+}
+
+function single (value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+/** The client's address as the gate sees it: the socket's, or the forwarded one behind a trusted proxy. */
+export function clientIpOf (request: FastifyRequest, trustedProxies: IpSet): string {
+  const remote = request.raw.socket.remoteAddress
+  if (trustedProxies.size === 0) return clientIp(remote, undefined, trustedProxies)
+  return clientIp(remote, request.headers['x-forwarded-for'], trustedProxies)
+}
+
+/** Gathers what the pure decision needs from a Fastify request. */
+export function requestFacts (request: FastifyRequest, ip: string, options: FactsOptions): RequestFacts {
+  const headers = request.headers
+  const cookie = headers.cookie
+  return {
+    method: request.method,
+    url: request.url,
+    clientIp: ip,
+    bypassToken: single(headers[options.bypassHeader]) ?? readCookie(cookie, options.bypassCookie),
+    stickyCookie: readCookie(cookie, options.stickyCookie),
+    stagedKey: options.stagedKeyHeader === undefined ? undefined : single(headers[options.stagedKeyHeader])
+  }
+}

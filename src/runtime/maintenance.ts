@@ -1,0 +1,57 @@
+import type { State } from '../state/types.js'
+
+/** What the public is told while it waits: the same facts for the page, the JSON and the headers. */
+export interface MaintenanceFacts {
+  reason: string
+  /** ISO 8601 expected end, or '' when unknown */
+  eta: string
+  /** seconds for Retry-After */
+  retryAfter: number
+}
+
+export const DEFAULT_REASON = 'The site is being upgraded.'
+
+/** The expected end counts down to the second; without one, the configured or stated hint holds. */
+export function maintenanceFacts (state: State, defaultRetryAfter: number, now: number): MaintenanceFacts {
+  const end = state.window.end === undefined ? NaN : Date.parse(state.window.end)
+  const retryAfter = Number.isFinite(end) && end > now
+    ? Math.max(1, Math.ceil((end - now) / 1000))
+    : (state.retryAfter ?? defaultRetryAfter)
+  return {
+    reason: state.reason.length > 0 ? state.reason : DEFAULT_REASON,
+    eta: Number.isFinite(end) ? new Date(end).toISOString() : '',
+    retryAfter
+  }
+}
+
+/** How long a page without JavaScript waits before it asks again: soon, but not a stampede. */
+export function refreshSecondsOf (retryAfter: number): number {
+  return Math.min(Math.max(retryAfter, 15), 120)
+}
+
+export function etaTextOf (eta: string): string {
+  if (eta === '') return ''
+  const date = new Date(eta)
+  return date.toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
+}
+
+/** The JSON body of the maintenance response (DESIGN.md's shape). */
+export function maintenanceJson (statusCode: number, facts: MaintenanceFacts): string {
+  return JSON.stringify({
+    statusCode,
+    code: 'GK_MAINTENANCE',
+    error: 'Service Unavailable',
+    message: facts.reason,
+    retryAfter: facts.retryAfter,
+    eta: facts.eta === '' ? null : facts.eta
+  })
+}
+
+/** Whether the client prefers JSON to HTML, by its Accept header. */
+export function prefersJson (accept: string | undefined): boolean {
+  if (accept === undefined) return false
+  const json = accept.indexOf('application/json')
+  if (json === -1) return false
+  const html = accept.indexOf('text/html')
+  return html === -1 || json < html
+}
