@@ -20,7 +20,8 @@ export const errors = {
   GK_ERR_BAD_IF_MATCH: createError('GK_ERR_BAD_IF_MATCH', 'If-Match must be a quoted version such as "12", got %s', 400),
   GK_ERR_STORE_CORRUPT: createError('GK_ERR_STORE_CORRUPT', 'the stored state at %s cannot be used: %s', 500),
   GK_ERR_STORE_UNAVAILABLE: createError('GK_ERR_STORE_UNAVAILABLE', 'the state store is unreachable (%s): the change was not applied anywhere', 503),
-  GK_ERR_TIMEOUT: createError('GK_ERR_TIMEOUT', '%s', 504)
+  GK_ERR_TIMEOUT: createError('GK_ERR_TIMEOUT', '%s', 504),
+  GK_ERR_TEMPLATE: createError('GK_ERR_TEMPLATE', 'template %s, line %s: %s', 500)
 } as const
 
 export type ErrorCode = keyof typeof errors

@@ -67,7 +67,7 @@ export async function ownRoutes (app: FastifyInstance, options: OwnRoutesOptions
   app.get<{ Params: { name: string } }>('/__gatekeeper/assets/:name', async (request, reply) => {
     const asset = assets.get(request.params.name)
     if (asset === undefined) return reply.code(404).send({ statusCode: 404, code: 'GK_ERR_NOT_FOUND', error: 'Not Found', message: 'no such asset' })
-    reply.header('cache-control', 'public, max-age=300').header('etag', asset.etag).type(asset.contentType)
+    reply.header('cache-control', 'public, max-age=300').header('etag', asset.etag).header('x-content-type-options', 'nosniff').type(asset.contentType)
     if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send()
     return reply.send(asset.body)
   })

@@ -29,8 +29,9 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<{ app:
     rewriteUrl: (req) => (req.url !== undefined && req.url.startsWith('/') ? req.url : BAD_TARGET)
   })
   const pages = loadPages(config.maintenance.pagesDir)
-  for (const problem of pages.problems) logger.warn({ problem }, 'maintenance page problem')
-  const assets = loadAssets(config.maintenance.pagesDir)
+  const problems = [...pages.problems]
+  const assets = loadAssets(config.maintenance.pagesDir, problems)
+  for (const problem of problems) logger.warn({ problem }, 'maintenance page problem')
   const webSockets = createWebSocketTracker(runtime, config.websocket.closeGraceMs, logger)
   app.addHook('onClose', async () => { webSockets.close() })
 
@@ -45,5 +46,5 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<{ app:
     sendMaintenance: createMaintenanceReply({ statusCode: config.maintenance.statusCode, defaultRetryAfter: config.maintenance.retryAfter, forHost: pages.forHost }),
     ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision })
   })
-  return { app, pageProblems: pages.problems }
+  return { app, pageProblems: problems }
 }
