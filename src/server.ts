@@ -67,7 +67,7 @@ export async function startGatekeeper (config: Config, options: { logger?: Logge
     await store.close()
     throw err
   }
-  logger.info({ mode: state.mode, version: state.version, store: store.kind, upstream: config.upstream.origin }, 'gatekeeper started')
+  logger.info({ mode: state.mode, version: state.version, store: store.kind, upstream: config.upstream.origin, publicUrl: urlOf(publicApp), adminUrl: urlOf(adminApp) }, 'gatekeeper started')
 
   let closing: Promise<void> | undefined
   return {

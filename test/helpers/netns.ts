@@ -71,7 +71,8 @@ export async function createNetns (t: Teardown): Promise<Netns> {
   await must(run(['ip', '-n', name, 'addr', 'add', '::2/128', 'dev', 'lo', 'nodad']))
   await must(run(['ip', '-n', name, 'addr', 'add', '::3/128', 'dev', 'lo', 'nodad']))
 
-  const agent = spawn(exec[0] as string, [...exec.slice(1), process.execPath, '-e', AGENT], { stdio: ['pipe', 'pipe', 'pipe'] })
+  // a clean environment: the agent must not load the test runner's hooks and coverage
+  const agent = spawn(exec[0] as string, [...exec.slice(1), process.execPath, '-e', AGENT], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } })
   t.teardown(() => stopAgent(agent))
   const waiting = new Map<number, (body: Record<string, unknown>) => void>()
   let agentErrors = ''
