@@ -25,6 +25,7 @@ t.test('applying twice keeps one jump, and clear removes exactly Gatekeeper\'s c
     t.equal(result.code, 0, `${family} accepts the host's rules: ${result.stderr}`)
   }
   const host = { v4: withoutComments(await netns.save('v4')), v6: withoutComments(await netns.save('v6')) }
+  t.match(host.v6, /-A HOST-RULES -s 2001:db8::\/32 -j ACCEPT/)
 
   const config = parseFirewallConfig({ apply: 'direct', ports: [{ port: 5432 }], upstreamPort: { port: 3000, allowUids: [0] } })
   if (config === null) throw new Error('config expected')

@@ -22,6 +22,7 @@ t.test('the registry lists live instances; one that leaves or goes silent drops 
   const dir = await tempDir(t)
   const stores = ['a', 'b'].map((name) => createRedisStore(storeConfig(redis, join(dir, `${name}.json`)), recordingLogger().logger, 'last-known'))
   t.teardown(() => Promise.all(stores.map((store) => store.close())))
+  await Promise.all(stores.map((store) => store.init(initialState('open', ''))))
   const [a, b] = stores.map((store) => store.registry(timing))
   if (a === undefined || b === undefined) throw new Error('two registries')
   a.start(() => instance('a', 1))

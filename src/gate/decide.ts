@@ -48,6 +48,11 @@ export function bypassValid (snapshot: GateSnapshot, token: string | undefined, 
   return expiresAt !== undefined && expiresAt > now
 }
 
+/** Whether the client would pass a closed gate: an allowlisted address or a live bypass token. */
+export function isTester (snapshot: GateSnapshot, facts: RequestFacts, now: number): boolean {
+  return (snapshot.allowlist.size > 0 && snapshot.allowlist.has(facts.clientIp, now)) || bypassValid(snapshot, facts.bypassToken, now)
+}
+
 /** The staged client's id: from its signed cookie if it has one, else from its key. */
 export function stickyIdOf (snapshot: GateSnapshot, facts: RequestFacts): { id: string, fresh: boolean } {
   if (facts.stickyCookie !== undefined) {

@@ -49,3 +49,15 @@ export function upstreamHeaders (headers: IncomingHttpHeaders, remoteAddress: st
   }
   return headers
 }
+
+/** What a proxied WebSocket handshake carries to the upstream besides its own headers. */
+const WEBSOCKET_PASSED = ['cookie', 'origin', 'user-agent', 'authorization', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']
+
+export function webSocketHeaders (request: { headers: IncomingHttpHeaders }): IncomingHttpHeaders {
+  const headers: IncomingHttpHeaders = {}
+  for (const name of WEBSOCKET_PASSED) {
+    const value = request.headers[name]
+    if (value !== undefined) headers[name] = value
+  }
+  return headers
+}

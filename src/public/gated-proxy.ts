@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import httpProxy from '@fastify/http-proxy'
 import type { Config } from '../config/config.js'
-import { decide, type Decision } from '../gate/decide.js'
+import { decide, isTester, type Decision } from '../gate/decide.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
-import { upstreamHeaders, type ForwardedOptions } from './forwarded-headers.js'
+import { upstreamHeaders, webSocketHeaders, type ForwardedOptions } from './forwarded-headers.js'
 import type { SendMaintenance } from './maintenance-reply.js'
 import { clientIpOf, requestFacts, type FactsOptions } from './request-facts.js'
 import { stickyCookieHeader } from './sticky-cookie.js'
@@ -65,9 +65,10 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
       sendMaintenance(request, reply, snapshot, now)
       return
     }
+    const isPublic = PUBLIC_REASONS.has(decision.reason) && !isTester(snapshot, facts, now)
     if (request.headers.upgrade !== undefined) {
-      webSockets.admitted(request.raw.socket, facts, decision)
-    } else if (PUBLIC_REASONS.has(decision.reason)) {
+      webSockets.admitted(request.raw.socket, facts, isPublic)
+    } else if (isPublic) {
       runtime.inFlight++
       reply.raw.once('close', () => { runtime.inFlight-- })
     }
@@ -78,6 +79,12 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
     sendUpstreamError(error, request, reply)
   })
 
+  // the proxy's types omit rewriteRequestHeaders, so the options are passed by reference rather than as a literal;
+  // compression on the loopback leg to the upstream would only cost CPU
+  const wsClientOptions = {
+    perMessageDeflate: false,
+    rewriteRequestHeaders: (_headers: unknown, request: FastifyRequest) => upstreamHeaders(webSocketHeaders(request), request.raw.socket.remoteAddress ?? '', request.headers.host, forwarded)
+  }
   await app.register(httpProxy, {
     upstream: config.upstream.origin,
     prefix: '/',
@@ -85,6 +92,7 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
     wsHooks: {
       onConnect: (_context: unknown, source: unknown) => { webSockets.connected(source) }
     },
+    wsClientOptions,
     replyOptions: {
       rewriteRequestHeaders: (request, headers) => upstreamHeaders(headers, request.raw.socket.remoteAddress ?? '', request.headers.host, forwarded)
     }

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { decide, type Decision, type RequestFacts } from '../gate/decide.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 
-/** Reasons that admit a request as the public, not as a tester: those are the ones a closing gate drains. */
+/** Reasons that admit the public; a tester's request passes for these too while open, so isTester() tells them apart. */
 export const PUBLIC_REASONS = new Set<Decision['reason']>(['open', 'staged-admitted', 'read-only-safe'])
 
 interface Closable { close (code?: number, reason?: string): void }
@@ -44,8 +44,7 @@ export function createWebSocketTracker (runtime: GateRuntime, closeGraceMs: numb
 
   return {
     /** A WebSocket upgrade the gate let through. */
-    admitted (socket: Socket, facts: RequestFacts, decision: Decision): void {
-      const isPublic = PUBLIC_REASONS.has(decision.reason)
+    admitted (socket: Socket, facts: RequestFacts, isPublic: boolean): void {
       live.set(socket, { facts, isPublic })
       if (isPublic) runtime.webSockets++
       socket.once('close', () => {

@@ -30,6 +30,73 @@ export interface Window {
   end?: string
 }
 
+/** One step of a ramp: admit `percent` of the public for `holdSeconds`, then take the next step. */
+export interface RampStep {
+  percent: number
+  holdSeconds: number
+}
+
+/** When the health gate steps in; each figure counts only once its window holds `minSamples` answers. */
+export interface HealthThresholds {
+  /** abort the ramp (close the site) or hold it (pause) */
+  action: 'abort' | 'hold'
+  /** share (0..1) of proxied requests answered 5xx by the upstream */
+  serverErrors: { maxShare: number, minSamples: number }
+  /** share (0..1) of proxied requests that got no answer: refused, reset, timed out */
+  connectionErrors: { maxShare: number, minSamples: number }
+  /** the upstream's 99th percentile response time */
+  latencyP99: { maxMs: number, minSamples: number }
+}
+
+export interface RampEnd {
+  at: string
+  outcome: 'completed' | 'aborted' | 'superseded'
+  reason: string
+  by: string
+}
+
+/**
+ * A gradual reopening kept in the state, so that every instance shows it and
+ * any instance can carry it on after a restart. Times are ISO 8601.
+ */
+export interface Ramp {
+  steps: RampStep[]
+  /** the step in force */
+  index: number
+  startedAt: string
+  startedBy: string
+  stepStartedAt: string
+  /** when the next step begins; absent while paused and once ended */
+  nextAt?: string
+  paused: boolean
+  /** while paused: what is left of the step's hold */
+  remainingMs?: number
+  pausedBy?: string
+  pauseReason?: string
+  /** the health gate judges answers from this time on: the start, or the last resume */
+  watchFrom: string
+  /** the thresholds in force for this ramp, resolved when it started */
+  abortOn: HealthThresholds
+  /** set once the ramp is over; the state keeps it to show how it ended */
+  ended?: RampEnd
+}
+
+export type ScheduleThen = 'hold' | 'ramp' | 'open'
+
+/** A planned window: the site closes by itself at closeAt and, at openAt, holds, ramps or opens. */
+export interface Schedule {
+  closeAt: string
+  openAt?: string
+  reason: string
+  then: ScheduleThen
+  /** then: ramp — the ramp to start at openAt */
+  ramp?: { steps: RampStep[], abortOn: HealthThresholds }
+  /** pending until closeAt; closed during the window */
+  phase: 'pending' | 'closed'
+  createdBy: string
+  createdAt: string
+}
+
 export interface State {
   version: number
   mode: Mode
@@ -43,6 +110,10 @@ export interface State {
   seed: string
   allowlist: AllowEntry[]
   tokens: BypassToken[]
+  /** a gradual reopening, running or the last one that ended; absent when none was ever started */
+  ramp?: Ramp
+  /** a planned window: close at closeAt, then hold, ramp or open at openAt */
+  schedule?: Schedule
   updatedAt: string
   updatedBy: string
 }

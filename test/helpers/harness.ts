@@ -40,7 +40,7 @@ export function rawConfig (dir: string, upstreamUrl: string, extra: Record<strin
     },
     store: { type: 'file', path: join(dir, 'state.json') },
     maintenance: { pagesDir: join(process.cwd(), 'maintenance-pages') },
-    logLevel: 'silent',
+    logLevel: process.env.GK_TEST_LOG ?? 'silent',
     ...extra
   }
 }
@@ -52,7 +52,7 @@ export async function startHarness (t: Teardown, extra: Record<string, unknown> 
   const upstream = await startSampleUpstream(0)
   t.teardown(() => upstream.close())
   const config = parseConfig(rawConfig(dir, upstream.url, extra), TEST_ENV)
-  const gk = await startGatekeeper(config, { logger: pino({ level: 'silent' }) })
+  const gk = await startGatekeeper(config, { logger: pino({ level: process.env.GK_TEST_LOG ?? 'silent' }) })
   t.teardown(() => gk.close())
   const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> => {
     const init: RequestInit = { method, headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, ...headers } }

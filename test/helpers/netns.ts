@@ -77,6 +77,11 @@ export async function createNetns (t: Teardown): Promise<Netns> {
   const waiting = new Map<number, (body: Record<string, unknown>) => void>()
   let agentErrors = ''
   agent.stderr.on('data', (chunk: Buffer) => { agentErrors += chunk.toString() })
+  agent.stdin.on('error', () => {})
+  agent.on('close', code => {
+    for (const [, resolve] of waiting) resolve({ error: `the namespace agent exited (${code}): ${agentErrors}` })
+    waiting.clear()
+  })
   createInterface({ input: agent.stdout }).on('line', line => {
     const body = JSON.parse(line) as Record<string, unknown>
     const resolve = waiting.get(body.id as number)
@@ -87,7 +92,7 @@ export async function createNetns (t: Teardown): Promise<Netns> {
   function ask (job: Record<string, unknown>): Promise<Record<string, unknown>> {
     const id = nextId++
     return new Promise((resolve, reject) => {
-      if (agent.exitCode !== null) return reject(new Error(`the namespace agent exited: ${agentErrors}`))
+      if (agent.exitCode !== null || agent.signalCode !== null) return reject(new Error(`the namespace agent exited: ${agentErrors}`))
       waiting.set(id, resolve)
       agent.stdin.write(`${JSON.stringify({ id, ...job })}\n`)
     })

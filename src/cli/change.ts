@@ -1,0 +1,114 @@
+import { durationSeconds, type ParsedArgs } from './args.js'
+import { AdminRefusal, type AdminAnswer } from './client.js'
+import type { Invocation } from './command.js'
+import { usageError } from './errors.js'
+import { humanDuration, isRecord, plural, recordsOf } from './format.js'
+import { createProgress } from './progress.js'
+
+export type WaitFor = 'applied' | 'drained'
+
+export interface ChangeFlags {
+  ifMatch: number | undefined
+  wait: WaitFor | undefined
+  timeoutSeconds: number
+}
+
+const DEFAULT_WAIT_SECONDS = 10
+const POLL_MS = 250
+
+export function changeFlagsOf (name: string, parsed: ParsedArgs): ChangeFlags {
+  const ifMatchText = parsed.string('if-match')
+  let ifMatch: number | undefined
+  if (ifMatchText !== undefined) {
+    const match = /^"?(\d{1,15})"?$/.exec(ifMatchText.trim())
+    if (match === null) throw usageError(`gatekeeper ${name}: --if-match must be a state version such as 12, got ${JSON.stringify(ifMatchText)}`)
+    ifMatch = Number(match[1])
+  }
+  const waitText = parsed.string('wait')
+  if (waitText !== undefined && waitText !== 'applied' && waitText !== 'drained') {
+    throw usageError(`gatekeeper ${name}: --wait must be "applied" or "drained", got ${JSON.stringify(waitText)}`)
+  }
+  const timeoutText = parsed.string('timeout')
+  if (timeoutText !== undefined && waitText === undefined) throw usageError(`gatekeeper ${name}: --timeout applies to --wait; add --wait applied or --wait drained`)
+  const timeoutSeconds = timeoutText === undefined ? DEFAULT_WAIT_SECONDS : durationSeconds(timeoutText, `gatekeeper ${name}: --timeout`, 1, 3600)
+  return { ifMatch, wait: waitText, timeoutSeconds }
+}
+
+/**
+ * Sends one change. With --wait, the API holds the answer until the change
+ * is confirmed; meanwhile the instances are polled and their progress drawn
+ * on stderr, so the sysadmin sees who is lagging rather than a frozen prompt.
+ */
+export async function sendChange (inv: Invocation, method: string, path: string, body: unknown, flags: ChangeFlags): Promise<AdminAnswer> {
+  const { client } = inv
+  if (flags.wait === undefined) return await client.call(method, path, { body, ifMatch: flags.ifMatch })
+
+  const before = flags.ifMatch ?? versionOf((await client.call('GET', '/v1/state')).body)
+  const started = inv.io.now()
+  const progress = createProgress(inv.io.progressStream)
+  let settled = false
+  const answer = client.call(method, path, {
+    body,
+    ifMatch: flags.ifMatch,
+    query: { wait: flags.wait, timeout: flags.timeoutSeconds },
+    // the API answers 504 itself when its own wait runs out; this margin only catches a silent hang
+    timeoutMs: (flags.timeoutSeconds + 10) * 1000,
+    waiting: true
+  })
+  answer.then(() => { settled = true }, () => { settled = true })
+
+  let listing = true
+  let line = `waiting for every instance to ${flags.wait === 'drained' ? 'apply the change and drain' : 'apply the change'}…`
+  while (!settled) {
+    if (listing) {
+      try {
+        line = describeWait(flags.wait, before, recordsOf(instancesIn((await client.call('GET', '/v1/instances')).body)))
+      } catch (err) {
+        // an API without GET /v1/instances (or a viewer hiccup) still lets the wait itself finish
+        if (err instanceof AdminRefusal && err.statusCode === 404) listing = false
+      }
+    }
+    if (settled) break
+    progress.update(line, humanDuration(inv.io.now() - started))
+    await Promise.race([answer.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, POLL_MS))])
+  }
+  try {
+    const result = await answer
+    progress.done(confirmationLine(result.body, flags.wait))
+    return result
+  } catch (err) {
+    progress.done()
+    throw err
+  }
+}
+
+function versionOf (state: unknown): number {
+  return isRecord(state) && typeof state.version === 'number' ? state.version : 0
+}
+
+/** GET /v1/instances answers a list, or an object holding one. */
+export function instancesIn (body: unknown): unknown {
+  return isRecord(body) && Array.isArray(body.instances) ? body.instances : body
+}
+
+function describeWait (wait: WaitFor, before: number, instances: Array<Record<string, unknown>>): string {
+  const applied = instances.filter((instance) => typeof instance.version === 'number' && instance.version > before)
+  const behind = instances.filter((instance) => !applied.includes(instance)).map((instance) => String(instance.id ?? instance.host ?? '?'))
+  let line = `${applied.length} of ${plural(instances.length, 'instance')} applied the change`
+  if (behind.length > 0) line += `; waiting on ${behind.slice(0, 5).join(', ')}${behind.length > 5 ? ` and ${behind.length - 5} more` : ''}`
+  if (wait === 'drained') {
+    const requests = instances.reduce((sum, instance) => sum + (typeof instance.inFlight === 'number' ? instance.inFlight : 0), 0)
+    const sockets = instances.reduce((sum, instance) => sum + (typeof instance.webSockets === 'number' ? instance.webSockets : 0), 0)
+    line += `; ${plural(requests, 'public request')} in flight, ${plural(sockets, 'public websocket')} open`
+  }
+  return line
+}
+
+function confirmationLine (body: unknown, wait: WaitFor): string {
+  const confirmation = isRecord(body) && isRecord(body.confirmation) ? body.confirmation : {}
+  const instances = recordsOf(confirmation.instances)
+  const version = typeof confirmation.version === 'number' ? ` (version ${confirmation.version})` : ''
+  return wait === 'drained'
+    ? `drained: applied on ${plural(instances.length, 'instance')}${version}, no public request in flight, no public websocket open`
+    : `applied on ${plural(instances.length, 'instance')}${version}`
+}

@@ -1,0 +1,59 @@
+import { expectPositionals, wholeNumberArg } from '../args.js'
+import { CONNECTION_HELP, invoke, printJson, type Command } from '../command.js'
+import { isRecord, recordsOf, textOf } from '../format.js'
+import { renderTable } from '../table.js'
+
+const CHANGE_WIDTH = 100
+
+export const auditCommand: Command = {
+  name: 'audit',
+  summary: 'show who changed what, when and from where (newest first)',
+  help: `Usage: gatekeeper audit [--limit N]
+
+Shows the audit log, newest first: the version, when, the token's name, the
+address, the action and what changed (before → after).
+  -n, --limit N   how many entries (1 to 1000, default 20)
+
+${CONNECTION_HELP}
+`,
+  async run (args, io) {
+    const inv = invoke(this.name, args, io, { limit: { type: 'string', short: 'n' } })
+    expectPositionals(this.name, inv.parsed, [])
+    const limitText = inv.parsed.string('limit')
+    const limit = limitText === undefined ? 20 : wholeNumberArg(limitText, 'gatekeeper audit: --limit', 1, 1000)
+    const answer = await inv.client.call('GET', '/v1/audit', { query: { limit } })
+    if (inv.json) {
+      printJson(io, answer.body)
+      return 0
+    }
+    const rows = recordsOf(answer.body).map((entry) => [
+      textOf(entry.version),
+      textOf(entry.at),
+      textOf(entry.actor),
+      textOf(entry.ip),
+      textOf(entry.action),
+      changeText(entry.before, entry.after)
+    ])
+    io.out(rows.length === 0 ? 'the audit log is empty\n' : renderTable(['version', 'at', 'actor', 'ip', 'action', 'change'], rows))
+    return 0
+  }
+}
+
+/** "mode: closed → open, percent: 0 → 100", cut to fit a line. */
+function changeText (before: unknown, after: unknown): string {
+  const was = isRecord(before) ? before : {}
+  const now = isRecord(after) ? after : {}
+  const keys = [...new Set([...Object.keys(now), ...Object.keys(was)])]
+  const text = keys.map((key) => {
+    if (!(key in was)) return `${key}: ${short(now[key])}`
+    if (!(key in now)) return `${key}: ${short(was[key])} → (none)`
+    return `${key}: ${short(was[key])} → ${short(now[key])}`
+  }).join(', ')
+  return text.length > CHANGE_WIDTH ? `${text.slice(0, CHANGE_WIDTH - 1)}…` : text
+}
+
+function short (value: unknown): string {
+  if (typeof value === 'string') return value === '' ? '""' : value
+  if (Array.isArray(value)) return `[${value.length}]`
+  return textOf(value)
+}

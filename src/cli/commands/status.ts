@@ -1,0 +1,51 @@
+import { durationMs, expectPositionals } from '../args.js'
+import { usageError } from '../errors.js'
+import { CONNECTION_HELP, invoke, printJson, type Command } from '../command.js'
+import { isRecord, textOf } from '../format.js'
+import { modeText, rampText, renderState } from '../state-view.js'
+import { watchState } from '../watch.js'
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show the mode, the window, the ramp and the schedule',
+  help: `Usage: gatekeeper status [--watch [--for DURATION] [--interval DURATION]]
+
+Shows the state every instance serves: the mode, the reason, the window, a ramp
+or schedule in progress, and the version (for --if-match).
+  --watch              keep following it, one progress line on stderr, until --for
+                       runs out or Ctrl-C; then print the state as it stands
+  --for DURATION       how long to watch (30s, 10m, 1h)
+  --interval DURATION  how often to re-read (default 1s)
+
+${CONNECTION_HELP}
+`,
+  async run (args, io) {
+    const inv = invoke('status', args, io, { watch: { type: 'boolean', short: 'w' }, for: { type: 'string' }, interval: { type: 'string' } })
+    expectPositionals('status', inv.parsed, [])
+    const watch = inv.parsed.flag('watch')
+    const forText = inv.parsed.string('for')
+    const intervalText = inv.parsed.string('interval')
+    if (!watch && (forText !== undefined || intervalText !== undefined)) {
+      throw usageError(`gatekeeper status: ${forText !== undefined ? '--for' : '--interval'} applies to --watch`)
+    }
+    let state: unknown
+    if (watch) {
+      const result = await watchState(inv, {
+        forMs: forText === undefined ? undefined : durationMs(forText, 'gatekeeper status: --for'),
+        intervalMs: intervalText === undefined ? 1000 : Math.max(100, durationMs(intervalText, 'gatekeeper status: --interval')),
+        describe: (current) => oneLine(current, io.now())
+      })
+      state = result.state
+    } else {
+      state = (await inv.client.call('GET', '/v1/state')).body
+    }
+    if (inv.json) printJson(io, state)
+    else if (isRecord(state)) io.out(renderState(state, io.now()))
+    return 0
+  }
+}
+
+export function oneLine (state: Record<string, unknown>, now: number): string {
+  const ramp = rampText(state.ramp, now)
+  return `${modeText(state)}${ramp === undefined ? '' : ` — ramp ${ramp}`} (version ${textOf(state.version)})`
+}

@@ -1,0 +1,148 @@
+import { chmod, chown, lstat, mkdir, unlink } from 'node:fs/promises'
+import { connect, createServer, type Socket } from 'node:net'
+import { dirname } from 'node:path'
+import { errors, isGatekeeperError } from '../errors.js'
+import { createIptables, type IptablesOptions } from './apply.js'
+import type { FirewallConfig } from './config.js'
+import { firewallErrors } from './errors.js'
+import { MAX_REQUEST_BYTES, parseHelperRequest, type HelperResponse } from './helper-protocol.js'
+import type { FirewallLogger } from './logger.js'
+import { renderRuleset, type RulesetInput } from './render.js'
+
+export interface HelperServerOptions {
+  config: FirewallConfig
+  logger: FirewallLogger
+  /** defaults to config.helperSocket */
+  socketPath?: string
+  iptables?: IptablesOptions
+}
+
+export interface HelperServer {
+  readonly socketPath: string
+  /** Stops listening and removes the socket; the rules stay as they are. */
+  close (): Promise<void>
+}
+
+const CONNECTION_TIMEOUT_MS = 10_000
+const SOCKET_MODE = 0o660
+
+/**
+ * The privileged half: it runs as root with CAP_NET_ADMIN only, takes a
+ * state from whoever may open its socket (mode 0660, the gatekeeper group),
+ * checks every field, renders the rules from its own configuration and
+ * applies them. The proxy can choose a mode and an allowlist, never a rule.
+ */
+export async function startHelperServer (options: HelperServerOptions): Promise<HelperServer> {
+  const { config, logger } = options
+  if (!config.enabled) throw new errors.GK_ERR_CONFIG('firewall.enabled is false: there are no rules for the helper to apply')
+  const socketPath = options.socketPath ?? config.helperSocket
+  const iptables = createIptables(options.iptables)
+  let queue: Promise<unknown> = Promise.resolve()
+
+  async function applyState (input: RulesetInput): Promise<HelperResponse> {
+    try {
+      await iptables.apply(renderRuleset(config, input), config.chainPrefix)
+      logger.info({ mode: input.mode, allowlist: input.allowlist.length }, 'firewall rules applied')
+      return { ok: true, applied: true, appliedAt: new Date().toISOString() }
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      const applied = err instanceof firewallErrors.GK_ERR_FIREWALL_MISMATCH
+      logger.error({ mode: input.mode, error: message }, 'firewall rules not applied')
+      return { ok: false, applied, error: message }
+    }
+  }
+
+  function serially (input: RulesetInput): Promise<HelperResponse> {
+    const result = queue.then(() => applyState(input))
+    queue = result
+    return result
+  }
+
+  // after a reboot nothing guards the ports until the proxy speaks: start closed
+  if (!await iptables.present(config.chainPrefix)) {
+    const result = await serially({ mode: 'closed', allowlist: [] })
+    if (result.ok) logger.info({}, 'no Gatekeeper rules were in place: the protected ports start closed until the proxy sends its state')
+  }
+
+  await prepareSocketPath(socketPath)
+  const server = createServer({ allowHalfOpen: true }, socket => serve(socket, serially, logger))
+  const umask = process.umask(0o117)
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(socketPath, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  } finally {
+    process.umask(umask)
+  }
+  await chmod(socketPath, SOCKET_MODE)
+  if (config.helperGroup !== null) await chown(socketPath, -1, config.helperGroup)
+  logger.info({ socket: socketPath }, 'firewall helper listening')
+
+  return {
+    socketPath,
+    async close () {
+      await new Promise<void>(resolve => server.close(() => resolve()))
+      await queue
+      await unlink(socketPath).catch(() => {})
+    }
+  }
+}
+
+function serve (socket: Socket, apply: (input: RulesetInput) => Promise<HelperResponse>, logger: FirewallLogger): void {
+  const chunks: Buffer[] = []
+  let size = 0
+  let received = false
+  socket.setTimeout(CONNECTION_TIMEOUT_MS, () => socket.destroy())
+  socket.on('error', () => {})
+
+  function answer (response: HelperResponse): void {
+    received = true
+    socket.end(`${JSON.stringify(response)}\n`)
+  }
+
+  function handle (): void {
+    received = true
+    let input: RulesetInput
+    try {
+      input = parseHelperRequest(Buffer.concat(chunks).toString('utf8'))
+    } catch (err) {
+      const message = isGatekeeperError(err) ? err.message : String(err)
+      logger.warn({ error: message }, 'firewall helper refused a request')
+      return answer({ ok: false, applied: false, error: message })
+    }
+    apply(input).then(answer, (err: unknown) => answer({ ok: false, applied: false, error: String(err) }))
+  }
+
+  socket.on('data', (chunk: Buffer) => {
+    if (received) return
+    const newline = chunk.indexOf(10)
+    const part = newline === -1 ? chunk : chunk.subarray(0, newline)
+    chunks.push(part)
+    size += part.length
+    if (size > MAX_REQUEST_BYTES) return answer({ ok: false, applied: false, error: `the request is larger than ${MAX_REQUEST_BYTES} bytes` })
+    if (newline !== -1) handle()
+  })
+  // a client that half-closes instead of ending its line is answered too
+  socket.on('end', () => {
+    if (!received) handle()
+  })
+}
+
+/** A stale socket from a helper that died is removed; a live one is not taken over. */
+async function prepareSocketPath (socketPath: string): Promise<void> {
+  await mkdir(dirname(socketPath), { recursive: true, mode: 0o750 })
+  const existing = await lstat(socketPath).catch(() => null)
+  if (existing === null) return
+  if (!existing.isSocket()) throw new errors.GK_ERR_CONFIG(`firewall.helperSocket: ${socketPath} exists and is not a socket`)
+  const alive = await new Promise<boolean>(resolve => {
+    const probe = connect(socketPath)
+    probe.once('connect', () => { probe.destroy(); resolve(true) })
+    probe.once('error', () => resolve(false))
+  })
+  if (alive) throw new errors.GK_ERR_CONFIG(`firewall.helperSocket: another helper is already listening on ${socketPath}`)
+  await unlink(socketPath)
+}

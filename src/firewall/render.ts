@@ -1,0 +1,88 @@
+import type { Mode } from '../state/types.js'
+import { parseStrictCidr, type Cidr } from './address.js'
+import type { FirewallConfig, ProtectedPort } from './config.js'
+
+export interface RulesetInput {
+  mode: Mode
+  /** canonical CIDRs, already filtered for expiry; IPv4 and IPv6 mixed */
+  allowlist: string[]
+}
+
+/** iptables-restore input, one per family. */
+export interface Ruleset {
+  v4: string
+  v6: string
+}
+
+export type Family = 'v4' | 'v6'
+
+export const FAMILIES: readonly Family[] = ['v4', 'v6']
+
+/** Gatekeeper's chains, and the built-in chain that jumps to each. */
+export function ownChains (chainPrefix: string) {
+  return [
+    { name: `${chainPrefix}-INPUT`, from: 'INPUT' },
+    { name: `${chainPrefix}-OUTPUT`, from: 'OUTPUT' }
+  ] as const
+}
+
+/**
+ * The whole of Gatekeeper's rules for one state. Both chains are always
+ * declared, so each apply replaces them entirely (`:CHAIN` flushes a chain
+ * under `--noflush`); the jumps are inserted first in INPUT and OUTPUT so a
+ * host rule that accepts a port cannot let traffic around them. Rules only
+ * ever RETURN or DROP/REJECT: Gatekeeper narrows what the host allows and
+ * never opens anything the host's own rules close.
+ *
+ * Rules are written in the form iptables-save prints them, which keeps the
+ * check after an apply a plain comparison.
+ */
+export function renderRuleset (config: FirewallConfig, input: RulesetInput): Ruleset {
+  const allowlist = input.allowlist.map(text => parseStrictCidr(text))
+  return {
+    v4: renderFamily(config, input.mode, allowlist, 'v4'),
+    v6: renderFamily(config, input.mode, allowlist, 'v6')
+  }
+}
+
+function renderFamily (config: FirewallConfig, mode: Mode, allowlist: Cidr[], family: Family): string {
+  const [input, output] = ownChains(config.chainPrefix)
+  const inFamily = (cidr: Cidr): boolean => (cidr.family === 4) === (family === 'v4')
+  const allowed = allowlist.filter(inFamily).map(cidr => cidr.text)
+  const rules: string[] = []
+
+  const guard = config.upstreamPort
+  if (guard !== null) {
+    rules.push(`-A ${input.name} ! -i lo -p tcp -m tcp --dport ${guard.port} -j DROP`)
+    // only connection attempts are judged: segments the kernel sends on its own carry no owner
+    const attempt = `-o lo -p tcp -m tcp --dport ${guard.port} --tcp-flags FIN,SYN,RST,ACK SYN`
+    for (const uid of guard.allowUids) rules.push(`-A ${output.name} ${attempt} -m owner --uid-owner ${uid} -j RETURN`)
+    rules.push(`-A ${output.name} ${attempt} -j REJECT --reject-with tcp-reset`)
+  }
+
+  for (const port of config.ports) {
+    const policy = mode === 'open' ? port.whenOpen : port.whenClosed
+    if (policy === 'open') continue
+    const always = port.alwaysAllow.map(text => parseStrictCidr(text)).filter(inFamily).map(cidr => cidr.text)
+    const sources = policy === 'allowlist-only' ? [...always, ...allowed] : always
+    for (const source of new Set(sources)) rules.push(`-A ${input.name} -s ${source} ${match(port)} -j RETURN`)
+    rules.push(`-A ${input.name} ${match(port)} -j DROP`)
+  }
+
+  const ports = mode === 'open' ? 'ports as whenOpen' : 'ports as whenClosed'
+  return [
+    `# Gatekeeper ${family === 'v4' ? 'IPv4' : 'IPv6'}: mode ${mode} (${ports}), ${allowed.length} allowlist entries of this family`,
+    '*filter',
+    `:${input.name} - [0:0]`,
+    `:${output.name} - [0:0]`,
+    ...rules,
+    `-I INPUT 1 -j ${input.name}`,
+    `-I OUTPUT 1 -j ${output.name}`,
+    'COMMIT',
+    ''
+  ].join('\n')
+}
+
+function match (port: ProtectedPort): string {
+  return `-p ${port.proto} -m ${port.proto} --dport ${port.port}`
+}

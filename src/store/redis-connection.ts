@@ -1,0 +1,233 @@
+import { createHash } from 'node:crypto'
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
+import { errors, isGatekeeperError } from '../errors.js'
+import type { RedisStoreConfig } from './redis-config.js'
+
+export type RedisClient = Redis | Cluster
+
+/** Every key and channel a deployment uses, derived from its prefix. */
+export interface RedisKeys {
+  state: string
+  audit: string
+  changes: string
+  instancesSeen: string
+  instancesReports: string
+  instancesChannel: string
+}
+
+/**
+ * A cluster runs a script only when all its keys hash to one slot: the
+ * prefix becomes the hash tag, so one deployment's keys live together.
+ */
+export function redisKeys (config: Pick<RedisStoreConfig, 'keyPrefix' | 'cluster'>): RedisKeys {
+  const base = config.cluster === undefined ? config.keyPrefix : `{${config.keyPrefix}}`
+  return {
+    state: `${base}state`,
+    audit: `${base}audit`,
+    changes: `${base}changes`,
+    instancesSeen: `${base}instances:seen`,
+    instancesReports: `${base}instances:reports`,
+    instancesChannel: `${base}instances`
+  }
+}
+
+export interface LuaScript {
+  lua: string
+  sha: string
+}
+
+export function luaScript (lua: string): LuaScript {
+  return { lua, sha: createHash('sha1').update(lua).digest('hex') }
+}
+
+/** Where the store points, without credentials: for logs and error messages. */
+export function describeTarget (config: RedisStoreConfig): string {
+  const nodes = (list: Array<{ host: string, port: number }>): string => list.map((n) => `${n.host}:${n.port}`).join(',')
+  if (config.cluster !== undefined) return `redis cluster ${nodes(config.cluster)}`
+  if (config.sentinels !== undefined) return `redis master "${config.name ?? ''}" via sentinels ${nodes(config.sentinels)}`
+  const url = new URL(config.url ?? 'redis://127.0.0.1:6379')
+  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`
+}
+
+/** A Gatekeeper error as it is; anything from ioredis means Redis could not be used. */
+export function asStoreError (err: unknown, target: string): Error {
+  if (isGatekeeperError(err)) return err
+  return new errors.GK_ERR_STORE_UNAVAILABLE(`${target}: ${(err as Error).message}`)
+}
+
+/**
+ * The two connections an instance keeps: one for commands, which fails at
+ * once while Redis is away (a change must be refused, not queued for later),
+ * and one for subscriptions, which waits and resubscribes by itself.
+ */
+export interface RedisConnection {
+  readonly keys: RedisKeys
+  readonly target: string
+  readonly client: RedisClient
+  readonly subscriber: RedisClient
+  isReady (): boolean
+  /** true once the command connection is ready; false on its first error or after `timeoutMs` */
+  waitUntilReady (timeoutMs: number): Promise<boolean>
+  /** Now on Redis's clock, as far as this instance can tell (measured on every connect). */
+  redisNow (): number
+  /** the last connection error, for health messages */
+  lastError (): string | undefined
+  runScript (script: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown>
+  subscribe (channel: string, handler: (message: string) => void): void
+  /** Reconnects a client that ioredis gave up on (a sentinel or cluster that failed for good). */
+  keepTrying (): void
+  close (timeoutMs?: number): Promise<void>
+}
+
+/** Reconnect soon after Redis returns, without hammering it while it is away. */
+function retryDelay (times: number): number {
+  return Math.min(50 * times, 1000)
+}
+
+function baseOptions (config: RedisStoreConfig): RedisOptions {
+  const options: RedisOptions = {
+    connectTimeout: Math.max(config.commandTimeoutMs, 1000),
+    retryStrategy: retryDelay,
+    lazyConnect: false
+  }
+  if (config.password !== undefined) options.password = config.password
+  if (config.db !== undefined) options.db = config.db
+  return options
+}
+
+/**
+ * A command sent while Redis is away fails at once, and one cut off by a
+ * lost connection fails rather than being resent on reconnect: a change
+ * reported as refused must never be applied later behind the admin's back.
+ */
+const FAIL_FAST: RedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  autoResendUnfulfilledCommands: false
+}
+
+/** Subscriptions wait for Redis however long it takes, and are renewed on reconnect. */
+const WAIT_FOREVER: RedisOptions = {
+  enableOfflineQueue: true,
+  maxRetriesPerRequest: null,
+  autoResubscribe: true
+}
+
+function newClient (config: RedisStoreConfig, role: 'command' | 'subscriber'): RedisClient {
+  const options: RedisOptions = { ...baseOptions(config), ...(role === 'command' ? FAIL_FAST : WAIT_FOREVER) }
+  if (role === 'command') options.commandTimeout = config.commandTimeoutMs
+  if (config.cluster !== undefined) {
+    const clusterOptions: ClusterOptions = {
+      enableOfflineQueue: role !== 'command',
+      clusterRetryStrategy: retryDelay,
+      redisOptions: options
+    }
+    return new Cluster(config.cluster, clusterOptions)
+  }
+  if (config.sentinels !== undefined) {
+    return new Redis({ ...options, sentinels: config.sentinels, name: config.name ?? '' })
+  }
+  return new Redis(config.url ?? 'redis://127.0.0.1:6379', options)
+}
+
+async function quitWithin (client: RedisClient, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs) })
+  await Promise.race([client.quit().then(() => {}, () => {}), timeout])
+  clearTimeout(timer)
+  client.disconnect()
+}
+
+export function connectRedis (config: RedisStoreConfig): RedisConnection {
+  const keys = redisKeys(config)
+  const client = newClient(config, 'command')
+  const subscriber = newClient(config, 'subscriber')
+  const handlers = new Map<string, Array<(message: string) => void>>()
+  let lastError: string | undefined
+  let closing = false
+
+  // Without an error listener ioredis prints every failed reconnect; the
+  // store reports outages itself, once.
+  client.on('error', (err: Error) => { lastError = err.message })
+  subscriber.on('error', () => {})
+  let clockOffsetMs = 0
+  client.on('ready', () => {
+    lastError = undefined
+    const sent = Date.now()
+    client.time().then(([seconds, micros]) => {
+      const received = Date.now()
+      clockOffsetMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - Math.round((sent + received) / 2)
+    }, () => {})
+  })
+  subscriber.on('message', (channel: string, message: string) => {
+    for (const handler of handlers.get(channel) ?? []) handler(message)
+  })
+
+  return {
+    keys,
+    target: describeTarget(config),
+    client,
+    subscriber,
+
+    isReady () {
+      return client.status === 'ready'
+    },
+
+    waitUntilReady (timeoutMs) {
+      if (client.status === 'ready') return Promise.resolve(true)
+      return new Promise((resolve) => {
+        const finish = (ready: boolean): void => {
+          clearTimeout(timer)
+          client.off('ready', onReady)
+          client.off('error', onError)
+          resolve(ready)
+        }
+        const onReady = (): void => finish(true)
+        const onError = (): void => finish(false)
+        const timer = setTimeout(onError, timeoutMs)
+        client.on('ready', onReady)
+        client.on('error', onError)
+      })
+    },
+
+    redisNow () {
+      return Date.now() + clockOffsetMs
+    },
+
+    lastError () {
+      return lastError
+    },
+
+    async runScript (script, scriptKeys, args) {
+      try {
+        return await client.evalsha(script.sha, scriptKeys.length, ...scriptKeys, ...args)
+      } catch (err) {
+        if (!(err as Error).message.startsWith('NOSCRIPT')) throw err
+        return await client.eval(script.lua, scriptKeys.length, ...scriptKeys, ...args)
+      }
+    },
+
+    subscribe (channel, handler) {
+      const list = handlers.get(channel)
+      if (list !== undefined) {
+        list.push(handler)
+        return
+      }
+      handlers.set(channel, [handler])
+      // a failed subscription shows up as a connection error; the periodic re-read covers the gap
+      subscriber.subscribe(channel).catch(() => {})
+    },
+
+    keepTrying () {
+      if (closing) return
+      for (const each of [client, subscriber]) {
+        if (each.status === 'end') each.connect().catch(() => {})
+      }
+    },
+
+    async close (timeoutMs = 1000) {
+      closing = true
+      await Promise.all([quitWithin(client, timeoutMs), quitWithin(subscriber, timeoutMs)])
+    }
+  }
+}

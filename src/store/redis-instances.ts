@@ -1,0 +1,112 @@
+import { pollUntil, type InstanceRegistry, type InstanceReport, type InstanceSnapshot } from './instances.js'
+import { asStoreError, type RedisConnection } from './redis-connection.js'
+import { heartbeat, leave, liveInstances } from './redis-scripts.js'
+
+type Obj = Record<string, unknown>
+
+/** A report another instance wrote; one we cannot read is left out rather than guessed at. */
+function readReport (id: string, seenMs: string, json: string): InstanceReport | null {
+  let value: unknown
+  try {
+    value = JSON.parse(json)
+  } catch {
+    return null
+  }
+  if (typeof value !== 'object' || value === null) return null
+  const r = value as Obj
+  if (typeof r.host !== 'string' || typeof r.pid !== 'number' || typeof r.version !== 'number' ||
+    typeof r.inFlight !== 'number' || typeof r.webSockets !== 'number' || typeof r.startedAt !== 'string') {
+    return null
+  }
+  return {
+    id,
+    host: r.host,
+    pid: r.pid,
+    version: r.version,
+    inFlight: r.inFlight,
+    webSockets: r.webSockets,
+    startedAt: r.startedAt,
+    seenAt: new Date(Number(seenMs)).toISOString()
+  }
+}
+
+/**
+ * The instances of a Redis deployment: a sorted set of ids by last heartbeat
+ * (Redis time) and a hash of their reports. Every heartbeat is announced on
+ * the instances channel, so a waiting admin call re-reads at once instead of
+ * on its next poll.
+ */
+export function createRedisRegistry (connection: RedisConnection, heartbeatMs = 1000, staleMs = 5000): InstanceRegistry {
+  const { keys, target } = connection
+  const registryKeys = [keys.instancesSeen, keys.instancesReports]
+  const wakers = new Set<() => void>()
+  let describe: (() => InstanceSnapshot) | null = null
+  let joinedAs: string | null = null
+  let timer: NodeJS.Timeout | undefined
+
+  connection.subscribe(keys.instancesChannel, () => {
+    for (const wake of wakers) wake()
+  })
+
+  async function publish (): Promise<void> {
+    if (describe === null) return
+    const snapshot = describe()
+    const { id, ...rest } = snapshot
+    joinedAs = id
+    try {
+      // the keys outlive their last writer a little, then vanish with the deployment
+      await connection.runScript(heartbeat, registryKeys, [id, JSON.stringify(rest), staleMs, keys.instancesChannel, staleMs * 10])
+    } catch (err) {
+      throw asStoreError(err, target)
+    }
+  }
+
+  async function list (): Promise<InstanceReport[]> {
+    let flat: unknown
+    try {
+      flat = await connection.runScript(liveInstances, registryKeys, [staleMs])
+    } catch (err) {
+      throw asStoreError(err, target)
+    }
+    const rows = Array.isArray(flat) ? (flat as string[]) : []
+    const instances: InstanceReport[] = []
+    for (let i = 0; i + 2 < rows.length; i += 3) {
+      const report = readReport(String(rows[i]), String(rows[i + 1]), String(rows[i + 2]))
+      if (report !== null) instances.push(report)
+    }
+    return instances.sort((a, b) => a.id.localeCompare(b.id))
+  }
+
+  return {
+    start (report) {
+      describe = report
+      clearInterval(timer)
+      // a missed heartbeat is retried by the next one; outages are reported by the store
+      timer = setInterval(() => { publish().catch(() => {}) }, heartbeatMs)
+      timer.unref()
+      publish().catch(() => {})
+    },
+
+    reportNow: publish,
+
+    list,
+
+    waitFor (predicate, timeoutMs, onProgress) {
+      const onWake = (wake: () => void): () => void => {
+        wakers.add(wake)
+        return () => { wakers.delete(wake) }
+      }
+      return pollUntil(list, onWake, predicate, timeoutMs, heartbeatMs, onProgress)
+    },
+
+    async close () {
+      clearInterval(timer)
+      describe = null
+      if (joinedAs === null) return
+      const id = joinedAs
+      joinedAs = null
+      // best effort: if Redis is away, the entry goes stale by itself
+      await connection.runScript(leave, registryKeys, [id, keys.instancesChannel]).catch(() => {})
+    }
+  }
+}

@@ -1,0 +1,429 @@
+import { errors, isGatekeeperError } from '../errors.js'
+import { buildAuditEntry, stampState } from '../state/audit.js'
+import { initialState } from '../state/initial.js'
+import type { AuditEntry, State } from '../state/types.js'
+import { parseStoredState } from '../state/validate.js'
+import type { InstanceRegistry } from './instances.js'
+import { createLocalCopy } from './local-copy.js'
+import type { RedisStoreConfig } from './redis-config.js'
+import { asStoreError, connectRedis } from './redis-connection.js'
+import { createRedisRegistry } from './redis-instances.js'
+import { compareAndSet, storeUnlessPresent } from './redis-scripts.js'
+import type { ChangeContext, Mutation, Store, StoreHealth } from './store.js'
+
+export type OnStoreFailure = 'last-known' | 'closed'
+
+type LogFn = (fields: Record<string, unknown>, message: string) => void
+
+export interface StoreLogger {
+  info: LogFn
+  warn: LogFn
+  error: LogFn
+  debug: LogFn
+}
+
+export interface RegistryOptions {
+  /** how often this instance reports itself */
+  heartbeatMs?: number
+  /** an instance silent for this long is no longer live */
+  staleMs?: number
+}
+
+export interface RedisStore extends Store {
+  readonly kind: 'redis'
+  /** The instances of this deployment, over this store's connections; closed with the store. */
+  registry (options?: RegistryOptions): InstanceRegistry
+}
+
+export const STORE_UNREACHABLE = 'the state store is unreachable'
+
+/**
+ * What an instance serves while the store is down with onStoreFailure
+ * `closed`: the last state closed, its version unchanged (nothing was
+ * stored), its allowlist and tokens kept so the people doing the upgrade
+ * still get in.
+ */
+export function closedStandIn (state: State): State {
+  return { ...state, mode: 'closed', percent: 0, reason: STORE_UNREACHABLE }
+}
+
+/** A compare-and-set without If-Match is retried on a fresh read; this bounds a pathological race. */
+const MAX_ATTEMPTS = 10
+
+function sameDocument (a: State, b: State): boolean {
+  return a.version === b.version && a.updatedAt === b.updatedAt
+}
+
+function isCorrupt (err: unknown): boolean {
+  return isGatekeeperError(err) && err.code === 'GK_ERR_STORE_CORRUPT'
+}
+
+/**
+ * The shared store: the state as one JSON document in Redis, changed by a
+ * compare-and-set script that also appends the audit entry and publishes
+ * the new state. Each instance applies published states as they come,
+ * re-reads every `resyncIntervalMs` in case it missed one, and keeps a local
+ * copy of the last state for a boot while Redis is down.
+ *
+ * Listeners must apply every state emitted: the store has already dropped
+ * stale ones, and a closed stand-in keeps the version it stands in for.
+ */
+export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger, onStoreFailure: OnStoreFailure): RedisStore {
+  const connection = connectRedis(config)
+  const { keys, target } = connection
+  const where = `redis key ${keys.state}`
+  const localCopy = createLocalCopy(config.localCopyPath, (err) => {
+    logger.warn({ path: config.localCopyPath, err: err.message }, 'cannot write the local copy of the state')
+  })
+  const listeners: Array<(state: State) => void> = []
+  const registries: InstanceRegistry[] = []
+  /** the last state learned from Redis (or, at a boot without it, the local copy) */
+  let known: State | null = null
+  /** what the listeners have */
+  let served: State | null = null
+  /** `served` was never stored: it is a closed stand-in */
+  let standIn = false
+  /** what to store if Redis is found empty: the last state known, else the initial one */
+  let seed: State | null = null
+  let down = false
+  let downReason = ''
+  let initialised = false
+  let closing = false
+  let resyncTimer: NodeJS.Timeout | undefined
+  let resyncRunning: Promise<void> | null = null
+  let resyncAgain = false
+
+  function parseDocument (text: string): State {
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch (err) {
+      throw new errors.GK_ERR_STORE_CORRUPT(where, `it is not valid JSON (${(err as Error).message}); set it to a valid state document, or delete the key and the instances store the last state they knew`)
+    }
+    return parseStoredState(json, where)
+  }
+
+  async function readStored (): Promise<State | null> {
+    let text: string | null
+    try {
+      text = await connection.client.get(keys.state)
+    } catch (err) {
+      throw asStoreError(err, target)
+    }
+    return text === null ? null : parseDocument(text)
+  }
+
+  async function storeIfAbsent (state: State, action: 'init' | 'restore'): Promise<State> {
+    const entry = { ...buildAuditEntry(null, state, { actor: 'gatekeeper', ip: '', action }), at: new Date().toISOString() }
+    let text: unknown
+    try {
+      text = await connection.runScript(storeUnlessPresent, [keys.state, keys.audit],
+        [JSON.stringify(state), JSON.stringify(entry), config.auditMaxLen, keys.changes])
+    } catch (err) {
+      throw asStoreError(err, target)
+    }
+    if (typeof text !== 'string') throw new errors.GK_ERR_STORE_UNAVAILABLE(`${target}: the state vanished as it was stored`)
+    return parseDocument(text)
+  }
+
+  function refuseWhenDisconnected (): void {
+    if (closing) throw new errors.GK_ERR_STORE_UNAVAILABLE(`${target}: the store is closing`)
+    if (!connection.isReady()) {
+      throw new errors.GK_ERR_STORE_UNAVAILABLE(`${target}: ${connection.lastError() ?? 'not connected'}`)
+    }
+  }
+
+  function emit (state: State): void {
+    for (const listener of listeners) {
+      try {
+        listener(state)
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'a state listener failed')
+      }
+    }
+  }
+
+  function serve (state: State): void {
+    served = state
+    standIn = false
+    emit(state)
+  }
+
+  /** A state read from Redis: remembered, copied to disk, and served unless the store is down and that means closed. */
+  function learn (state: State): void {
+    known = state
+    seed = state
+    localCopy.write(state)
+    if (down && onStoreFailure === 'closed') return
+    serve(state)
+  }
+
+  function closeForOutage (): void {
+    const base = served ?? known
+    if (!initialised || standIn || base === null) return
+    served = closedStandIn(base)
+    standIn = true
+    emit(served)
+  }
+
+  function markDown (reason: string, corrupt = false): void {
+    if (closing) return
+    downReason = reason
+    if (down) return
+    down = true
+    const fields = { store: target, reason }
+    const consequence = onStoreFailure === 'closed'
+      ? 'serving closed until it returns'
+      : `keeping the last-known state${known === null ? '' : ` (version ${known.version})`}`
+    if (corrupt) logger.error(fields, `the stored state cannot be used: ${consequence}; changes are refused`)
+    else logger.warn(fields, `state store unreachable: ${consequence}; changes are refused`)
+    if (onStoreFailure === 'closed') closeForOutage()
+  }
+
+  function markUp (): void {
+    if (!down) return
+    down = false
+    logger.info({ store: target }, 'state store reachable again: converging on the stored state')
+  }
+
+  async function resyncOnce (): Promise<void> {
+    if (closing) return
+    connection.keepTrying()
+    if (!connection.isReady()) {
+      markDown(connection.lastError() ?? 'not connected')
+      return
+    }
+    let stored: State | null
+    try {
+      stored = await readStored()
+      if (stored === null) stored = await storeIfAbsent(known ?? seed ?? initialState('closed', STORE_UNREACHABLE), known === null ? 'init' : 'restore')
+      if (known !== null && stored.version <= known.version && !sameDocument(stored, known)) {
+        // this read may have been overtaken by a newer state on the channel: a second read settles it
+        stored = (await readStored()) ?? stored
+      }
+    } catch (err) {
+      markDown((err as Error).message, isCorrupt(err))
+      return
+    }
+    markUp()
+    if (known === null || !sameDocument(stored, known)) learn(stored)
+    else if (standIn) serve(known)
+  }
+
+  /** Never rejects: a failure is an outage, reported by markDown. */
+  function resync (): Promise<void> {
+    if (resyncRunning !== null) {
+      resyncAgain = true
+      return resyncRunning
+    }
+    resyncRunning = (async () => {
+      for (;;) {
+        resyncAgain = false
+        await resyncOnce()
+        if (!resyncAgain || closing) break
+      }
+    })().finally(() => { resyncRunning = null })
+    return resyncRunning
+  }
+
+  function onPublished (message: string): void {
+    if (!initialised || closing) return
+    let state: State
+    try {
+      state = parseDocument(message)
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'an unreadable state was published; re-reading the store')
+      resync()
+      return
+    }
+    if (known === null || state.version > known.version) learn(state)
+  }
+
+  connection.subscribe(keys.changes, onPublished)
+  connection.client.on('close', () => {
+    if (initialised) markDown(connection.lastError() ?? 'the connection was closed')
+  })
+  connection.client.on('ready', () => {
+    if (initialised) resync()
+  })
+  // a resubscribed channel may have missed messages while it was away
+  connection.subscriber.on('ready', () => {
+    if (initialised) resync()
+  })
+
+  function begin (): void {
+    initialised = true
+    resyncTimer = setInterval(() => { resync() }, config.resyncIntervalMs)
+    resyncTimer.unref()
+    // covers a change published between the first read and the subscription
+    resync()
+  }
+
+  /** Redis could not be read at boot: start from the local copy, else closed, and keep trying. */
+  function bootWithoutStore (reason: string, local: State | null, localError: Error | null): State {
+    if (localError !== null) {
+      logger.error({ path: localCopy.path, err: localError.message }, 'the local copy of the state is unreadable')
+    }
+    down = true
+    downReason = reason
+    if (local !== null) {
+      known = local
+      served = onStoreFailure === 'closed' ? closedStandIn(local) : local
+      standIn = onStoreFailure === 'closed'
+    } else {
+      served = initialState('closed', STORE_UNREACHABLE)
+      standIn = true
+    }
+    logger.warn({ store: target, reason },
+      `state store unreachable at start: ${standIn ? 'serving closed' : `serving the local copy (version ${local?.version ?? 0})`} until it returns; changes are refused`)
+    begin()
+    return served
+  }
+
+  return {
+    kind: 'redis',
+
+    async init (initial) {
+      let local: State | null = null
+      let localError: Error | null = null
+      try {
+        local = await localCopy.read()
+      } catch (err) {
+        localError = err as Error
+      }
+      // a Redis that lost its data gets back the last state this instance knew, not the initial mode
+      seed = local ?? initial
+      let reason = connection.lastError() ?? `not connected within ${config.commandTimeoutMs} ms`
+      if (await connection.waitUntilReady(config.commandTimeoutMs)) {
+        try {
+          let stored = await readStored()
+          if (stored === null) {
+            if (localError !== null) throw localError
+            stored = await storeIfAbsent(seed, local === null ? 'init' : 'restore')
+          }
+          if (localError !== null) {
+            logger.warn({ path: localCopy.path, err: localError.message }, 'the local copy of the state is unreadable; replacing it with the stored state')
+          }
+          known = stored
+          served = stored
+          seed = stored
+          localCopy.write(stored)
+          begin()
+          return stored
+        } catch (err) {
+          if (isCorrupt(err)) throw err
+          reason = (err as Error).message
+        }
+      } else {
+        reason = connection.lastError() ?? reason
+      }
+      return bootWithoutStore(reason, local, localError)
+    },
+
+    async update (ctx: ChangeContext, mutation: Mutation, expectedVersion?: number) {
+      refuseWhenDisconnected()
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        let current = await readStored()
+        if (current === null) {
+          if (seed === null) throw new errors.GK_ERR_STORE_UNAVAILABLE(`${target}: the store was not initialised`)
+          current = await storeIfAbsent(known ?? seed, 'restore')
+        }
+        if (expectedVersion !== undefined && current.version !== expectedVersion) {
+          throw new errors.GK_ERR_VERSION_MISMATCH(current.version, expectedVersion)
+        }
+        const next = stampState(current, mutation(current), ctx)
+        const entry = buildAuditEntry(current, next, ctx)
+        let reply: unknown
+        try {
+          // half the timeout: an answer that takes longer may reach us after we gave up on it
+          const notAfter = connection.redisNow() + Math.ceil(config.commandTimeoutMs / 2)
+          reply = await connection.runScript(compareAndSet, [keys.state, keys.audit],
+            [current.version, JSON.stringify(next), JSON.stringify(entry), config.auditMaxLen, keys.changes, notAfter])
+        } catch (err) {
+          throw asStoreError(err, target)
+        }
+        const [outcome, storedVersion] = reply as [string, number]
+        if (outcome === 'ok') {
+          if (known === null || next.version > known.version) learn(next)
+          return next
+        }
+        if (outcome === 'late') {
+          throw new errors.GK_ERR_STORE_UNAVAILABLE(`${target}: Redis took more than ${Math.ceil(config.commandTimeoutMs / 2)} ms to run the change`)
+        }
+        if (outcome === 'corrupt') throw new errors.GK_ERR_STORE_CORRUPT(where, 'the stored document has no readable version')
+        if (expectedVersion !== undefined) throw new errors.GK_ERR_VERSION_MISMATCH(storedVersion, expectedVersion)
+        // someone else changed it between our read and our write: compute the change again on theirs
+        logger.debug({ action: ctx.action, read: current.version, stored: storedVersion }, 'the state changed under a change; applying it again on the newer state')
+      }
+      throw new errors.GK_ERR_CONFLICT(`the state changed ${MAX_ATTEMPTS} times while this change was being applied; try again`)
+    },
+
+    async note (ctx, detail) {
+      refuseWhenDisconnected()
+      const entry: AuditEntry = {
+        version: known?.version ?? 0,
+        at: new Date().toISOString(),
+        actor: ctx.actor,
+        ip: ctx.ip,
+        action: ctx.action,
+        before: null,
+        after: detail
+      }
+      try {
+        await connection.client.xadd(keys.audit, 'MAXLEN', '~', config.auditMaxLen, '*', 'entry', JSON.stringify(entry))
+      } catch (err) {
+        throw asStoreError(err, target)
+      }
+    },
+
+    async readAudit (limit) {
+      if (limit <= 0) return []
+      refuseWhenDisconnected()
+      let rows: Array<[id: string, fields: string[]]>
+      try {
+        rows = await connection.client.xrevrange(keys.audit, '+', '-', 'COUNT', limit)
+      } catch (err) {
+        throw asStoreError(err, target)
+      }
+      const entries: AuditEntry[] = []
+      for (const [, fields] of rows) {
+        const at = fields.indexOf('entry')
+        if (at === -1 || at + 1 >= fields.length) continue
+        try {
+          entries.push(JSON.parse(fields[at + 1] as string) as AuditEntry)
+        } catch {
+          // an entry written by something else: the others are still worth showing
+        }
+      }
+      return entries
+    },
+
+    onChange (listener) {
+      listeners.push(listener)
+    },
+
+    health (): StoreHealth {
+      if (!down) return { ok: true }
+      const serving = standIn
+        ? 'serving closed'
+        : `serving the last-known state${served === null ? '' : ` (version ${served.version})`}`
+      return { ok: false, message: `${target} is unavailable (${connection.lastError() ?? downReason}); ${serving}; changes are refused` }
+    },
+
+    registry (options = {}) {
+      const registry = createRedisRegistry(connection, options.heartbeatMs, options.staleMs)
+      registries.push(registry)
+      return registry
+    },
+
+    async close () {
+      if (closing) return
+      closing = true
+      clearInterval(resyncTimer)
+      await Promise.all(registries.map((registry) => registry.close()))
+      await resyncRunning
+      await localCopy.flush()
+      await connection.close()
+    }
+  }
+}
