@@ -43,6 +43,9 @@ t.test('X-Forwarded-* are set for the upstream; hop-by-hop headers do not cross'
   t.equal(seen.headers['x-forwarded-host'], 'www.example.test')
   t.notOk(seen.headers['x-secret-hop'], 'a header named in Connection is hop-by-hop')
   t.notOk(seen.headers['keep-alive'], 'keep-alive is hop-by-hop')
+  t.not(res.headers['keep-alive'], 'timeout=5', 'the upstream\'s keep-alive terms do not reach the client')
+  const closing = await get(publicUrl(h, '/echo'), { headers: { connection: 'close' } })
+  t.equal(closing.headers.connection, 'close', 'a client asking to close gets its connection closed')
 })
 
 t.test('behind a trusted proxy, the forwarded client address decides and is kept in the chain', async (t) => {

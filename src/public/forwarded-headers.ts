@@ -61,3 +61,22 @@ export function webSocketHeaders (request: { headers: IncomingHttpHeaders }): In
   }
   return headers
 }
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authenticate'])
+
+/**
+ * The upstream's response headers without its hop-by-hop ones (RFC 9110
+ * 7.6.1): the upstream's keep-alive terms are between it and Gatekeeper, and
+ * must not override what the client asked of its own connection.
+ */
+export function clientHeaders (headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const connection = headers.connection
+  if (connection === undefined && headers['keep-alive'] === undefined && headers['transfer-encoding'] === undefined) return headers
+  const named = typeof connection === 'string' ? connection.toLowerCase().split(',').map((name) => name.trim()) : []
+  const kept: IncomingHttpHeaders = {}
+  for (const name of Object.keys(headers)) {
+    if (HOP_BY_HOP.has(name) || named.includes(name)) continue
+    kept[name] = headers[name]
+  }
+  return kept
+}

@@ -3,7 +3,7 @@ import httpProxy from '@fastify/http-proxy'
 import type { Config } from '../config/config.js'
 import { decide, isTester, type Decision } from '../gate/decide.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
-import { upstreamHeaders, webSocketHeaders, type ForwardedOptions } from './forwarded-headers.js'
+import { clientHeaders, upstreamHeaders, webSocketHeaders, type ForwardedOptions } from './forwarded-headers.js'
 import type { SendMaintenance } from './maintenance-reply.js'
 import { clientIpOf, requestFacts, type FactsOptions } from './request-facts.js'
 import { stickyCookieHeader } from './sticky-cookie.js'
@@ -94,6 +94,7 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
     },
     wsClientOptions,
     replyOptions: {
+      rewriteHeaders: (headers) => clientHeaders(headers),
       rewriteRequestHeaders: (request, headers) => upstreamHeaders(headers, request.raw.socket.remoteAddress ?? '', request.headers.host, forwarded)
     }
   })

@@ -18,6 +18,11 @@ export interface Netns {
   connect (host: string, port: number, localAddress: string): Promise<ConnectOutcome>
   /** iptables-save -t filter of one family, inside the namespace */
   save (family: 'v4' | 'v6'): Promise<string>
+  /**
+   * A veth cable to another test namespace, e.g. `10.200.0.1/24` here and
+   * `10.200.0.2/24` there: traffic from it arrives on an interface that is not lo.
+   */
+  link (other: Netns, here: string, there: string): Promise<void>
 }
 
 export type ConnectOutcome = 'connected' | 'refused' | 'timed out'
@@ -108,9 +113,18 @@ export async function createNetns (t: Teardown): Promise<Netns> {
     },
     async connect (host, port, localAddress) {
       const body = await ask({ op: 'connect', host, port, localAddress, timeoutMs: CONNECT_TIMEOUT_MS })
-      const outcome = body.outcome as string
-      if (outcome !== 'connected' && outcome !== 'refused' && outcome !== 'timed out') throw new Error(`connect ${localAddress} → ${host}:${port}: ${outcome}`)
+      const outcome = body.outcome
+      if (outcome !== 'connected' && outcome !== 'refused' && outcome !== 'timed out') throw new Error(`connect ${localAddress} → ${host}:${port}: ${String(outcome ?? body.error)}`)
       return outcome
+    },
+    async link (other, here, there) {
+      const near = `gk${randomBytes(3).toString('hex')}`
+      const far = `${near}p`
+      await must(run(['ip', '-n', name, 'link', 'add', near, 'type', 'veth', 'peer', 'name', far, 'netns', other.name]))
+      await must(run(['ip', '-n', name, 'addr', 'add', here, 'dev', near]))
+      await must(run(['ip', '-n', other.name, 'addr', 'add', there, 'dev', far]))
+      await must(run(['ip', '-n', name, 'link', 'set', near, 'up']))
+      await must(run(['ip', '-n', other.name, 'link', 'set', far, 'up']))
     },
     async save (family) {
       const result = await must(run([...exec, family === 'v4' ? 'iptables-save' : 'ip6tables-save', '-t', 'filter']))

@@ -26,6 +26,8 @@ export interface RedisServer {
 export interface StartOptions {
   /** a one-node Redis Cluster owning every slot */
   cluster?: boolean
+  /** a Sentinel watching this server as master `name` */
+  sentinelFor?: { name: string, master: RedisServer }
 }
 
 async function freePort (): Promise<number> {
@@ -38,6 +40,23 @@ async function freePort (): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()))
   if (address === null || typeof address === 'string') throw new Error('no port from the kernel')
   return address.port
+}
+
+/** A cluster node also listens on port + 10000 for its bus, so both must be free (and the port at most 55535). */
+async function freeClusterPort (): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 35000)
+    if (await isFree(port) && await isFree(port + 10000)) return port
+  }
+  throw new Error('no free port pair for a cluster node')
+}
+
+function isFree (port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
 }
 
 /** Sends one inline command and returns the first reply line. */
@@ -80,11 +99,13 @@ export async function startRedis (t: Teardown, options: StartOptions = {}): Prom
   } catch {
     throw new Error(`${REDIS_SERVER} is missing: these tests need a real Redis; install it with \`apt-get install redis-server\``)
   }
-  const port = await freePort()
+  const port = options.cluster === true ? await freeClusterPort() : await freePort()
   const dir = await mkdtemp(join(tmpdir(), 'gatekeeper-redis-'))
   const configFile = join(dir, 'redis.conf')
   const lines = [`port ${port}`, 'bind 127.0.0.1', 'save ""', 'appendonly no', `dir ${dir}`, 'daemonize no']
-  if (options.cluster === true) lines.push('cluster-enabled yes', `cluster-config-file ${join(dir, 'nodes.conf')}`)
+  // the node must name its address for clients to map slots to it
+  if (options.cluster === true) lines.push('cluster-enabled yes', `cluster-config-file ${join(dir, 'nodes.conf')}`, 'cluster-announce-ip 127.0.0.1')
+  if (options.sentinelFor !== undefined) lines.push(`sentinel monitor ${options.sentinelFor.name} 127.0.0.1 ${options.sentinelFor.master.port} 1`)
   await writeFile(configFile, lines.join('\n') + '\n')
 
   let child: ChildProcess | null = null
@@ -94,7 +115,8 @@ export async function startRedis (t: Teardown, options: StartOptions = {}): Prom
   async function launch (): Promise<void> {
     exited = null
     output = ''
-    const started = spawn(REDIS_SERVER, [configFile], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const args = options.sentinelFor === undefined ? [configFile] : [configFile, '--sentinel']
+    const started = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     child = started
     const keep = (chunk: Buffer): void => { output = (output + chunk.toString()).slice(-2000) }
     started.stdout?.on('data', keep)
