@@ -23,8 +23,8 @@ export function createLocalConfirm (runtime: GateRuntime) {
     if (wait === undefined) return undefined
     const deadline = Date.now() + timeoutMs
     const drained = (): boolean => runtime.inFlight === 0 && runtime.webSockets === 0
-    while (wait === 'drained' && !drained() && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50))
+    if (wait === 'drained') {
+      while (!drained() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
     }
     const instances = [{ id: 'local', version: runtime.current().version, inFlight: runtime.inFlight, webSockets: runtime.webSockets }]
     if (wait === 'drained' && !drained()) {

@@ -197,4 +197,3 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
     firewall
   }
 }
-
