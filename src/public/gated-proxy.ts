@@ -17,11 +17,21 @@ export interface GatedProxyOptions {
   webSockets: WebSocketTracker
   /** called with every decision, for metrics */
   onDecision?: (decision: Decision) => void
+  /** told of every proxied request's outcome, for the health gate and metrics */
+  upstream?: UpstreamObserver
+}
+
+/** What the proxy reports of each request it passed on: the upstream's status, or that it never answered. */
+export interface UpstreamObserver {
+  response (status: number, latencyMs: number): void
+  failure (timedOut: boolean, latencyMs: number): void
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     gkClientIp: string
+    /** when the gate passed the request on (epoch ms): the upstream's latency is counted from here */
+    gkPassedAt: number
   }
 }
 
@@ -31,7 +41,7 @@ declare module 'fastify' {
  * not the admin API).
  */
 export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptions): Promise<void> {
-  const { config, runtime, sendMaintenance, webSockets, onDecision } = options
+  const { config, runtime, sendMaintenance, webSockets, onDecision, upstream } = options
   const factsOptions: FactsOptions = {
     trustedProxies: runtime.trustedProxies,
     bypassHeader: config.bypass.header,
@@ -46,8 +56,11 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
     bypassCookie: config.bypass.cookieName
   }
   const stickyName = config.staged.cookieName
+  // building the log line costs an object per request: only when someone reads it
+  const logDecisions = app.log.level === 'debug' || app.log.level === 'trace'
 
   app.decorateRequest('gkClientIp', '')
+  app.decorateRequest('gkPassedAt', 0)
 
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const snapshot = runtime.current()
@@ -57,7 +70,7 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
     const facts = requestFacts(request, ip, factsOptions)
     const decision = decide(snapshot, facts, now)
     if (onDecision !== undefined) onDecision(decision)
-    request.log.debug({ clientIp: ip, pass: decision.pass, reason: decision.reason, mode: snapshot.mode }, 'gate decision')
+    if (logDecisions) request.log.debug({ clientIp: ip, pass: decision.pass, reason: decision.reason, mode: snapshot.mode }, 'gate decision')
     if (decision.setSticky === true && decision.stickyId !== undefined) {
       reply.header('set-cookie', stickyCookieHeader(stickyName, snapshot.seed, decision.stickyId))
     }
@@ -72,6 +85,7 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
       runtime.inFlight++
       reply.raw.once('close', () => { runtime.inFlight-- })
     }
+    request.gkPassedAt = now
     done()
   })
 
@@ -95,7 +109,20 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
     wsClientOptions,
     replyOptions: {
       rewriteHeaders: (headers) => clientHeaders(headers),
-      rewriteRequestHeaders: (request, headers) => upstreamHeaders(headers, request.raw.socket.remoteAddress ?? '', request.headers.host, forwarded)
+      rewriteRequestHeaders: (request, headers) => upstreamHeaders(headers, request.raw.socket.remoteAddress ?? '', request.headers.host, forwarded),
+      ...(upstream === undefined
+        ? {}
+        : {
+            onResponse: (request, reply, res) => {
+              upstream.response(res.statusCode ?? 0, Date.now() - request.gkPassedAt)
+              reply.send(res.stream)
+            },
+            // the error still goes to the error handler above, which answers 502 or 504
+            onError: (reply, { error }) => {
+              upstream.failure((error as FastifyError).statusCode === 504, Date.now() - reply.request.gkPassedAt)
+              reply.send(error)
+            }
+          })
     }
   })
 }
