@@ -10,7 +10,7 @@ import { by, eventually, recordChanges, recordingLogger, tempDir } from './helpe
 t.test('on a Redis Cluster: one slot per deployment, compare-and-set, broadcast and instances work', async (t) => {
   const redis = await startRedis(t, { cluster: true })
   const dir = await tempDir(t)
-  const config = (name: string) => redisStoreConfig({ cluster: [{ host: '127.0.0.1', port: redis.port }], localCopyPath: join(dir, `${name}.json`), commandTimeoutMs: 1000 })
+  const config = (name: string) => redisStoreConfig({ cluster: [{ host: '127.0.0.1', port: redis.port }], localCopyPath: join(dir, `${name}.json`), commandTimeoutMs: 1000, resyncIntervalMs: 60_000 })
   const a = createRedisStore(config('a'), recordingLogger().logger, 'last-known')
   const b = createRedisStore(config('b'), recordingLogger().logger, 'last-known')
   t.teardown(() => Promise.all([a.close(), b.close()]))
@@ -23,6 +23,7 @@ t.test('on a Redis Cluster: one slot per deployment, compare-and-set, broadcast 
     b.update(by('bob'), (s) => ({ ...s, mode: 'read-only' }), start.version)
   ])
   t.same(outcomes.map((o) => o.status).sort(), ['fulfilled', 'rejected'], 'one wins, the script ran in one slot')
+  // the re-read is a minute away: the change arrives by the cluster's pub/sub
   await onB.seen('the winning change', (s) => s.version === start.version + 1)
 
   const [ra, rb] = [a.registry({ heartbeatMs: 50, staleMs: 400 }), b.registry({ heartbeatMs: 50, staleMs: 400 })]

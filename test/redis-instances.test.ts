@@ -46,6 +46,13 @@ t.test('the registry lists live instances; one that leaves or goes silent drops 
   doomed.client.disconnect()
   await eventually('the silent instance is stale', async () => !ids(await a.list()).includes('c'))
   t.same(ids(await a.list()), ['a'])
+  const roster = await a.roster()
+  t.same(ids(roster.silent), ['c'], 'one that fell silent is remembered as such: it may still be serving')
+  t.notOk(ids(roster.silent).includes('b'), 'one that left is not')
+
+  const waited = await a.waitFor((live, silent) => silent.length === 0 && live.every((i) => i.version >= 1), 200)
+  t.notOk(waited.ok, 'a wait can refuse to count a silent instance as done')
+  t.same(ids(waited.silent), ['c'])
 })
 
 t.test('waitFor resolves when every instance reports the version, and times out with the laggards otherwise', async (t) => {
@@ -99,7 +106,7 @@ t.test('waitFor never counts an unreadable registry as everyone done', async (t)
   await redis.stop()
   await eventually('the store notices', () => !store.health().ok)
   await t.rejects(registry.list(), { statusCode: 503, code: 'GK_ERR_STORE_UNAVAILABLE' })
-  await t.rejects(registry.reportNow(), { statusCode: 503 })
+  await t.rejects(registry.reportNow(), { statusCode: 503, code: 'GK_ERR_STORE_UNAVAILABLE' })
   const waited = await registry.waitFor((list) => list.every((i) => i.version >= 2), 200)
   t.notOk(waited.ok, 'an empty answer from a dead Redis is not "all applied"')
 })

@@ -38,8 +38,8 @@ t.test('Redis killed mid-run: instances keep serving, refuse changes, log once, 
   const refused = await keeping.update(by('ops', 'close'), (s) => ({ ...s, mode: 'closed' })).then(() => null, (err: Error) => err)
   t.match(refused, { statusCode: 503, code: 'GK_ERR_STORE_UNAVAILABLE' }, 'a change is refused, not applied to one instance only')
   t.match(refused?.message, /not applied anywhere/)
-  await t.rejects(keeping.note(by('ops', 'firewall'), { ok: false }), { statusCode: 503 })
-  await t.rejects(closing.readAudit(10), { statusCode: 503 })
+  await t.rejects(keeping.note(by('ops', 'firewall'), { ok: false }), { statusCode: 503, code: 'GK_ERR_STORE_UNAVAILABLE' })
+  await t.rejects(closing.readAudit(10), { statusCode: 503, code: 'GK_ERR_STORE_UNAVAILABLE' })
 
   // several reconnect attempts go by; each store said so once
   await sleep(400)

@@ -16,7 +16,20 @@ export interface InstanceReport {
 
 export type InstanceSnapshot = Omit<InstanceReport, 'seenAt'>
 
-export interface WaitResult {
+/** The instances a registry knows of: those reporting, and those that fell silent without leaving. */
+export interface Roster {
+  live: InstanceReport[]
+  /**
+   * Stopped reporting without leaving (crashed, or cut off from the shared
+   * store) within the registry's memory: such an instance may still be
+   * serving an older state to whoever reaches it.
+   */
+  silent: InstanceReport[]
+}
+
+export type InstancePredicate = (instances: InstanceReport[], silent: InstanceReport[]) => boolean
+
+export interface WaitResult extends Roster {
   /** the predicate held before the timeout */
   ok: boolean
   /** the live instances as last seen: on a timeout, the laggards are among them */
@@ -32,21 +45,24 @@ export interface InstanceRegistry {
   start (report: () => InstanceSnapshot): void
   /** Publishes at once, e.g. right after applying a state or when the last request of a drain ends. */
   reportNow (): Promise<void>
-  /** Live instances only. */
+  /** Live instances only, sorted by id. */
   list (): Promise<InstanceReport[]>
+  /** Live instances and those that fell silent. */
+  roster (): Promise<Roster>
   /**
-   * Resolves once `predicate` holds for the live instances, or with ok false
-   * when `timeoutMs` passes. `onProgress` sees the list each time it changes.
+   * Resolves once `predicate` holds for the live (and silent) instances, or
+   * with ok false when `timeoutMs` passes. `onProgress` sees the live list
+   * each time it changes.
    */
-  waitFor (predicate: (instances: InstanceReport[]) => boolean, timeoutMs: number,
+  waitFor (predicate: InstancePredicate, timeoutMs: number,
     onProgress?: (instances: InstanceReport[]) => void): Promise<WaitResult>
   /** Stops reporting and leaves the list at once. */
   close (): Promise<void>
 }
 
-/** What a wait re-reads: the signature of a list, so that progress is told only when it moves. */
-function progressKey (instances: InstanceReport[]): string {
-  return JSON.stringify(instances.map((i) => [i.id, i.version, i.inFlight, i.webSockets]))
+/** The part of a roster that progress is about: told again only when it moves. */
+function progressKey (roster: Roster): string {
+  return JSON.stringify([roster.live.map((i) => [i.id, i.version, i.inFlight, i.webSockets]), roster.silent.map((i) => i.id)])
 }
 
 /**
@@ -56,15 +72,15 @@ function progressKey (instances: InstanceReport[]): string {
  * pass for "every instance has applied it".
  */
 export async function pollUntil (
-  read: () => Promise<InstanceReport[]>,
+  read: () => Promise<Roster>,
   onWake: (wake: () => void) => () => void,
-  predicate: (instances: InstanceReport[]) => boolean,
+  predicate: InstancePredicate,
   timeoutMs: number,
   pollMs: number,
   onProgress?: (instances: InstanceReport[]) => void
 ): Promise<WaitResult> {
   const deadline = Date.now() + timeoutMs
-  let last: InstanceReport[] = []
+  let last: Roster = { live: [], silent: [] }
   let shown: string | undefined
   let woken = false
   let stopSleeping: (() => void) | null = null
@@ -85,12 +101,12 @@ export async function pollUntil (
         const key = progressKey(last)
         if (key !== shown) {
           shown = key
-          onProgress?.(last)
+          onProgress?.(last.live)
         }
-        if (predicate(last)) return { ok: true, instances: last }
+        if (predicate(last.live, last.silent)) return { ok: true, instances: last.live, ...last }
       }
       const left = deadline - Date.now()
-      if (left <= 0) return { ok: false, instances: last }
+      if (left <= 0) return { ok: false, instances: last.live, ...last }
       if (woken) continue
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, Math.min(pollMs, left))
@@ -129,12 +145,16 @@ export function createLocalRegistry (pollMs = 50): InstanceRegistry {
       return current()
     },
 
+    async roster () {
+      return { live: current(), silent: [] }
+    },
+
     waitFor (predicate, timeoutMs, onProgress) {
       const onWake = (wake: () => void): () => void => {
         wakers.add(wake)
         return () => { wakers.delete(wake) }
       }
-      return pollUntil(async () => current(), onWake, predicate, timeoutMs, pollMs, onProgress)
+      return pollUntil(async () => ({ live: current(), silent: [] }), onWake, predicate, timeoutMs, pollMs, onProgress)
     },
 
     async close () {

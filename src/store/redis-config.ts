@@ -130,7 +130,7 @@ export function parseRedisStoreConfig (raw: unknown, path = 'store', env: NodeJS
     throw configError(`${path}.name`, 'only applies with sentinels')
   }
 
-  const db = integerIn(raw, 'db', path, 0, 15)
+  const db = integerIn(raw, 'db', path, 0, 65535)
   if (db !== undefined && cluster !== undefined) {
     throw configError(`${path}.db`, 'cannot be used with a cluster: a Redis Cluster has database 0 only')
   }

@@ -88,6 +88,8 @@ function baseOptions (config: RedisStoreConfig): RedisOptions {
   const options: RedisOptions = {
     connectTimeout: Math.max(config.commandTimeoutMs, 1000),
     retryStrategy: retryDelay,
+    // how long a closing socket may linger; ioredis waits this long on one that never opened
+    disconnectTimeout: 200,
     lazyConnect: false
   }
   if (config.password !== undefined) options.password = config.password
@@ -118,7 +120,8 @@ function newClient (config: RedisStoreConfig, role: 'command' | 'subscriber'): R
   if (role === 'command') options.commandTimeout = config.commandTimeoutMs
   if (config.cluster !== undefined) {
     const clusterOptions: ClusterOptions = {
-      enableOfflineQueue: role !== 'command',
+      // the cluster's own ready check needs its queue; the store refuses commands itself until the cluster is ready
+      enableOfflineQueue: true,
       clusterRetryStrategy: retryDelay,
       redisOptions: options
     }
@@ -131,6 +134,11 @@ function newClient (config: RedisStoreConfig, role: 'command' | 'subscriber'): R
 }
 
 async function quitWithin (client: RedisClient, timeoutMs: number): Promise<void> {
+  // a client that is not connected has nothing to say goodbye to, only commands queued for a Redis that is away
+  if (client.status !== 'ready') {
+    client.disconnect()
+    return
+  }
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs) })
   await Promise.race([client.quit().then(() => {}, () => {}), timeout])

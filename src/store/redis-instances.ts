@@ -1,6 +1,6 @@
-import { pollUntil, type InstanceRegistry, type InstanceReport, type InstanceSnapshot } from './instances.js'
+import { pollUntil, type InstanceRegistry, type InstanceReport, type InstanceSnapshot, type Roster } from './instances.js'
 import { asStoreError, type RedisConnection } from './redis-connection.js'
-import { heartbeat, leave, liveInstances } from './redis-scripts.js'
+import { heartbeat, knownInstances, leave } from './redis-scripts.js'
 
 type Obj = Record<string, unknown>
 
@@ -30,13 +30,19 @@ function readReport (id: string, seenMs: string, json: string): InstanceReport |
   }
 }
 
+/** How many stale periods a silent instance is remembered: long enough to outlast an admin's wait. */
+const REMEMBER_STALE_PERIODS = 12
+
 /**
  * The instances of a Redis deployment: a sorted set of ids by last heartbeat
  * (Redis time) and a hash of their reports. Every heartbeat is announced on
  * the instances channel, so a waiting admin call re-reads at once instead of
- * on its next poll.
+ * on its next poll. An instance silent for `staleMs` is no longer live; one
+ * that left by closing its registry is gone at once, while one that fell
+ * silent is remembered as such for a while: it may still be serving.
  */
 export function createRedisRegistry (connection: RedisConnection, heartbeatMs = 1000, staleMs = 5000): InstanceRegistry {
+  const forgetMs = staleMs * REMEMBER_STALE_PERIODS
   const { keys, target } = connection
   const registryKeys = [keys.instancesSeen, keys.instancesReports]
   const wakers = new Set<() => void>()
@@ -48,33 +54,45 @@ export function createRedisRegistry (connection: RedisConnection, heartbeatMs = 
     for (const wake of wakers) wake()
   })
 
+  /** Fails at once while Redis is away, rather than queueing heartbeats to replay later. */
+  function refuseWhenDisconnected (): void {
+    if (!connection.isReady()) throw asStoreError(new Error(connection.lastError() ?? 'not connected'), target)
+  }
+
   async function publish (): Promise<void> {
     if (describe === null) return
+    refuseWhenDisconnected()
     const snapshot = describe()
     const { id, ...rest } = snapshot
     joinedAs = id
     try {
       // the keys outlive their last writer a little, then vanish with the deployment
-      await connection.runScript(heartbeat, registryKeys, [id, JSON.stringify(rest), staleMs, keys.instancesChannel, staleMs * 10])
+      await connection.runScript(heartbeat, registryKeys, [id, JSON.stringify(rest), forgetMs, keys.instancesChannel, forgetMs * 2])
     } catch (err) {
       throw asStoreError(err, target)
     }
   }
 
-  async function list (): Promise<InstanceReport[]> {
+  async function roster (): Promise<Roster> {
+    refuseWhenDisconnected()
     let flat: unknown
     try {
-      flat = await connection.runScript(liveInstances, registryKeys, [staleMs])
+      flat = await connection.runScript(knownInstances, registryKeys, [forgetMs])
     } catch (err) {
       throw asStoreError(err, target)
     }
     const rows = Array.isArray(flat) ? (flat as string[]) : []
-    const instances: InstanceReport[] = []
-    for (let i = 0; i + 2 < rows.length; i += 3) {
+    const liveSince = Number(rows[0]) - staleMs
+    const live: InstanceReport[] = []
+    const silent: InstanceReport[] = []
+    for (let i = 1; i + 2 < rows.length; i += 3) {
       const report = readReport(String(rows[i]), String(rows[i + 1]), String(rows[i + 2]))
-      if (report !== null) instances.push(report)
+      if (report === null) continue
+      if (Number(rows[i + 1]) >= liveSince) live.push(report)
+      else silent.push(report)
     }
-    return instances.sort((a, b) => a.id.localeCompare(b.id))
+    const byId = (a: InstanceReport, b: InstanceReport): number => a.id.localeCompare(b.id)
+    return { live: live.sort(byId), silent: silent.sort(byId) }
   }
 
   return {
@@ -89,14 +107,18 @@ export function createRedisRegistry (connection: RedisConnection, heartbeatMs = 
 
     reportNow: publish,
 
-    list,
+    async list () {
+      return (await roster()).live
+    },
+
+    roster,
 
     waitFor (predicate, timeoutMs, onProgress) {
       const onWake = (wake: () => void): () => void => {
         wakers.add(wake)
         return () => { wakers.delete(wake) }
       }
-      return pollUntil(list, onWake, predicate, timeoutMs, heartbeatMs, onProgress)
+      return pollUntil(roster, onWake, predicate, timeoutMs, heartbeatMs, onProgress)
     },
 
     async close () {
@@ -106,7 +128,7 @@ export function createRedisRegistry (connection: RedisConnection, heartbeatMs = 
       const id = joinedAs
       joinedAs = null
       // best effort: if Redis is away, the entry goes stale by itself
-      await connection.runScript(leave, registryKeys, [id, keys.instancesChannel]).catch(() => {})
+      if (connection.isReady()) await connection.runScript(leave, registryKeys, [id, keys.instancesChannel]).catch(() => {})
     }
   }
 }

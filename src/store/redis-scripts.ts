@@ -58,15 +58,15 @@ return redis.call('GET', KEYS[1])
 
 /**
  * KEYS: instances seen (sorted set by last-seen ms), instance reports (hash).
- * ARGV: instance id, its report (JSON without seenAt), stale after ms, the
- * instances channel, keep the keys this many ms after the last heartbeat.
- * Returns the Redis time in ms.
+ * ARGV: instance id, its report (JSON without id and seenAt), forget after
+ * ms, the instances channel, keep the keys this many ms after the last
+ * heartbeat. Returns the Redis time in ms.
  */
 export const heartbeat = luaScript(`
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - tonumber(ARGV[3])))
-for _, id in ipairs(stale) do
+local forgotten = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - tonumber(ARGV[3])))
+for _, id in ipairs(forgotten) do
   redis.call('ZREM', KEYS[1], id)
   redis.call('HDEL', KEYS[2], id)
 end
@@ -79,14 +79,15 @@ return now
 `)
 
 /**
- * KEYS: instances seen, instance reports. ARGV: stale after ms.
- * Returns a flat list: id, last seen ms, report, id, last seen ms, report…
+ * KEYS: instances seen, instance reports. ARGV: forget after ms.
+ * Returns a flat list: the Redis time in ms, then id, last seen ms, report,
+ * id, last seen ms, report… for every instance not yet forgotten.
  */
-export const liveInstances = luaScript(`
+export const knownInstances = luaScript(`
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local seen = redis.call('ZRANGEBYSCORE', KEYS[1], now - tonumber(ARGV[1]), '+inf', 'WITHSCORES')
-local out = {}
+local out = {tostring(now)}
 for i = 1, #seen, 2 do
   local report = redis.call('HGET', KEYS[2], seen[i])
   if report then
