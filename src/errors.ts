@@ -19,9 +19,14 @@ export const errors = {
   GK_ERR_VERSION_MISMATCH: createError('GK_ERR_VERSION_MISMATCH', 'the state is at version %s, not %s: someone changed it first; re-read it and try again', 412),
   GK_ERR_BAD_IF_MATCH: createError('GK_ERR_BAD_IF_MATCH', 'If-Match must be a quoted version such as "12", got %s', 400),
   GK_ERR_STORE_CORRUPT: createError('GK_ERR_STORE_CORRUPT', 'the stored state at %s cannot be used: %s', 500),
-  GK_ERR_STORE_UNAVAILABLE: createError('GK_ERR_STORE_UNAVAILABLE', 'the state store is unreachable (%s): the change was not applied anywhere', 503),
+  // worded by the caller: a refused change, a read and a note each say what the outage means for them
+  GK_ERR_STORE_UNAVAILABLE: createError('GK_ERR_STORE_UNAVAILABLE', '%s', 503),
   GK_ERR_TIMEOUT: createError('GK_ERR_TIMEOUT', '%s', 504),
-  GK_ERR_TEMPLATE: createError('GK_ERR_TEMPLATE', 'template %s, line %s: %s', 500)
+  GK_ERR_TEMPLATE: createError('GK_ERR_TEMPLATE', 'template %s, line %s: %s', 500),
+  GK_ERR_FIREWALL_REJECTED: createError('GK_ERR_FIREWALL_REJECTED', '%s rejected the ruleset, the previous rules stay in place: %s', 500),
+  GK_ERR_FIREWALL_MISMATCH: createError('GK_ERR_FIREWALL_MISMATCH', 'the rules in place differ from the rules applied: %s', 500),
+  GK_ERR_FIREWALL_COMMAND: createError('GK_ERR_FIREWALL_COMMAND', 'cannot run %s: %s', 500),
+  GK_ERR_FIREWALL_HELPER: createError('GK_ERR_FIREWALL_HELPER', 'the firewall helper at %s: %s', 502)
 } as const
 
 export type ErrorCode = keyof typeof errors

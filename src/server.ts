@@ -1,25 +1,73 @@
 import pino, { type Logger } from 'pino'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { AddressInfo } from 'node:net'
+import { hostname } from 'node:os'
 import type { Config } from './config/config.js'
 import { buildAdminApp } from './admin/admin-app.js'
-import { createLocalConfirm } from './admin/confirm.js'
+import { reopenRoutes } from './admin/routes-reopen.js'
+import type { Clock } from './reopen/clock.js'
+import type { Lease } from './reopen/lease.js'
+import { createReopen, type Reopen } from './reopen/services.js'
+import { createConfirm } from './admin/confirm.js'
+import { followStateWithFirewall } from './firewall/follow-state.js'
+import type { FirewallOptions } from './firewall/firewall.js'
 import { buildPublicApp } from './public/public-app.js'
 import { createGateRuntime, type GateRuntime } from './runtime/gate-runtime.js'
 import { initialState } from './state/initial.js'
+import { createLocalRegistry, type InstanceRegistry } from './store/instances.js'
 import { openStore } from './store/open-store.js'
+import type { RegistryOptions } from './store/redis-store.js'
 import type { Store } from './store/store.js'
 
 export interface Gatekeeper {
   config: Config
   runtime: GateRuntime
   store: Store
+  /** the instances sharing the state: on the file store, this one alone */
+  instances: InstanceRegistry
+  /** how this instance is listed among them */
+  instanceId: string
   publicApp: FastifyInstance
   adminApp: FastifyInstance
   /** where the listeners ended up (port 0 picks a free one) */
   publicUrl: string
   adminUrl: string
+  /** ramps, schedules, the health gate, webhooks and metrics */
+  reopen: Reopen
   close (): Promise<void>
+}
+
+export interface StartOptions {
+  logger?: Logger
+  /** where the firewall runs iptables (tests point it into a network namespace) */
+  firewall?: FirewallOptions
+  clock?: Clock
+  /** who drives ramps and schedules; by default the store's (a Redis lease, or always this instance on the file store) */
+  lease?: Lease
+  /** how often this instance reports itself to the others, and when a silent one stops counting as live */
+  registry?: RegistryOptions
+}
+
+/** The name under which ramps and schedules are driven by one instance at a time. */
+const REOPEN_LEASE = 'reopen'
+
+/**
+ * How long a driver keeps the lease after its last renewal: several of its
+ * retries, so the holder keeps driving, yet short enough that another
+ * instance takes over soon after the holder dies.
+ */
+function leaseTtlMs (config: Config): number {
+  return Math.max(10_000, config.ramp.leaseRetryMs * 5)
+}
+
+/**
+ * Stable across restarts on a fixed port, so a restarted instance takes the
+ * place of its former self rather than leaving it silent in the list.
+ */
+function instanceIdOf (config: Config, app: FastifyInstance): string {
+  const { port } = app.server.address() as AddressInfo
+  const wildcard = config.listen.host === '0.0.0.0' || config.listen.host === '::'
+  return `${hostname()}:${wildcard ? '' : `${config.listen.host}:`}${port}`
 }
 
 function urlOf (app: FastifyInstance): string {
@@ -33,7 +81,7 @@ function urlOf (app: FastifyInstance): string {
  * The store is read before anything listens: a state that cannot be read
  * stops start-up rather than opening the gate on a guess.
  */
-export async function startGatekeeper (config: Config, options: { logger?: Logger } = {}): Promise<Gatekeeper> {
+export async function startGatekeeper (config: Config, options: StartOptions = {}): Promise<Gatekeeper> {
   const logger = options.logger ?? pino({ level: config.logLevel, name: 'gatekeeper' })
   const store = openStore(config, logger)
   let state
@@ -44,29 +92,59 @@ export async function startGatekeeper (config: Config, options: { logger?: Logge
     throw err
   }
   const runtime = createGateRuntime(config, state)
-  store.onChange((next) => { runtime.apply(next) })
+  const instances = store.kind === 'redis' ? store.registry(options.registry) : createLocalRegistry()
+  // the store hands over what is in force, stand-ins and post-outage convergence included
+  store.onChange((next) => { runtime.follow(next) })
   runtime.onApplied((next, previous) => {
     logger.info({ version: next.version, mode: next.mode, percent: next.state.percent, was: previous.mode, by: next.state.updatedBy }, 'state applied')
   })
+  // a waiting admin call elsewhere hears at once, not on the next heartbeat
+  const reportNow = (): void => { instances.reportNow().catch(() => {}) }
+  const firewall = followStateWithFirewall(config, runtime, store, logger, options.firewall)
+  runtime.onApplied(reportNow)
+  runtime.onIdle(reportNow)
+  let instanceId = ''
+  const lease = options.lease ?? (store.kind === 'redis' ? store.lease(REOPEN_LEASE, leaseTtlMs(config)) : undefined)
+  const reopen = createReopen({ config, store, runtime, logger, clock: options.clock, lease })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
-  const { app: publicApp, pageProblems } = await buildPublicApp({ config, runtime, logger: fastifyLogger })
+  const { app: publicApp, pageProblems } = await buildPublicApp({ config, runtime, logger: fastifyLogger, onDecision: reopen.recordDecision, upstream: reopen.health })
   const adminApp = await buildAdminApp({
     config,
-    store,
+    store: reopen.store,
     runtime,
-    confirm: createLocalConfirm(runtime),
-    healthDetails: () => ({ pages: { ok: pageProblems.length === 0, problems: pageProblems } })
-  }, fastifyLogger)
+    instances,
+    confirm: createConfirm(instances, () => instanceId, logger),
+    healthDetails: () => {
+      const firewallHealth = firewall.health()
+      return { pages: { ok: pageProblems.length === 0, problems: pageProblems }, ...(firewallHealth === null ? {} : { firewall: firewallHealth }) }
+    }
+  }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen)])
 
   try {
     await publicApp.listen({ host: config.listen.host, port: config.listen.port })
     await adminApp.listen({ host: config.admin.listen.host, port: config.admin.listen.port })
   } catch (err) {
+    await reopen.close()
     await publicApp.close()
     await adminApp.close()
+    await instances.close()
+    await firewall.close()
     await store.close()
     throw err
   }
+  instanceId = instanceIdOf(config, publicApp)
+  const startedAt = new Date().toISOString()
+  const host = hostname()
+  instances.start(() => ({
+    id: instanceId,
+    host,
+    pid: process.pid,
+    version: runtime.current().version,
+    inFlight: runtime.inFlight,
+    webSockets: runtime.webSockets,
+    startedAt
+  }))
+  reopen.start()
   logger.info({ mode: state.mode, version: state.version, store: store.kind, upstream: config.upstream.origin, publicUrl: urlOf(publicApp), adminUrl: urlOf(adminApp) }, 'gatekeeper started')
 
   let closing: Promise<void> | undefined
@@ -74,14 +152,22 @@ export async function startGatekeeper (config: Config, options: { logger?: Logge
     config,
     runtime,
     store,
+    instances,
+    instanceId,
     publicApp,
     adminApp,
     publicUrl: urlOf(publicApp),
     adminUrl: urlOf(adminApp),
+    reopen,
     close () {
       closing ??= (async () => {
+        await reopen.close()
         await adminApp.close()
+        // still listed while the public listener drains: a wait elsewhere counts these requests
         await publicApp.close()
+        await instances.close()
+        // the rules stay as they are: a stop must not open a database port
+        await firewall.close()
         await store.close()
       })()
       return closing

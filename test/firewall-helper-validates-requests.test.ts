@@ -67,7 +67,7 @@ t.test('the privileged helper applies only states it has checked, over a real un
   t.match(await netns.save('v4'), /-A GATEKEEPER-INPUT -s 127\.0\.0\.5\/32 -p tcp -m tcp --dport 9000 -j RETURN/)
   t.match(await netns.save('v6'), /-A GATEKEEPER-INPUT -s 2001:db8::\/32 -p tcp -m tcp --dport 9000 -j RETURN/)
 
-  const firewall = createFirewall(config, quiet)
+  const firewall = createFirewall(config, quiet, { retryMs: 50 })
   t.teardown(() => firewall.close())
   t.same(await firewall.sync({ mode: 'closed', allowlist: ['127.0.0.6/32'] }), { ok: true }, 'the proxy\'s firewall syncs through the helper')
   t.same(await Promise.all([netns.connect('127.0.0.1', 9000, '127.0.0.6'), netns.connect('127.0.0.1', 9000, '127.0.0.5')]),
@@ -81,4 +81,11 @@ t.test('the privileged helper applies only states it has checked, over a real un
   t.match(await firewall.sync({ mode: 'open', allowlist: [] }), { ok: false, error: /firewall helper .* not running/ },
     'with the helper gone the proxy is told so, and nothing opens')
   t.equal(firewall.health().ok, false)
+  t.match(await netns.save('v4'), /--dport 9000 -j DROP/, 'the port is still closed')
+
+  const restarted = await startHelperServer({ config, logger: quiet, iptables: { exec: netns.exec } })
+  t.teardown(() => restarted.close())
+  for (let tries = 0; tries < 100 && !firewall.health().ok; tries++) await new Promise(resolve => setTimeout(resolve, 50))
+  t.equal(firewall.health().ok, true, 'once the helper is back, the failed sync is retried without a new state change')
+  t.notMatch(await netns.save('v4'), /--dport 9000 -j DROP/, 'and the port follows the open state')
 })

@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto'
 import { isIP } from 'node:net'
+import { parseFirewallConfig } from '../firewall/config.js'
 import { parseCidr } from '../gate/cidr.js'
 import { compilePathMatcher } from '../gate/path.js'
 import { MODES, type Mode } from '../state/types.js'
+import { parseHealthGate, type HealthGateConfig } from '../health/config.js'
+import { parseWebhooks } from '../notify/config.js'
+import type { WebhooksConfig } from '../notify/notifier.js'
+import { parseRampConfig, type RampConfig } from '../reopen/config.js'
+import { parseRedisStoreConfig, type RedisStoreConfig } from '../store/redis-config.js'
 import {
   array, fail, integer, isObject, object, oneOf, onlyKeys, optionalString, string, type Obj
 } from './check.js'
@@ -20,6 +26,8 @@ export interface AdminToken {
 
 export interface FileStoreConfig { type: 'file', path: string, auditPath?: string }
 
+export type StoreConfig = FileStoreConfig | ({ type: 'redis' } & RedisStoreConfig)
+
 export interface Config {
   listen: Listen
   upstream: URL
@@ -27,7 +35,7 @@ export interface Config {
   trustedProxies: string[]
   allowlist: Array<{ cidr: string, label: string }>
   alwaysAllow: { paths: string[] }
-  store: FileStoreConfig | { type: 'redis', raw: Obj }
+  store: StoreConfig
   onStoreFailure: 'last-known' | 'closed'
   /** the mode of a deployment that has never stored a state */
   initialMode: Mode
@@ -48,10 +56,16 @@ export interface Config {
   shutdownGraceMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   firewall: Obj | null
+  /** watches the upstream while staged; aborts or holds a ramp */
+  healthGate: HealthGateConfig
+  /** signed JSON POSTs on every change of mode, ramp step, abort and schedule event */
+  webhooks: WebhooksConfig
+  ramp: RampConfig
 }
 
 const TOP_KEYS = ['listen', 'upstream', 'admin', 'trustedProxies', 'allowlist', 'alwaysAllow', 'store', 'onStoreFailure',
-  'initialMode', 'maintenance', 'staged', 'bypass', 'websocket', 'shutdownGraceMs', 'logLevel', 'firewall'] as const
+  'initialMode', 'maintenance', 'staged', 'bypass', 'websocket', 'shutdownGraceMs', 'logLevel', 'firewall',
+  'healthGate', 'webhooks', 'ramp'] as const
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -135,10 +149,10 @@ function staticAllowlist (value: unknown): Config['allowlist'] {
   })
 }
 
-function store (value: unknown): Config['store'] {
+function store (value: unknown, env: NodeJS.ProcessEnv): StoreConfig {
   const raw = object(value, 'store')
   const type = oneOf(raw.type, 'store.type', ['file', 'redis'], 'file')
-  if (type === 'redis') return { type, raw }
+  if (type === 'redis') return { type, ...parseRedisStoreConfig(raw, 'store', env) }
   onlyKeys(raw, 'store', ['type', 'path', 'auditPath'])
   const auditPath = optionalString(raw.auditPath, 'store.auditPath')
   return { type, path: string(raw.path, 'store.path', 'var/state.json'), ...(auditPath === undefined ? {} : { auditPath }) }
@@ -173,6 +187,8 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
   const bypassHeader = string(bypass.header, 'bypass.header', 'x-gatekeeper-bypass').toLowerCase()
   if (!HEADER_NAME.test(bypassHeader)) fail('bypass.header', `is not a valid header name: ${JSON.stringify(bypassHeader)}`)
   const firewall = raw.firewall === undefined || raw.firewall === null ? null : object(raw.firewall, 'firewall')
+  // checked now so a bad firewall key stops start-up like any other; the firewall parses it again when it starts
+  if (firewall !== null) parseFirewallConfig(firewall)
 
   return {
     listen: listen(raw.listen, 'listen', { host: '0.0.0.0', port: 8080 }),
@@ -181,7 +197,7 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
     trustedProxies: cidrList(raw.trustedProxies, 'trustedProxies'),
     allowlist: staticAllowlist(raw.allowlist),
     alwaysAllow: { paths },
-    store: store(raw.store),
+    store: store(raw.store, env),
     onStoreFailure: oneOf(raw.onStoreFailure, 'onStoreFailure', ['last-known', 'closed'], 'last-known'),
     initialMode: oneOf(raw.initialMode, 'initialMode', MODES, 'open'),
     maintenance: {
@@ -194,6 +210,9 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
     websocket: { closeGraceMs: integer(websocket.closeGraceMs, 'websocket.closeGraceMs', 10000, 0, 3600000) },
     shutdownGraceMs: integer(raw.shutdownGraceMs, 'shutdownGraceMs', 30000, 0, 3600000),
     logLevel: oneOf(raw.logLevel, 'logLevel', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-    firewall
+    firewall,
+    healthGate: parseHealthGate(raw.healthGate, fail),
+    webhooks: parseWebhooks(raw.webhooks, env, fail),
+    ramp: parseRampConfig(raw.ramp, fail)
   }
 }

@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path'
 import { array, boolean, fail, integer, object, oneOf, onlyKeys, string } from '../config/check.js'
 import { isGatekeeperError } from '../errors.js'
-import { parseStrictCidr } from './address.js'
+import { parseCidr } from '../gate/cidr.js'
 import { gidOf, uidOf } from './system-users.js'
 
 export type PortProto = 'tcp' | 'udp'
@@ -123,8 +123,9 @@ function parseUpstreamPort (raw: unknown, key: string, apply: ApplyVia): Upstrea
 }
 
 function cidrText (raw: unknown, key: string): string {
+  if (typeof raw !== 'string') fail(key, `must be a CIDR such as 10.0.0.7/32, got ${JSON.stringify(raw)}`)
   try {
-    return parseStrictCidr(raw).text
+    return parseCidr(raw).text
   } catch (err) {
     if (isGatekeeperError(err)) fail(key, err.message)
     throw err

@@ -1,12 +1,9 @@
-import createError from '@fastify/error'
+import { errors } from '../errors.js'
 
-/**
- * The firewall's own errors. They belong in src/errors.ts; they live here
- * until the lead moves them into the one table.
- */
+/** The firewall's errors, from the one table in src/errors.ts. */
 export const firewallErrors = {
-  GK_ERR_FIREWALL_REJECTED: createError('GK_ERR_FIREWALL_REJECTED', '%s rejected the ruleset, the previous rules stay in place: %s', 500),
-  GK_ERR_FIREWALL_MISMATCH: createError('GK_ERR_FIREWALL_MISMATCH', 'the rules in place differ from the rules applied: %s', 500),
-  GK_ERR_FIREWALL_COMMAND: createError('GK_ERR_FIREWALL_COMMAND', 'cannot run %s: %s', 500),
-  GK_ERR_FIREWALL_HELPER: createError('GK_ERR_FIREWALL_HELPER', 'the firewall helper at %s: %s', 502)
+  GK_ERR_FIREWALL_REJECTED: errors.GK_ERR_FIREWALL_REJECTED,
+  GK_ERR_FIREWALL_MISMATCH: errors.GK_ERR_FIREWALL_MISMATCH,
+  GK_ERR_FIREWALL_COMMAND: errors.GK_ERR_FIREWALL_COMMAND,
+  GK_ERR_FIREWALL_HELPER: errors.GK_ERR_FIREWALL_HELPER
 } as const

@@ -1,6 +1,6 @@
 import { errors } from '../errors.js'
 import { MODES, type Mode } from '../state/types.js'
-import { parseStrictCidr } from './address.js'
+import { parseCidr } from '../gate/cidr.js'
 import type { RulesetInput } from './render.js'
 
 /**
@@ -41,6 +41,9 @@ export function parseHelperRequest (line: string): RulesetInput {
   if (allowlist.length > MAX_ALLOWLIST_ENTRIES) throw new errors.GK_ERR_BAD_REQUEST(`allowlist has ${allowlist.length} entries, at most ${MAX_ALLOWLIST_ENTRIES} are accepted`)
   return {
     mode: request.mode as Mode,
-    allowlist: allowlist.map(entry => parseStrictCidr(entry).text)
+    allowlist: allowlist.map((entry: unknown, i) => {
+      if (typeof entry !== 'string') throw new errors.GK_ERR_BAD_REQUEST(`allowlist[${i}] must be a CIDR string, got ${JSON.stringify(entry)}`)
+      return parseCidr(entry).text
+    })
   }
 }

@@ -1,4 +1,4 @@
-import { chmod, chown, lstat, mkdir, unlink } from 'node:fs/promises'
+import { chmod, chown, lstat, mkdir, stat, unlink } from 'node:fs/promises'
 import { connect, createServer, type Socket } from 'node:net'
 import { dirname } from 'node:path'
 import { errors, isGatekeeperError } from '../errors.js'
@@ -79,7 +79,8 @@ export async function startHelperServer (options: HelperServerOptions): Promise<
     process.umask(umask)
   }
   await chmod(socketPath, SOCKET_MODE)
-  if (config.helperGroup !== null) await chown(socketPath, -1, config.helperGroup)
+  // under systemd the unit's Group= already gave the socket its group, and chown is filtered out
+  if (config.helperGroup !== null && (await stat(socketPath)).gid !== config.helperGroup) await chown(socketPath, -1, config.helperGroup)
   logger.info({ socket: socketPath }, 'firewall helper listening')
 
   return {

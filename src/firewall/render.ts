@@ -1,5 +1,5 @@
 import type { Mode } from '../state/types.js'
-import { parseStrictCidr, type Cidr } from './address.js'
+import { parseCidr, type Cidr } from '../gate/cidr.js'
 import type { FirewallConfig, ProtectedPort } from './config.js'
 
 export interface RulesetInput {
@@ -38,7 +38,7 @@ export function ownChains (chainPrefix: string) {
  * check after an apply a plain comparison.
  */
 export function renderRuleset (config: FirewallConfig, input: RulesetInput): Ruleset {
-  const allowlist = input.allowlist.map(text => parseStrictCidr(text))
+  const allowlist = input.allowlist.map(text => parseCidr(text))
   return {
     v4: renderFamily(config, input.mode, allowlist, 'v4'),
     v6: renderFamily(config, input.mode, allowlist, 'v6')
@@ -63,15 +63,16 @@ function renderFamily (config: FirewallConfig, mode: Mode, allowlist: Cidr[], fa
   for (const port of config.ports) {
     const policy = mode === 'open' ? port.whenOpen : port.whenClosed
     if (policy === 'open') continue
-    const always = port.alwaysAllow.map(text => parseStrictCidr(text)).filter(inFamily).map(cidr => cidr.text)
+    const always = port.alwaysAllow.map(text => parseCidr(text)).filter(inFamily).map(cidr => cidr.text)
     const sources = policy === 'allowlist-only' ? [...always, ...allowed] : always
     for (const source of new Set(sources)) rules.push(`-A ${input.name} -s ${source} ${match(port)} -j RETURN`)
     rules.push(`-A ${input.name} ${match(port)} -j DROP`)
   }
 
   const ports = mode === 'open' ? 'ports as whenOpen' : 'ports as whenClosed'
+  const familyName = family === 'v4' ? 'IPv4' : 'IPv6'
   return [
-    `# Gatekeeper ${family === 'v4' ? 'IPv4' : 'IPv6'}: mode ${mode} (${ports}), ${allowed.length} allowlist entries of this family`,
+    `# Gatekeeper ${familyName}: mode ${mode} (${ports}), ${allowed.length} ${familyName} allowlist entr${allowed.length === 1 ? 'y' : 'ies'}`,
     '*filter',
     `:${input.name} - [0:0]`,
     `:${output.name} - [0:0]`,

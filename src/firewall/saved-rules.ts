@@ -1,4 +1,4 @@
-import { parseStrictCidr } from './address.js'
+import { parseCidr } from '../gate/cidr.js'
 import { ownChains } from './render.js'
 
 /**
@@ -51,7 +51,7 @@ export function normaliseRule (spec: string): string {
   for (let i = 1; i < tokens.length; i++) {
     if (['-s', '-d', '--source', '--destination'].includes(tokens[i - 1] as string)) {
       try {
-        tokens[i] = parseStrictCidr(tokens[i]).text
+        tokens[i] = parseCidr(tokens[i] as string).text
       } catch {
         // a name or a list iptables would have resolved: compared as written
       }

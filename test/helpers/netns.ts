@@ -155,6 +155,8 @@ function runCommand (argv: string[], stdin: string): Promise<{ code: number | nu
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
     child.on('error', reject)
     child.on('close', code => resolve({ code, stdout, stderr }))
+    // a command that exits without reading its input: its exit status tells what happened
+    child.stdin.on('error', () => {})
     child.stdin.end(stdin)
   })
 }

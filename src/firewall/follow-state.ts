@@ -1,0 +1,73 @@
+import type { Logger } from 'pino'
+import type { Config } from '../config/config.js'
+import type { GateRuntime } from '../runtime/gate-runtime.js'
+import type { State } from '../state/types.js'
+import type { Store } from '../store/store.js'
+import { parseFirewallConfig } from './config.js'
+import { createFirewall, type Firewall, type FirewallHealth, type FirewallOptions } from './firewall.js'
+
+/** Never wait longer than this for the next expiry: setTimeout's range, and a periodic re-check. */
+const MAX_WAIT_MS = 6 * 3600 * 1000
+
+/** The addresses the ports admit: the static allowlist and the dynamic entries still alive. */
+export function firewallAllowlist (config: Config, state: State, now: number): { allowlist: string[], nextExpiry: number } {
+  const allowlist = config.allowlist.map((entry) => entry.cidr)
+  let nextExpiry = Infinity
+  for (const entry of state.allowlist) {
+    const expiresAt = entry.expiresAt === undefined ? Infinity : Date.parse(entry.expiresAt)
+    if (expiresAt <= now) continue
+    allowlist.push(entry.cidr)
+    if (expiresAt < nextExpiry) nextExpiry = expiresAt
+  }
+  return { allowlist, nextExpiry }
+}
+
+export interface FirewallFollower {
+  health (): FirewallHealth | null
+  close (): Promise<void>
+}
+
+/**
+ * Keeps the non-HTTP ports in step with the gate: every state this instance
+ * applies, and every allowlist expiry, is rendered into the rules. A failed
+ * apply is logged, reported in /healthz and noted in the audit log.
+ */
+export function followStateWithFirewall (config: Config, runtime: GateRuntime, store: Store, logger: Logger, options: FirewallOptions = {}): FirewallFollower {
+  const firewallConfig = parseFirewallConfig(config.firewall)
+  if (firewallConfig === null || !firewallConfig.enabled) return { health: () => null, close: async () => {} }
+  const firewall: Firewall = createFirewall(firewallConfig, logger, options)
+  let expiryTimer: NodeJS.Timeout | undefined
+  let lastError: string | undefined
+
+  function sync (): void {
+    const state = runtime.current().state
+    const { allowlist, nextExpiry } = firewallAllowlist(config, state, Date.now())
+    if (expiryTimer !== undefined) clearTimeout(expiryTimer)
+    expiryTimer = undefined
+    if (nextExpiry !== Infinity) {
+      expiryTimer = setTimeout(sync, Math.min(Math.max(nextExpiry - Date.now() + 10, 10), MAX_WAIT_MS))
+      expiryTimer.unref()
+    }
+    firewall.sync({ mode: state.mode, allowlist }).then((result) => {
+      if (result.ok) {
+        lastError = undefined
+        return
+      }
+      if (result.error === lastError) return
+      lastError = result.error
+      logger.error({ error: result.error }, 'the firewall rules could not be applied; the previous rules stay in place')
+      store.note({ actor: 'gatekeeper', ip: '', action: 'firewall.failed' }, { error: result.error, mode: state.mode, version: state.version })
+        .catch(() => {})
+    }, () => {})
+  }
+
+  runtime.onApplied(() => { sync() })
+  sync()
+  return {
+    health: () => firewall.health(),
+    async close () {
+      if (expiryTimer !== undefined) clearTimeout(expiryTimer)
+      await firewall.close()
+    }
+  }
+}
