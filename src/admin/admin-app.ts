@@ -1,27 +1,37 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import { CONSOLE_PATHS } from '../console/console-assets.js'
+import { consoleRoutes } from '../console/console-routes.js'
+import { acceptJsonBodiesOnly } from '../console/json-only.js'
 import { errors } from '../errors.js'
 import { authHook } from './auth.js'
 import type { AdminContext } from './context.js'
+import { errorDetails } from './error-details.js'
 import { allowlistRoutes } from './routes-allowlist.js'
+import { instanceRoutes } from './routes-instances.js'
 import { modeRoutes } from './routes-mode.js'
 import { tokenRoutes } from './routes-tokens.js'
 
 /** Admin bodies are small; anything larger is refused before it is read whole. */
 export const ADMIN_BODY_LIMIT = 64 * 1024
 
-const OPEN_PATHS = new Set(['/healthz'])
+/** Exact paths served without a token: liveness, and the console's static shell (no data, no /v1 call). */
+const OPEN_PATHS = new Set(['/healthz', ...CONSOLE_PATHS])
+
+/** Routes of other parts (ramps, schedules, /metrics): registered beside the core ones, behind the same auth. */
+export type AdminRoutes = (scope: FastifyInstance, ctx: AdminContext) => Promise<void>
 
 /** The admin API, on its own listener: JSON in and out, bearer tokens, Fastify's error shape. */
-export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogger): Promise<FastifyInstance> {
+export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogger, moreRoutes: readonly AdminRoutes[] = []): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger, bodyLimit: ADMIN_BODY_LIMIT, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true })
   app.decorateRequest('adminToken', null)
   app.addHook('onRequest', authHook(ctx.config.admin.tokens, OPEN_PATHS))
+  acceptJsonBodiesOnly(app)
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
     if (statusCode >= 500 && !(error.code ?? '').startsWith('GK_ERR_')) request.log.error({ err: error }, 'admin call failed')
     const message = statusCode >= 500 && !(error.code ?? '').startsWith('GK_ERR_') ? 'internal error; see the gatekeeper log' : error.message
-    reply.code(statusCode).send({ statusCode, code: error.code ?? 'GK_ERR_INTERNAL', error: httpError(statusCode), message })
+    reply.code(statusCode).send({ statusCode, code: error.code ?? 'GK_ERR_INTERNAL', error: httpError(statusCode), message, ...errorDetails(error) })
   })
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ statusCode: 404, code: 'GK_ERR_NOT_FOUND', error: 'Not Found', message: `no admin call ${request.method} ${request.url.split('?', 1)[0] ?? ''}` })
@@ -36,10 +46,13 @@ export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogge
     return { status: ok ? 'ok' : 'degraded', mode: snapshot.mode, percent: snapshot.state.percent, version: snapshot.version, store, ...details }
   })
 
+  await app.register(consoleRoutes, {})
   await app.register(async (scope) => {
     await modeRoutes(scope, ctx)
     await allowlistRoutes(scope, ctx)
     await tokenRoutes(scope, ctx)
+    await instanceRoutes(scope, ctx)
+    for (const routes of moreRoutes) await routes(scope, ctx)
     scope.get<{ Querystring: { limit?: string } }>('/v1/audit', async (request) => {
       const raw = request.query.limit ?? '50'
       const limit = Number(raw)

@@ -4,7 +4,7 @@ import type { Decision } from '../gate/decide.js'
 import { loadAssets } from '../page/assets.js'
 import { loadPages } from '../page/pages.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
-import { gatedProxy } from './gated-proxy.js'
+import { gatedProxy, type UpstreamObserver } from './gated-proxy.js'
 import { createMaintenanceReply } from './maintenance-reply.js'
 import { ownRoutes } from './own-routes.js'
 import { createWebSocketTracker } from './websockets.js'
@@ -14,6 +14,7 @@ export interface PublicAppOptions {
   runtime: GateRuntime
   logger: FastifyBaseLogger
   onDecision?: (decision: Decision) => void
+  upstream?: UpstreamObserver
 }
 
 const BAD_TARGET = '/__gatekeeper/bad-target'
@@ -44,7 +45,8 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<{ app:
     runtime,
     webSockets,
     sendMaintenance: createMaintenanceReply({ statusCode: config.maintenance.statusCode, defaultRetryAfter: config.maintenance.retryAfter, forHost: pages.forHost }),
-    ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision })
+    ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
+    ...(options.upstream === undefined ? {} : { upstream: options.upstream })
   })
   return { app, pageProblems: problems }
 }

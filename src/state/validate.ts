@@ -1,5 +1,7 @@
 import { errors } from '../errors.js'
 import { MODES, type AllowEntry, type BypassToken, type Mode, type State } from './types.js'
+import { rampProblem } from '../reopen/stored.js'
+import { scheduleProblem } from '../schedule/stored.js'
 
 type Obj = Record<string, unknown>
 
@@ -45,6 +47,8 @@ export function parseStoredState (value: unknown, where: string): State {
   }
   if (!isIsoTime(updatedAt)) fail('"updatedAt" is not a time')
   if (typeof updatedBy !== 'string') fail('"updatedBy" is not a string')
+  const problem = (value.ramp === undefined ? null : rampProblem(value.ramp)) ?? (value.schedule === undefined ? null : scheduleProblem(value.schedule))
+  if (problem !== null) fail(problem)
   return {
     ...value,
     allowlist: allowlist as AllowEntry[],

@@ -1,0 +1,107 @@
+/**
+ * Upstream health as counts, so that the figures of several instances add
+ * up: each instance exports its window (counts per time bucket and a latency
+ * histogram with fixed bounds) and the judge sums them before it divides.
+ * Shares and percentiles are never averaged across instances.
+ */
+
+/** Upper bounds of the latency histogram, in ms; one more count holds everything above the last. */
+export const LATENCY_BOUNDS_MS: readonly number[] = [5, 10, 25, 50, 100, 250, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 30000]
+
+/** Status classes 1xx to 5xx, in that order. */
+export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const
+
+export interface HealthCounts {
+  /** upstream answers by status class, 1xx to 5xx */
+  statuses: number[]
+  /** requests the upstream never answered: refused, reset, unreachable */
+  connectionErrors: number
+  /** requests the upstream did not answer in time */
+  timeouts: number
+  /** answers by latency: one count per LATENCY_BOUNDS_MS bound, then one above the last */
+  latency: number[]
+  latencySumMs: number
+}
+
+export interface HealthBucket extends HealthCounts {
+  /** epoch ms at which the bucket begins */
+  start: number
+}
+
+/** What one instance exports, and what merging several gives back. */
+export interface HealthWindow {
+  bucketMs: number
+  buckets: HealthBucket[]
+}
+
+export function emptyCounts (): HealthCounts {
+  return {
+    statuses: new Array<number>(STATUS_CLASSES.length).fill(0),
+    connectionErrors: 0,
+    timeouts: 0,
+    latency: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0),
+    latencySumMs: 0
+  }
+}
+
+export function addCounts (into: HealthCounts, from: HealthCounts): void {
+  for (let i = 0; i < into.statuses.length; i++) into.statuses[i] = (into.statuses[i] as number) + (from.statuses[i] ?? 0)
+  for (let i = 0; i < into.latency.length; i++) into.latency[i] = (into.latency[i] as number) + (from.latency[i] ?? 0)
+  into.connectionErrors += from.connectionErrors
+  into.timeouts += from.timeouts
+  into.latencySumMs += from.latencySumMs
+}
+
+/** Sums the windows of several instances bucket by bucket; they must share the bucket width. */
+export function mergeWindows (windows: readonly HealthWindow[]): HealthWindow {
+  const first = windows[0]
+  if (first === undefined) return { bucketMs: 1000, buckets: [] }
+  const byStart = new Map<number, HealthBucket>()
+  for (const window of windows) {
+    if (window.bucketMs !== first.bucketMs) {
+      throw new Error(`health windows differ in bucket width (${window.bucketMs} ms and ${first.bucketMs} ms): every instance needs the same healthGate settings`)
+    }
+    for (const bucket of window.buckets) {
+      let sum = byStart.get(bucket.start)
+      if (sum === undefined) {
+        sum = { start: bucket.start, ...emptyCounts() }
+        byStart.set(bucket.start, sum)
+      }
+      addCounts(sum, bucket)
+    }
+  }
+  return { bucketMs: first.bucketMs, buckets: [...byStart.values()].sort((a, b) => a.start - b.start) }
+}
+
+export function statusClassIndex (status: number): number {
+  const index = Math.floor(status / 100) - 1
+  return index < 0 ? 0 : (index > 4 ? 4 : index)
+}
+
+export function latencyIndex (ms: number): number {
+  for (let i = 0; i < LATENCY_BOUNDS_MS.length; i++) {
+    if (ms <= (LATENCY_BOUNDS_MS[i] as number)) return i
+  }
+  return LATENCY_BOUNDS_MS.length
+}
+
+function isCountList (value: unknown, length: number): value is number[] {
+  return Array.isArray(value) && value.length === length && value.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)
+}
+
+/**
+ * A window another instance published (as JSON), or null when it is not
+ * one: a malformed report is left out of the merge rather than trusted.
+ */
+export function parseHealthWindow (value: unknown): HealthWindow | null {
+  if (typeof value !== 'object' || value === null) return null
+  const { bucketMs, buckets } = value as Record<string, unknown>
+  if (typeof bucketMs !== 'number' || bucketMs <= 0 || !Array.isArray(buckets)) return null
+  for (const bucket of buckets as unknown[]) {
+    const b = bucket as Record<string, unknown> | null
+    if (b === null || typeof b !== 'object' || typeof b.start !== 'number' ||
+      !isCountList(b.statuses, STATUS_CLASSES.length) || !isCountList(b.latency, LATENCY_BOUNDS_MS.length + 1) ||
+      !isCountList([b.connectionErrors, b.timeouts, b.latencySumMs], 3)) return null
+  }
+  return { bucketMs, buckets: buckets as HealthBucket[] }
+}

@@ -1,0 +1,21 @@
+import { errors } from '../errors.js'
+import { parseThresholds } from '../health/thresholds.js'
+import type { HealthThresholds, RampStep } from '../state/types.js'
+import { parseSteps, type Fail, type RampPlan } from './plan.js'
+
+/** What a ramp falls back on when the call leaves something out: the configuration's. */
+export interface RampDefaults {
+  steps: RampStep[]
+  thresholds: HealthThresholds
+}
+
+export const apiFail: Fail = (key, why) => {
+  throw new errors.GK_ERR_BAD_REQUEST(`"${key}" ${why}`)
+}
+
+/** `{steps?, abortOn?}` from an API body; `prefix` names where it sits (`ramp.` inside a schedule). */
+export function rampPlanOf (body: Record<string, unknown>, defaults: RampDefaults, prefix = ''): RampPlan {
+  const steps = body.steps === undefined ? defaults.steps : parseSteps(body.steps, `${prefix}steps`, apiFail)
+  const abortOn = parseThresholds(body.abortOn, `${prefix}abortOn`, defaults.thresholds, apiFail)
+  return { steps, abortOn }
+}
