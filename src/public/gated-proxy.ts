@@ -102,6 +102,8 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
   await app.register(httpProxy, {
     upstream: config.upstream.origin,
     prefix: '/',
+    // one line per decision is Gatekeeper's own (at debug); reply-from's two per request would be noise at info
+    disableRequestLogging: true,
     websocket: true,
     wsHooks: {
       onConnect: (_context: unknown, source: unknown) => { webSockets.connected(source) }
