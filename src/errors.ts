@@ -22,6 +22,7 @@ export const errors = {
   // worded by the caller: a refused change, a read and a note each say what the outage means for them
   GK_ERR_STORE_UNAVAILABLE: createError('GK_ERR_STORE_UNAVAILABLE', '%s', 503),
   GK_ERR_TIMEOUT: createError('GK_ERR_TIMEOUT', '%s', 504),
+  GK_ERR_UNSUPPORTED_MEDIA_TYPE: createError('GK_ERR_UNSUPPORTED_MEDIA_TYPE', 'the admin API takes JSON bodies only (Content-Type: application/json), got %s', 415),
   GK_ERR_TEMPLATE: createError('GK_ERR_TEMPLATE', 'template %s, line %s: %s', 500),
   GK_ERR_FIREWALL_REJECTED: createError('GK_ERR_FIREWALL_REJECTED', '%s rejected the ruleset, the previous rules stay in place: %s', 500),
   GK_ERR_FIREWALL_MISMATCH: createError('GK_ERR_FIREWALL_MISMATCH', 'the rules in place differ from the rules applied: %s', 500),

@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import { CONSOLE_PATHS } from '../console/console-assets.js'
 import { consoleRoutes } from '../console/console-routes.js'
-import { acceptJsonBodiesOnly } from '../console/json-only.js'
+import { acceptJsonBodiesOnly } from './json-only.js'
 import { errors } from '../errors.js'
 import { authHook } from './auth.js'
 import type { AdminContext } from './context.js'

@@ -1,7 +1,7 @@
-import createError from '@fastify/error'
 import type { FastifyInstance } from 'fastify'
+import { errors } from '../errors.js'
 
-export const GK_ERR_UNSUPPORTED_MEDIA_TYPE = createError('GK_ERR_UNSUPPORTED_MEDIA_TYPE', 'the admin API takes JSON bodies only (Content-Type: application/json), got %s', 415)
+const GK_ERR_UNSUPPORTED_MEDIA_TYPE = errors.GK_ERR_UNSUPPORTED_MEDIA_TYPE
 
 /**
  * The admin API parses JSON and nothing else. text/plain, form-urlencoded and
