@@ -54,11 +54,11 @@ function describeParseError (err: unknown): string {
   const text = message ?? String(err)
   const named = /'(-[^']*)'/.exec(text)?.[1]
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && named !== undefined) {
-    return `unknown option ${named} (see --help)`
+    return `unknown option ${named}`
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument missing/.test(text)) {
-    const option = /'([^']*)'/.exec(text)?.[1] ?? 'an option'
-    return `${option.replace(/ <value>$/, '')} needs a value`
+    const option = /(--[\w-]+)/.exec(text)?.[1] ?? 'an option'
+    return `${option} needs a value`
   }
   return text
 }

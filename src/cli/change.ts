@@ -2,7 +2,7 @@ import { durationSeconds, type ParsedArgs } from './args.js'
 import { AdminRefusal, type AdminAnswer } from './client.js'
 import type { Invocation } from './command.js'
 import { usageError } from './errors.js'
-import { humanDuration, isRecord, plural, recordsOf } from './format.js'
+import { humanDuration, isRecord, plural, recordsOf, textOf } from './format.js'
 import { createProgress } from './progress.js'
 
 export type WaitFor = 'applied' | 'drained'
@@ -57,20 +57,26 @@ export async function sendChange (inv: Invocation, method: string, path: string,
   })
   answer.then(() => { settled = true }, () => { settled = true })
 
-  let listing = true
+  let canList = true
   let line = `waiting for every instance to ${flags.wait === 'drained' ? 'apply the change and drain' : 'apply the change'}…`
-  while (!settled) {
-    if (listing) {
+  // a first look only after one poll interval: the change has then had time to be applied, and a
+  // wait that is over by then prints no progress at all; `settled` flips in the answer's callbacks
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([answer.catch(() => undefined), new Promise((resolve) => { timer = setTimeout(resolve, POLL_MS) })])
+    clearTimeout(timer)
+    if (settled) break
+    if (canList) {
       try {
-        line = describeWait(flags.wait, before, recordsOf(instancesIn((await client.call('GET', '/v1/instances')).body)))
+        const roster = (await client.call('GET', '/v1/instances')).body
+        line = describeWait(flags.wait, before, recordsOf(instancesIn(roster)), recordsOf(isRecord(roster) ? roster.silent : undefined))
       } catch (err) {
         // an API without GET /v1/instances (or a viewer hiccup) still lets the wait itself finish
-        if (err instanceof AdminRefusal && err.statusCode === 404) listing = false
+        if (err instanceof AdminRefusal && err.statusCode === 404) canList = false
       }
     }
     if (settled) break
     progress.update(line, humanDuration(inv.io.now() - started))
-    await Promise.race([answer.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, POLL_MS))])
   }
   try {
     const result = await answer
@@ -91,9 +97,12 @@ export function instancesIn (body: unknown): unknown {
   return isRecord(body) && Array.isArray(body.instances) ? body.instances : body
 }
 
-function describeWait (wait: WaitFor, before: number, instances: Array<Record<string, unknown>>): string {
+function describeWait (wait: WaitFor, before: number, instances: Array<Record<string, unknown>>, silent: Array<Record<string, unknown>>): string {
   const applied = instances.filter((instance) => typeof instance.version === 'number' && instance.version > before)
-  const behind = instances.filter((instance) => !applied.includes(instance)).map((instance) => String(instance.id ?? instance.host ?? '?'))
+  const behind = [
+    ...instances.filter((instance) => !applied.includes(instance)).map((instance) => textOf(instance.id)),
+    ...silent.map((instance) => `${textOf(instance.id)} (silent)`)
+  ]
   let line = `${applied.length} of ${plural(instances.length, 'instance')} applied the change`
   if (behind.length > 0) line += `; waiting on ${behind.slice(0, 5).join(', ')}${behind.length > 5 ? ` and ${behind.length - 5} more` : ''}`
   if (wait === 'drained') {

@@ -17,6 +17,8 @@ export const EXIT = {
   unauthorised: 5,
   /** --if-match named a version the state has already moved past (412) */
   conflict: 6,
+  /** `ramp watch`: the ramp ended without reaching its end (aborted by the health gate or a person, or superseded) */
+  rampStopped: 7,
   /** Ctrl-C: a change already sent stands; check with `gatekeeper status` */
   interrupted: 130
 } as const

@@ -1,4 +1,4 @@
-import { wantsHelp, type Command, type Io } from './command.js'
+import type { Command, Io } from './command.js'
 import { usageError } from './errors.js'
 
 /**
@@ -21,23 +21,16 @@ Run \`gatekeeper ${name} <command> --help\` for the options of each.
     help,
     subcommands,
     async run (args: string[], io: Io) {
-      const [word, ...rest] = args
+      const [word] = args
       const names = subcommands.map((sub) => sub.name.slice(name.length + 1)).join(', ')
       if (word === 'help' || word === '--help' || word === '-h') {
         io.out(help)
         return 0
       }
-      if (word === undefined) throw usageError(`gatekeeper ${name}: which one? ${names} (see gatekeeper ${name} --help)`)
+      if (word === undefined) throw usageError(`gatekeeper ${name}: which one? ${names}`)
       if (word.startsWith('-')) throw usageError(`gatekeeper ${name}: the command comes first (${names}), then ${word}`)
-      const sub = subcommands.find((candidate) => candidate.name === `${name} ${word}`)
-      if (sub === undefined) {
-        throw usageError(`gatekeeper ${name}: unknown command ${JSON.stringify(word)}; expected one of ${names}`)
-      }
-      if (wantsHelp(rest)) {
-        io.out(sub.help)
-        return 0
-      }
-      return await sub.run(rest, io)
+      // a known subcommand never gets here: runCommand hands it its own arguments
+      throw usageError(`gatekeeper ${name}: unknown command ${JSON.stringify(word)}; expected one of ${names}`)
     }
   }
 }

@@ -32,6 +32,7 @@ Exit codes:
   ${EXIT.timedOut}    timed out waiting (--wait, ramp watch)
   ${EXIT.unauthorised}    the token is missing or wrong, or a viewer token asked for a change
   ${EXIT.conflict}    --if-match: the state moved past that version first
+  ${EXIT.rampStopped}    ramp watch: the ramp was aborted or superseded instead of completing
   ${EXIT.interrupted}  interrupted (Ctrl-C)
 `
 }

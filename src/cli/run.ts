@@ -1,14 +1,14 @@
 import { AdminRefusal } from './client.js'
 import { wantsHelp, type Command, type Io } from './command.js'
 import { EXIT } from './exit-codes.js'
-import { recordsOf, textOf } from './format.js'
-import { renderTable } from './table.js'
 
 /**
  * Runs one admin command and turns whatever went wrong into a message on
  * stderr and the exit code a script relies on (src/cli/exit-codes.ts).
  */
 export async function runCommand (command: Command, args: string[], io: Io): Promise<number> {
+  const sub = command.subcommands?.find((candidate) => candidate.name === `${command.name} ${args[0] ?? ''}`)
+  if (sub !== undefined) return await runCommand(sub, args.slice(1), io)
   if (command.subcommands === undefined && wantsHelp(args)) {
     io.out(command.help)
     return EXIT.ok
@@ -41,13 +41,9 @@ export function exitCodeOf (err: unknown): number {
 
 function describe (name: string, err: unknown): string {
   if (err instanceof AdminRefusal) {
+    // a wait's 504 names its laggards in the message itself
     let text = `gatekeeper ${name}: refused by the admin API (${err.statusCode} ${err.code}): ${err.message}`
     if (err.statusCode === 401) text += '\n  the token comes from --token, --token-file or GATEKEEPER_TOKEN'
-    const laggards = recordsOf(err.body.laggards ?? err.body.instances)
-    if (laggards.length > 0) {
-      text += '\n' + renderTable(['still waiting on', 'version', 'in flight', 'websockets'],
-        laggards.map((instance) => [textOf(instance.id ?? instance.host), textOf(instance.version), textOf(instance.inFlight), textOf(instance.webSockets)])).trimEnd()
-    }
     return text
   }
   const code = (err as { code?: unknown } | null)?.code

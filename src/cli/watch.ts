@@ -1,5 +1,6 @@
-import { AdminRefusal, type AdminClient } from './client.js'
+import type { AdminClient } from './client.js'
 import type { Invocation } from './command.js'
+import { cliErrors } from './errors.js'
 import { humanDuration, isRecord } from './format.js'
 import { createProgress } from './progress.js'
 
@@ -54,7 +55,7 @@ export async function watchState (inv: Invocation, options: WatchOptions): Promi
 
 async function readState (client: AdminClient): Promise<Record<string, unknown>> {
   const answer = await client.call('GET', '/v1/state')
-  if (!isRecord(answer.body)) throw new AdminRefusal(502, { message: 'GET /v1/state did not answer a state' })
+  if (!isRecord(answer.body)) throw new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`${client.where} answered GET /v1/state without a state; check --url`)
   return answer.body
 }
 

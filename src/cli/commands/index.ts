@@ -1,9 +1,12 @@
 import type { Command } from '../command.js'
 import { commandGroup } from '../group.js'
+import { admissionCommand } from './admission.js'
 import { allowCommands } from './allow.js'
 import { auditCommand } from './audit.js'
 import { instancesCommand } from './instances.js'
 import { closeCommand, openCommand, readOnlyCommand, stageCommand } from './mode.js'
+import { rampCommands } from './ramp.js'
+import { scheduleCommands } from './schedule.js'
 import { statusCommand } from './status.js'
 import { tokenCommands } from './token.js'
 
@@ -14,6 +17,11 @@ export const ADMIN_COMMANDS: readonly Command[] = [
   openCommand,
   readOnlyCommand,
   stageCommand,
+  commandGroup('ramp', 'reopen gradually: start, pause, resume, promote, abort, show, watch',
+    'A gradual reopening: staged steps held for a while each, watched by the health gate, ending open.', rampCommands),
+  commandGroup('schedule', 'a planned window: create, show, extend, cancel',
+    'A planned window: the site closes by itself at a time, tells the public when it should be back, and at that time holds, ramps or opens.', scheduleCommands),
+  admissionCommand,
   commandGroup('allow', 'the dynamic allowlist: add, list, remove',
     'Addresses and networks that pass the gate in every mode (the sysadmin, the DBA, the testers).', allowCommands),
   commandGroup('token', 'bypass tokens for testers: create, list, revoke',

@@ -9,9 +9,11 @@ export const instancesCommand: Command = {
   summary: 'list the live gatekeeper instances and the state version each has applied',
   help: `Usage: gatekeeper instances
 
-Lists the live instances sharing this state: the version each has applied
-(an instance behind the state is marked), the public requests in flight and
-the public websockets open on each, and when each was last heard from.
+Lists the instances sharing this state: the version each has applied (one
+behind the state is marked), the public requests in flight and the public
+websockets open on each, and when each was last heard from. An instance that
+stopped reporting without leaving is listed as silent: it may still be serving
+an older state.
 
 ${CONNECTION_HELP}
 `,
@@ -23,10 +25,10 @@ ${CONNECTION_HELP}
       printJson(io, answer.body)
       return 0
     }
-    const state = (await inv.client.call('GET', '/v1/state')).body
-    const current = isRecord(state) && typeof state.version === 'number' ? state.version : undefined
+    const body = isRecord(answer.body) ? answer.body : {}
+    const current = typeof body.version === 'number' ? body.version : undefined
     const now = io.now()
-    const rows = recordsOf(instancesIn(answer.body)).map((instance) => [
+    const row = (instance: Record<string, unknown>, silent: boolean): string[] => [
       textOf(instance.id),
       textOf(instance.host),
       textOf(instance.pid),
@@ -34,8 +36,12 @@ ${CONNECTION_HELP}
       textOf(instance.inFlight),
       textOf(instance.webSockets),
       ago(instance.startedAt, now),
-      ago(instance.seenAt, now)
-    ])
+      ago(instance.seenAt, now) + (silent ? ' (silent)' : '')
+    ]
+    const rows = [
+      ...recordsOf(instancesIn(answer.body)).map((instance) => row(instance, false)),
+      ...recordsOf(body.silent).map((instance) => row(instance, true))
+    ]
     io.out(rows.length === 0
       ? 'no live instance has reported\n'
       : renderTable(['id', 'host', 'pid', 'version', 'in flight', 'websockets', 'started', 'seen'], rows))

@@ -1,8 +1,8 @@
 import { durationMs, expectPositionals } from '../args.js'
 import { usageError } from '../errors.js'
 import { CONNECTION_HELP, invoke, printJson, type Command } from '../command.js'
-import { isRecord, textOf } from '../format.js'
-import { modeText, rampText, renderState } from '../state-view.js'
+import { isRecord } from '../format.js'
+import { progressLine, renderState } from '../state-view.js'
 import { watchState } from '../watch.js'
 
 export const statusCommand: Command = {
@@ -13,7 +13,7 @@ export const statusCommand: Command = {
 Shows the state every instance serves: the mode, the reason, the window, a ramp
 or schedule in progress, and the version (for --if-match).
   --watch              keep following it, one progress line on stderr, until --for
-                       runs out or Ctrl-C; then print the state as it stands
+                       runs out or Ctrl-C; then print the state as it stands (exit 0)
   --for DURATION       how long to watch (30s, 10m, 1h)
   --interval DURATION  how often to re-read (default 1s)
 
@@ -33,7 +33,7 @@ ${CONNECTION_HELP}
       const result = await watchState(inv, {
         forMs: forText === undefined ? undefined : durationMs(forText, 'gatekeeper status: --for'),
         intervalMs: intervalText === undefined ? 1000 : Math.max(100, durationMs(intervalText, 'gatekeeper status: --interval')),
-        describe: (current) => oneLine(current, io.now())
+        describe: progressLine
       })
       state = result.state
     } else {
@@ -43,9 +43,4 @@ ${CONNECTION_HELP}
     else if (isRecord(state)) io.out(renderState(state, io.now()))
     return 0
   }
-}
-
-export function oneLine (state: Record<string, unknown>, now: number): string {
-  const ramp = rampText(state.ramp, now)
-  return `${modeText(state)}${ramp === undefined ? '' : ` — ramp ${ramp}`} (version ${textOf(state.version)})`
 }
