@@ -32,7 +32,11 @@ function helpFor (topic: string | undefined): [string, number] {
 async function serve (args: string[]): Promise<number> {
   const { configPath, loadConfig } = await import('./config/load.js')
   const { startGatekeeper } = await import('./server.js')
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } })
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } })
+  if (values.help === true) {
+    process.stdout.write('Usage: gatekeeper serve [--config FILE]\n\nRuns the proxy and the admin API. The config path comes from --config, else\nGATEKEEPER_CONFIG, else config/gatekeeper.yaml.\n')
+    return 0
+  }
   const path = configPath(values.config)
   const config = await loadConfig(path)
   const gatekeeper = await startGatekeeper(config)

@@ -46,7 +46,8 @@ export async function runFirewall (args: string[], io: Io): Promise<number> {
     // usage and unknown words are firewallCommand's to answer, before any configuration is read
     return await firewallCommand(parsed.positionals, null, { mode: 'closed', allowlist: [] }, output)
   }
-  const config = await loadConfig(configPath(parsed.values.config, io.env), io.env)
+  // the firewall uses no secret: its helper runs without the admin tokens in its environment
+  const config = await loadConfig(configPath(parsed.values.config, io.env), io.env, { secrets: false })
   const firewallConfig = parseFirewallConfig(config.firewall)
   const needsState = subcommand === 'plan' || subcommand === 'apply'
   const state = needsState ? await currentState(parsed.values, io) : { mode: 'closed' as Mode, allowlist: [] }

@@ -10,7 +10,23 @@ export function configPath (flag: string | undefined, env: NodeJS.ProcessEnv = p
   return flag ?? env.GATEKEEPER_CONFIG ?? DEFAULT_CONFIG_PATH
 }
 
-export async function loadConfig (path: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+/**
+ * An environment in which every variable is set: for commands that read the
+ * configuration but use none of its secrets (the firewall helper runs without
+ * the admin tokens, Redis password or webhook secrets in its environment).
+ * The stand-in is 64 hex digits, which fits every secret's check.
+ */
+function withoutSecrets (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return new Proxy(env, { get: (target, name) => typeof name === 'string' ? (target[name] ?? '0'.repeat(64)) : undefined })
+}
+
+export interface LoadOptions {
+  /** false: secrets held in environment variables need not be set (they are not used) */
+  secrets?: boolean
+}
+
+export async function loadConfig (path: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Promise<Config> {
+  if (options.secrets === false) env = withoutSecrets(env)
   let text: string
   try {
     text = await readFile(path, 'utf8')
