@@ -102,7 +102,8 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const reportNow = (): void => { instances.reportNow().catch(() => {}) }
   const firewall = followStateWithFirewall(config, runtime, store, logger, options.firewall)
   runtime.onApplied(reportNow)
-  runtime.onIdle(reportNow)
+  // only a drain waits on the last public request, and nobody drains an open gate
+  runtime.onIdle(() => { if (runtime.current().mode !== 'open') reportNow() })
   let instanceId = ''
   const lease = options.lease ?? (store.kind === 'redis' ? store.lease(REOPEN_LEASE, leaseTtlMs(config)) : undefined)
   const reopen = createReopen({ config, store, runtime, logger, clock: options.clock, lease })

@@ -1,11 +1,14 @@
 import type { FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
-import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { State } from '../state/types.js'
+import type { InstanceRegistry, InstanceReport } from '../store/instances.js'
+import { withDetails } from './error-details.js'
 
 interface WaitQuery { wait?: string, timeout?: string }
 
-export interface WaitOptions { wait: 'applied' | 'drained' | undefined, timeoutMs: number }
+export type WaitFor = 'applied' | 'drained'
+
+export interface WaitOptions { wait: WaitFor | undefined, timeoutMs: number }
 
 /** Read before the change is made: a bad ?wait= must not leave a change behind a 400. */
 export function waitOptions (request: FastifyRequest): WaitOptions {
@@ -17,21 +20,60 @@ export function waitOptions (request: FastifyRequest): WaitOptions {
   return { wait, timeoutMs: Number(timeout) * 1000 }
 }
 
-/** One instance: applied as soon as the change returns; drained when no public request or socket is left. */
-export function createLocalConfirm (runtime: GateRuntime) {
-  return async function confirm ({ wait, timeoutMs }: WaitOptions, state: State): Promise<Record<string, unknown> | undefined> {
+export type Confirm = (wait: WaitOptions, state: State) => Promise<Record<string, unknown> | undefined>
+
+/** One instance is done when it has applied `version` and, for a drain, has no public request or websocket left. */
+function isDone (wait: WaitFor, version: number, instance: InstanceReport): boolean {
+  if (instance.version < version) return false
+  return wait === 'applied' || (instance.inFlight === 0 && instance.webSockets === 0)
+}
+
+/**
+ * Done when this instance is among the live ones (an empty list, because
+ * the registry was just wiped or cannot be read, proves nothing), every live
+ * instance is done, and none fell silent without leaving: a silent one may
+ * be cut off from the store and still serving the state before the change.
+ */
+export function isConfirmed (wait: WaitFor, version: number, self: string, live: InstanceReport[], silent: InstanceReport[]): boolean {
+  return silent.length === 0 && live.some((instance) => instance.id === self) &&
+    live.every((instance) => isDone(wait, version, instance))
+}
+
+function why (wait: WaitFor, version: number, instance: InstanceReport): string {
+  if (instance.version < version) return `at version ${instance.version}`
+  return `${instance.inFlight} public requests and ${instance.webSockets} public websockets still open`
+}
+
+/**
+ * Waits, when the change asked (?wait=applied|drained), until every
+ * instance reports it: the answer lists them; on a timeout, a 504 lists the
+ * laggards. The change itself stands either way: the wait only tells whether
+ * it has reached everyone yet.
+ */
+export function createConfirm (registry: InstanceRegistry, self: () => string,
+  log?: { debug (fields: Record<string, unknown>, message: string): void }): Confirm {
+  return async function confirm ({ wait, timeoutMs }, state) {
     if (wait === undefined) return undefined
-    const deadline = Date.now() + timeoutMs
-    const drained = (): boolean => runtime.inFlight === 0 && runtime.webSockets === 0
-    if (wait === 'drained') {
-      while (!drained() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    const version = state.version
+    const result = await registry.waitFor((live, silent) => isConfirmed(wait, version, self(), live, silent), timeoutMs, (live) => {
+      log?.debug({ wait, version, instances: live.map((i) => ({ id: i.id, version: i.version, inFlight: i.inFlight, webSockets: i.webSockets })) }, 'waiting for every instance')
+    })
+    if (result.ok) return { wait, version, instances: result.live }
+
+    const laggards = [
+      ...result.live.filter((instance) => !isDone(wait, version, instance)).map((instance) => ({ ...instance, silent: false })),
+      ...result.silent.map((instance) => ({ ...instance, silent: true }))
+    ]
+    const waitingOn = laggards.map((instance) => instance.silent
+      ? `${instance.id} (silent since ${instance.seenAt}: it may still be serving an older state)`
+      : `${instance.id} (${why(wait, version, instance)})`)
+    if (!result.live.some((instance) => instance.id === self())) {
+      waitingOn.push(result.live.length === 0 && result.silent.length === 0
+        ? 'the list of instances could not be read from the state store'
+        : `${self()} (this instance has not reported since the change)`)
     }
-    const instances = [{ id: 'local', version: runtime.current().version, inFlight: runtime.inFlight, webSockets: runtime.webSockets }]
-    if (wait === 'drained' && !drained()) {
-      const err = new errors.GK_ERR_TIMEOUT(`not drained after ${timeoutMs / 1000} s: ${runtime.inFlight} public requests and ${runtime.webSockets} public websockets still open`)
-      Object.assign(err, { laggards: instances })
-      throw err
-    }
-    return { wait, version: state.version, instances }
+    const outcome = wait === 'drained' ? 'applied it and drained' : 'applied it'
+    const err = new errors.GK_ERR_TIMEOUT(`the change is made (version ${version}), but not every instance had ${outcome} within ${timeoutMs / 1000} s; still waiting on ${waitingOn.join(', ')}`)
+    throw withDetails(err, { wait, version, laggards, instances: result.live, silent: result.silent })
   }
 }

@@ -2,8 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config/config.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { State } from '../state/types.js'
+import type { InstanceRegistry } from '../store/instances.js'
 import type { Mutation, Store } from '../store/store.js'
-import { waitOptions, type WaitOptions } from './confirm.js'
+import { waitOptions, type Confirm } from './confirm.js'
 import { expectedVersion } from './if-match.js'
 
 /** What the admin routes share. */
@@ -13,8 +14,10 @@ export interface AdminContext {
   runtime: GateRuntime
   /** extra facts for /healthz from other parts (pages, firewall) */
   healthDetails: () => Record<string, unknown>
+  /** the instances sharing this state: this one alone on the file store */
+  instances: InstanceRegistry
   /** waits, when the request asks (?wait=applied|drained), until the change has reached every instance */
-  confirm: (wait: WaitOptions, state: State) => Promise<Record<string, unknown> | undefined>
+  confirm: Confirm
 }
 
 /** The state as the API shows it: no token hashes, no bucket seed (it is the key of the sticky cookies). */

@@ -11,13 +11,54 @@ import type { State } from '../state/types.js'
  */
 export interface GateRuntime {
   current (): GateSnapshot
-  /** Swaps in a state learnt from the store; an older version than the one held is ignored. */
+  /**
+   * Swaps in a state this process wrote or was handed (the answer of its own
+   * change); an older version than the one held is ignored, since the store
+   * may already have delivered a newer one.
+   */
   apply (state: State): boolean
+  /**
+   * Swaps in what the store says is in force now, whatever its version: the
+   * store has already dropped stale news, and what it emits may rightly be
+   * the same version (a closed stand-in while it is unreachable, then the
+   * stored state again) or a lower one (the state it converged on after
+   * Redis lost its data). Only a copy of what is held is ignored.
+   */
+  follow (state: State): boolean
   onApplied (listener: (snapshot: GateSnapshot, previous: GateSnapshot) => void): void
+  /**
+   * Told when the public requests in flight or the public WebSockets drop
+   * to none: at once, then at most every IDLE_NOTICE_MS, with a last notice
+   * after a burst so the final count is always told.
+   */
+  onIdle (listener: () => void): void
   readonly trustedProxies: IpSet
   /** public requests in flight, admitted as the public (not testers) */
   inFlight: number
   webSockets: number
+}
+
+export const IDLE_NOTICE_MS = 100
+
+/** Calls `fn` at once, then at most every `ms`; a call inside the pause is made at its end. */
+function throttled (fn: () => void, ms: number): () => void {
+  let last = -Infinity
+  let timer: NodeJS.Timeout | null = null
+  return () => {
+    if (timer !== null) return
+    const wait = last + ms - Date.now()
+    if (wait <= 0) {
+      last = Date.now()
+      fn()
+      return
+    }
+    timer = setTimeout(() => {
+      timer = null
+      last = Date.now()
+      fn()
+    }, wait)
+    timer.unref()
+  }
 }
 
 export function createGateRuntime (config: Config, initial: State): GateRuntime {
@@ -25,22 +66,50 @@ export function createGateRuntime (config: Config, initial: State): GateRuntime 
   const trustedProxies = createIpSet(config.trustedProxies.map((cidr) => parseCidr(cidr)))
   let snapshot = compileSnapshot(initial, gateConfig)
   const listeners: Array<(next: GateSnapshot, previous: GateSnapshot) => void> = []
+  const idleListeners: Array<() => void> = []
+  let inFlight = 0
+  let webSockets = 0
+  const tellIdle = throttled(() => {
+    for (const listener of idleListeners) listener()
+  }, IDLE_NOTICE_MS)
+
+  function swapIn (state: State): boolean {
+    if (state.version === snapshot.version && JSON.stringify(state) === JSON.stringify(snapshot.state)) return false
+    const previous = snapshot
+    snapshot = compileSnapshot(state, gateConfig)
+    for (const listener of listeners) listener(snapshot, previous)
+    return true
+  }
 
   return {
     current: () => snapshot,
     apply (state) {
       if (state.version < snapshot.version) return false
-      if (state.version === snapshot.version && JSON.stringify(state) === JSON.stringify(snapshot.state)) return false
-      const previous = snapshot
-      snapshot = compileSnapshot(state, gateConfig)
-      for (const listener of listeners) listener(snapshot, previous)
-      return true
+      return swapIn(state)
     },
+    follow: swapIn,
     onApplied (listener) {
       listeners.push(listener)
     },
+    onIdle (listener) {
+      idleListeners.push(listener)
+    },
     trustedProxies,
-    inFlight: 0,
-    webSockets: 0
+    get inFlight () {
+      return inFlight
+    },
+    set inFlight (count: number) {
+      const was = inFlight
+      inFlight = count
+      if (count === 0 && was > 0 && idleListeners.length > 0) tellIdle()
+    },
+    get webSockets () {
+      return webSockets
+    },
+    set webSockets (count: number) {
+      const was = webSockets
+      webSockets = count
+      if (count === 0 && was > 0 && idleListeners.length > 0) tellIdle()
+    }
   }
 }

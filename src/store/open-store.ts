@@ -1,13 +1,17 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.js'
-import { errors } from '../errors.js'
 import { createFileStore } from './file-store.js'
+import { createRedisStore, type RedisStore } from './redis-store.js'
 import type { Store } from './store.js'
 
-/** The store the configuration names. */
-export function openStore (config: Config, _logger: Logger): Store {
-  if (config.store.type === 'file') {
-    return createFileStore({ path: config.store.path, ...(config.store.auditPath === undefined ? {} : { auditPath: config.store.auditPath }) })
+export type OpenedStore = RedisStore | (Store & { readonly kind: 'file' })
+
+/** The store the configuration names; the caller owns its close(). */
+export function openStore (config: Config, logger: Logger): OpenedStore {
+  if (config.store.type === 'redis') {
+    const { type: _type, ...redis } = config.store
+    return createRedisStore(redis, logger.child({ component: 'store' }), config.onStoreFailure)
   }
-  throw new errors.GK_ERR_CONFIG('store.type: redis is not available in this build')
+  const store = createFileStore({ path: config.store.path, ...(config.store.auditPath === undefined ? {} : { auditPath: config.store.auditPath }) })
+  return { ...store, kind: 'file' }
 }

@@ -13,6 +13,8 @@ export interface RedisKeys {
   instancesSeen: string
   instancesReports: string
   instancesChannel: string
+  /** leases are this followed by their name */
+  leasePrefix: string
 }
 
 /**
@@ -27,7 +29,8 @@ export function redisKeys (config: Pick<RedisStoreConfig, 'keyPrefix' | 'cluster
     changes: `${base}changes`,
     instancesSeen: `${base}instances:seen`,
     instancesReports: `${base}instances:reports`,
-    instancesChannel: `${base}instances`
+    instancesChannel: `${base}instances`,
+    leasePrefix: `${base}lease:`
   }
 }
 
@@ -49,10 +52,20 @@ export function describeTarget (config: RedisStoreConfig): string {
   return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`
 }
 
+export function storeUnavailable (target: string, why: string): Error {
+  return new errors.GK_ERR_STORE_UNAVAILABLE(`the state store ${target} is unreachable (${why})`)
+}
+
 /** A Gatekeeper error as it is; anything from ioredis means Redis could not be used. */
 export function asStoreError (err: unknown, target: string): Error {
   if (isGatekeeperError(err)) return err
-  return new errors.GK_ERR_STORE_UNAVAILABLE(`${target}: ${(err as Error).message}`)
+  return storeUnavailable(target, (err as Error).message)
+}
+
+/** An outage, said again with what it means for the call that met it ("the change was not applied anywhere"). */
+export function withConsequence (err: unknown, consequence: string): unknown {
+  if (!isGatekeeperError(err) || err.code !== 'GK_ERR_STORE_UNAVAILABLE') return err
+  return new errors.GK_ERR_STORE_UNAVAILABLE(`${err.message}; ${consequence}`)
 }
 
 /**

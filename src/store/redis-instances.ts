@@ -53,6 +53,8 @@ export function createRedisRegistry (connection: RedisConnection, heartbeatMs = 
   connection.subscribe(keys.instancesChannel, () => {
     for (const wake of wakers) wake()
   })
+  // a Redis that comes back may have lost the list: be in it again at once, not a heartbeat later
+  connection.client.on('ready', () => { publish().catch(() => {}) })
 
   /** Fails at once while Redis is away, rather than queueing heartbeats to replay later. */
   function refuseWhenDisconnected (): void {

@@ -3,10 +3,12 @@ import { buildAuditEntry, stampState } from '../state/audit.js'
 import { initialState } from '../state/initial.js'
 import type { AuditEntry, State } from '../state/types.js'
 import { parseStoredState } from '../state/validate.js'
+import type { Lease } from '../reopen/lease.js'
 import type { InstanceRegistry } from './instances.js'
 import { createLocalCopy } from './local-copy.js'
 import type { RedisStoreConfig } from './redis-config.js'
-import { asStoreError, connectRedis } from './redis-connection.js'
+import { asStoreError, connectRedis, storeUnavailable, withConsequence } from './redis-connection.js'
+import { createRedisLease } from './redis-lease.js'
 import { createRedisRegistry } from './redis-instances.js'
 import { compareAndSet, storeUnlessPresent } from './redis-scripts.js'
 import type { ChangeContext, Mutation, Store, StoreHealth } from './store.js'
@@ -33,6 +35,12 @@ export interface RedisStore extends Store {
   readonly kind: 'redis'
   /** The instances of this deployment, over this store's connections; closed with the store. */
   registry (options?: RegistryOptions): InstanceRegistry
+  /**
+   * Who drives ramps and schedules among the instances: held by one at a
+   * time, for `ttlMs` after its last renewal (SET NX PX, renewed and
+   * released only by its holder).
+   */
+  lease (name: string, ttlMs: number): Lease
 }
 
 export const STORE_UNREACHABLE = 'the state store is unreachable'
@@ -46,6 +54,9 @@ export const STORE_UNREACHABLE = 'the state store is unreachable'
 export function closedStandIn (state: State): State {
   return { ...state, mode: 'closed', percent: 0, reason: STORE_UNREACHABLE }
 }
+
+/** The reason stored by an instance that found Redis empty after booting without it and without a local copy. */
+export const NOTHING_KNOWN = 'the state was lost while the state store was unreachable; open the site again once it is safe'
 
 /** A compare-and-set without If-Match is retried on a fresh read; this bounds a pathological race. */
 const MAX_ATTEMPTS = 10
@@ -122,15 +133,13 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
     } catch (err) {
       throw asStoreError(err, target)
     }
-    if (typeof text !== 'string') throw new errors.GK_ERR_STORE_UNAVAILABLE(`${target}: the state vanished as it was stored`)
+    if (typeof text !== 'string') throw new errors.GK_ERR_STORE_UNAVAILABLE(`the state store ${target} lost the state as it was stored`)
     return parseDocument(text)
   }
 
   function refuseWhenDisconnected (): void {
-    if (closing) throw new errors.GK_ERR_STORE_UNAVAILABLE(`${target}: the store is closing`)
-    if (!connection.isReady()) {
-      throw new errors.GK_ERR_STORE_UNAVAILABLE(`${target}: ${connection.lastError() ?? 'not connected'}`)
-    }
+    if (closing) throw new errors.GK_ERR_STORE_UNAVAILABLE(`the state store ${target} is closing`)
+    if (!connection.isReady()) throw storeUnavailable(target, connection.lastError() ?? 'not connected')
   }
 
   function emit (state: State): void {
@@ -273,11 +282,92 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
     } else {
       served = initialState('closed', STORE_UNREACHABLE)
       standIn = true
+      // knowing nothing, this instance cannot tell a new deployment from a Redis that lost a closed
+      // window's state: should it be the one to find Redis empty, it stores closed, not the initial mode
+      seed = initialState('closed', NOTHING_KNOWN)
     }
     logger.warn({ store: target, reason },
       `state store unreachable at start: ${standIn ? 'serving closed' : `serving the local copy (version ${local?.version ?? 0})`} until it returns; changes are refused`)
     begin()
     return served
+  }
+
+  async function change (ctx: ChangeContext, mutation: Mutation, expectedVersion?: number): Promise<State> {
+    refuseWhenDisconnected()
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      let current = await readStored()
+      if (current === null) {
+        if (seed === null) throw new errors.GK_ERR_STORE_UNAVAILABLE(`the state store ${target} was not initialised`)
+        current = await storeIfAbsent(known ?? seed, 'restore')
+      }
+      if (expectedVersion !== undefined && current.version !== expectedVersion) {
+        throw new errors.GK_ERR_VERSION_MISMATCH(current.version, expectedVersion)
+      }
+      const next = stampState(current, mutation(current), ctx)
+      const entry = buildAuditEntry(current, next, ctx)
+      let reply: unknown
+      try {
+        // half the timeout: an answer that takes longer may reach us after we gave up on it
+        const notAfter = connection.redisNow() + Math.ceil(config.commandTimeoutMs / 2)
+        reply = await connection.runScript(compareAndSet, [keys.state, keys.audit],
+          [current.version, JSON.stringify(next), JSON.stringify(entry), config.auditMaxLen, keys.changes, notAfter])
+      } catch (err) {
+        throw asStoreError(err, target)
+      }
+      const [outcome, storedVersion] = reply as [string, number]
+      if (outcome === 'ok') {
+        if (known === null || next.version > known.version) learn(next)
+        return next
+      }
+      if (outcome === 'late') {
+        throw new errors.GK_ERR_STORE_UNAVAILABLE(`the state store ${target} took more than ${Math.ceil(config.commandTimeoutMs / 2)} ms to run the change`)
+      }
+      if (outcome === 'corrupt') throw new errors.GK_ERR_STORE_CORRUPT(where, 'the stored document has no readable version')
+      if (expectedVersion !== undefined) throw new errors.GK_ERR_VERSION_MISMATCH(storedVersion, expectedVersion)
+      // someone else changed it between our read and our write: compute the change again on theirs
+      logger.debug({ action: ctx.action, read: current.version, stored: storedVersion }, 'the state changed under a change; applying it again on the newer state')
+    }
+    throw new errors.GK_ERR_CONFLICT(`the state changed ${MAX_ATTEMPTS} times while this change was being applied; try again`)
+  }
+
+  async function note (ctx: ChangeContext, detail: Record<string, unknown>): Promise<void> {
+    refuseWhenDisconnected()
+    const entry: AuditEntry = {
+      version: known?.version ?? 0,
+      at: new Date().toISOString(),
+      actor: ctx.actor,
+      ip: ctx.ip,
+      action: ctx.action,
+      before: null,
+      after: detail
+    }
+    try {
+      await connection.client.xadd(keys.audit, 'MAXLEN', '~', config.auditMaxLen, '*', 'entry', JSON.stringify(entry))
+    } catch (err) {
+      throw asStoreError(err, target)
+    }
+  }
+
+  async function readAudit (limit: number): Promise<AuditEntry[]> {
+    if (limit <= 0) return []
+    refuseWhenDisconnected()
+    let rows: Array<[id: string, fields: string[]]>
+    try {
+      rows = await connection.client.xrevrange(keys.audit, '+', '-', 'COUNT', limit)
+    } catch (err) {
+      throw asStoreError(err, target)
+    }
+    const entries: AuditEntry[] = []
+    for (const [, fields] of rows) {
+      const at = fields.indexOf('entry')
+      if (at === -1 || at + 1 >= fields.length) continue
+      try {
+        entries.push(JSON.parse(fields[at + 1] as string) as AuditEntry)
+      } catch {
+        // an entry written by something else: the others are still worth showing
+      }
+    }
+    return entries
   }
 
   return {
@@ -321,81 +411,27 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
     },
 
     async update (ctx: ChangeContext, mutation: Mutation, expectedVersion?: number) {
-      refuseWhenDisconnected()
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        let current = await readStored()
-        if (current === null) {
-          if (seed === null) throw new errors.GK_ERR_STORE_UNAVAILABLE(`${target}: the store was not initialised`)
-          current = await storeIfAbsent(known ?? seed, 'restore')
-        }
-        if (expectedVersion !== undefined && current.version !== expectedVersion) {
-          throw new errors.GK_ERR_VERSION_MISMATCH(current.version, expectedVersion)
-        }
-        const next = stampState(current, mutation(current), ctx)
-        const entry = buildAuditEntry(current, next, ctx)
-        let reply: unknown
-        try {
-          // half the timeout: an answer that takes longer may reach us after we gave up on it
-          const notAfter = connection.redisNow() + Math.ceil(config.commandTimeoutMs / 2)
-          reply = await connection.runScript(compareAndSet, [keys.state, keys.audit],
-            [current.version, JSON.stringify(next), JSON.stringify(entry), config.auditMaxLen, keys.changes, notAfter])
-        } catch (err) {
-          throw asStoreError(err, target)
-        }
-        const [outcome, storedVersion] = reply as [string, number]
-        if (outcome === 'ok') {
-          if (known === null || next.version > known.version) learn(next)
-          return next
-        }
-        if (outcome === 'late') {
-          throw new errors.GK_ERR_STORE_UNAVAILABLE(`${target}: Redis took more than ${Math.ceil(config.commandTimeoutMs / 2)} ms to run the change`)
-        }
-        if (outcome === 'corrupt') throw new errors.GK_ERR_STORE_CORRUPT(where, 'the stored document has no readable version')
-        if (expectedVersion !== undefined) throw new errors.GK_ERR_VERSION_MISMATCH(storedVersion, expectedVersion)
-        // someone else changed it between our read and our write: compute the change again on theirs
-        logger.debug({ action: ctx.action, read: current.version, stored: storedVersion }, 'the state changed under a change; applying it again on the newer state')
+      try {
+        return await change(ctx, mutation, expectedVersion)
+      } catch (err) {
+        throw withConsequence(err, 'the change was not applied anywhere')
       }
-      throw new errors.GK_ERR_CONFLICT(`the state changed ${MAX_ATTEMPTS} times while this change was being applied; try again`)
     },
 
     async note (ctx, detail) {
-      refuseWhenDisconnected()
-      const entry: AuditEntry = {
-        version: known?.version ?? 0,
-        at: new Date().toISOString(),
-        actor: ctx.actor,
-        ip: ctx.ip,
-        action: ctx.action,
-        before: null,
-        after: detail
-      }
       try {
-        await connection.client.xadd(keys.audit, 'MAXLEN', '~', config.auditMaxLen, '*', 'entry', JSON.stringify(entry))
+        await note(ctx, detail)
       } catch (err) {
-        throw asStoreError(err, target)
+        throw withConsequence(err, 'the audit entry was not recorded')
       }
     },
 
     async readAudit (limit) {
-      if (limit <= 0) return []
-      refuseWhenDisconnected()
-      let rows: Array<[id: string, fields: string[]]>
       try {
-        rows = await connection.client.xrevrange(keys.audit, '+', '-', 'COUNT', limit)
+        return await readAudit(limit)
       } catch (err) {
-        throw asStoreError(err, target)
+        throw withConsequence(err, 'the audit log cannot be read until it returns')
       }
-      const entries: AuditEntry[] = []
-      for (const [, fields] of rows) {
-        const at = fields.indexOf('entry')
-        if (at === -1 || at + 1 >= fields.length) continue
-        try {
-          entries.push(JSON.parse(fields[at + 1] as string) as AuditEntry)
-        } catch {
-          // an entry written by something else: the others are still worth showing
-        }
-      }
-      return entries
     },
 
     onChange (listener) {
@@ -414,6 +450,10 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
       const registry = createRedisRegistry(connection, options.heartbeatMs, options.staleMs)
       registries.push(registry)
       return registry
+    },
+
+    lease (name, ttlMs) {
+      return createRedisLease(connection, name, ttlMs)
     },
 
     async close () {
