@@ -5,9 +5,11 @@ import { hostname } from 'node:os'
 import type { Config } from './config/config.js'
 import { buildAdminApp } from './admin/admin-app.js'
 import { reopenRoutes } from './admin/routes-reopen.js'
-import type { Clock } from './reopen/clock.js'
+import { systemClock, type Clock } from './reopen/clock.js'
 import type { Lease } from './reopen/lease.js'
 import { createReopen, type Reopen } from './reopen/services.js'
+import type { HealthRecorder } from './health/recorder.js'
+import { sharedHealthSource } from './health/shared-source.js'
 import { createConfirm } from './admin/confirm.js'
 import { followStateWithFirewall } from './firewall/follow-state.js'
 import type { FirewallOptions } from './firewall/firewall.js'
@@ -106,7 +108,9 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   runtime.onIdle(() => { if (runtime.current().mode !== 'open') reportNow() })
   let instanceId = ''
   const lease = options.lease ?? (store.kind === 'redis' ? store.lease(REOPEN_LEASE, leaseTtlMs(config)) : undefined)
-  const reopen = createReopen({ config, store, runtime, logger, clock: options.clock, lease })
+  // several instances judge the application on everyone's figures, merged
+  const healthSource = store.kind === 'redis' ? (own: HealthRecorder) => sharedHealthSource(instances, () => instanceId, own) : undefined
+  const reopen = createReopen({ config, store, runtime, logger, clock: options.clock, lease, healthSource })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const { app: publicApp, pageProblems } = await buildPublicApp({ config, runtime, logger: fastifyLogger, onDecision: reopen.recordDecision, upstream: reopen.health })
   const adminApp = await buildAdminApp({
@@ -143,7 +147,9 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     version: runtime.current().version,
     inFlight: runtime.inFlight,
     webSockets: runtime.webSockets,
-    startedAt
+    startedAt,
+    // the health window travels only while it is judged, so an open site's heartbeats stay small
+    ...(runtime.current().mode === 'staged' ? { health: reopen.health.window((options.clock ?? systemClock).now()) } : {})
   }))
   reopen.start()
   logger.info({ mode: state.mode, version: state.version, store: store.kind, upstream: config.upstream.origin, publicUrl: urlOf(publicApp), adminUrl: urlOf(adminApp) }, 'gatekeeper started')

@@ -25,7 +25,7 @@ export interface ReopenOptions<S extends Store> {
   /** who drives; the local lease always holds (one instance on the file store) */
   lease?: Lease
   /** where the health gate reads its figures; this instance's recorder unless told otherwise */
-  healthSource?: HealthSource
+  healthSource?: HealthSource | ((own: HealthRecorder) => HealthSource)
 }
 
 /** Ramps, schedules, the health gate, webhooks and metrics, wired to one gatekeeper process. */
@@ -62,7 +62,9 @@ export function createReopen<S extends Store> (options: ReopenOptions<S>): Reope
   })
   const store = withNotifications(rawStore, (events) => { notifier.publish(events) }, log)
   const health = createHealthRecorder({ clock, windowMs: config.healthGate.windowSeconds * 1000 })
-  const source: HealthSource = options.healthSource ?? { window: async (now) => health.window(now) }
+  const source: HealthSource = typeof options.healthSource === 'function'
+    ? options.healthSource(health)
+    : options.healthSource ?? { window: async (now) => health.window(now) }
   const healthGate = createHealthGate({
     runtime,
     store,

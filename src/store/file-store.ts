@@ -56,7 +56,7 @@ export function createFileStore (options: FileStoreOptions): Store {
       lastError = undefined
     } catch (err) {
       lastError = `cannot write ${path}: ${(err as Error).message}`
-      throw new errors.GK_ERR_STORE_UNAVAILABLE(lastError)
+      throw new errors.GK_ERR_STORE_UNAVAILABLE(`${lastError}; the change was not applied`)
     }
   }
 

@@ -12,6 +12,8 @@ export interface InstanceReport {
   startedAt: string
   /** when the registry last heard from it (the registry's clock, not the instance's) */
   seenAt: string
+  /** this instance's upstream health window while staged, for the health gate to merge (opaque here) */
+  health?: unknown
 }
 
 export type InstanceSnapshot = Omit<InstanceReport, 'seenAt'>

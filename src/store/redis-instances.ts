@@ -26,7 +26,8 @@ function readReport (id: string, seenMs: string, json: string): InstanceReport |
     inFlight: r.inFlight,
     webSockets: r.webSockets,
     startedAt: r.startedAt,
-    seenAt: new Date(Number(seenMs)).toISOString()
+    seenAt: new Date(Number(seenMs)).toISOString(),
+    ...(r.health === undefined ? {} : { health: r.health })
   }
 }
 
