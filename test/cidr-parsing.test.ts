@@ -1,18 +1,7 @@
 import { isIP } from 'node:net'
 import t from 'tap'
+import { randomSource } from './helpers/random.js'
 import { canonicalIp, formatIp, isIpv4Mapped, parseCidr, parseIp, parseIpv4Number, parseIpv6Into } from '../src/gate/cidr.js'
-
-// a small seeded generator, so a failure can be replayed
-function randomSource (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let x = state
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 t.test('parseCidr accepts blocks and bare addresses, in canonical form', async (t) => {
   const cases: Array<[string, string, 4 | 6, number]> = [

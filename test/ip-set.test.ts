@@ -1,18 +1,7 @@
 import t from 'tap'
+import { randomSource } from './helpers/random.js'
 import { formatIp, parseCidr, type Cidr } from '../src/gate/cidr.js'
 import { createIpSet } from '../src/gate/ip-set.js'
-
-// a small seeded generator, so a failure can be replayed
-function randomSource (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let x = state
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const cidrs = (...texts: string[]): Cidr[] => texts.map(parseCidr)
 

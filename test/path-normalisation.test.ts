@@ -1,18 +1,7 @@
 import { posix } from 'node:path'
 import t from 'tap'
+import { randomSource } from './helpers/random.js'
 import { canonicalPath, compilePathMatcher } from '../src/gate/path.js'
-
-// a small seeded generator, so a failure can be replayed
-function randomSource (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let x = state
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 t.test('canonicalPath drops the query and percent-decodes', async (t) => {
   const cases: Array<[string, string]> = [

@@ -50,6 +50,54 @@ export function upstreamHeaders (headers: IncomingHttpHeaders, remoteAddress: st
   return headers
 }
 
+/**
+ * Request headers that never cross to the upstream: hop-by-hop ones (RFC
+ * 9110 7.6.1), Expect (Node has already answered 100 Continue to the
+ * client), Host (the upstream's own is sent) and X-Forwarded-* (set anew).
+ */
+const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'expect',
+  'host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'])
+
+/** The header names a Connection header lists, or null when it lists only the usual keep-alive or close. */
+function connectionNamed (connection: string | undefined): string[] | null {
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return null
+  return connection.toLowerCase().split(',').map((name) => name.trim())
+}
+
+/**
+ * The same rules as upstreamHeaders, for a passed HTTP request: built in one
+ * pass over the client's headers as the flat [name, value, …] list the
+ * upstream client takes, with the client's hop-by-hop headers (and any the
+ * Connection header names) left out.
+ */
+export function upstreamHeaderList (headers: IncomingHttpHeaders, remoteAddress: string, upstreamHost: string, options: ForwardedOptions): string[] {
+  const named = connectionNamed(headers.connection)
+  const list: string[] = []
+  for (const name in headers) {
+    if (NOT_FORWARDED.has(name) || name === options.bypassHeader || (named !== null && named.includes(name))) continue
+    let value = headers[name]
+    if (value === undefined) continue
+    if (name === 'cookie' && typeof value === 'string' && readCookie(value, options.bypassCookie) !== undefined) {
+      value = withoutCookie(value, options.bypassCookie)
+      if (value === undefined) continue
+    }
+    if (typeof value === 'string') {
+      list.push(name, value)
+    } else {
+      for (const each of value) list.push(name, each)
+    }
+  }
+  const viaTrusted = options.trustedProxies.size > 0 && options.trustedProxies.has(remoteAddress)
+  const peer = remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress
+  const forwardedFor = viaTrusted ? joined(headers['x-forwarded-for']) : undefined
+  list.push('host', upstreamHost, 'x-forwarded-for', forwardedFor === undefined || forwardedFor.length === 0 ? peer : `${forwardedFor}, ${peer}`)
+  const proto = viaTrusted ? joined(headers['x-forwarded-proto']) : undefined
+  list.push('x-forwarded-proto', proto ?? options.proto)
+  const host = (viaTrusted ? joined(headers['x-forwarded-host']) : undefined) ?? headers.host
+  if (host !== undefined) list.push('x-forwarded-host', host)
+  return list
+}
+
 /** What a proxied WebSocket handshake carries to the upstream besides its own headers. */
 const WEBSOCKET_PASSED = ['cookie', 'origin', 'user-agent', 'authorization', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']
 

@@ -3,12 +3,13 @@ import httpProxy from '@fastify/http-proxy'
 import type { Config } from '../config/config.js'
 import { decide, isTester, type Decision } from '../gate/decide.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
-import { clientHeaders, upstreamHeaders, webSocketHeaders, type ForwardedOptions } from './forwarded-headers.js'
+import { upstreamHeaders, webSocketHeaders, type ForwardedOptions } from './forwarded-headers.js'
 import type { SendMaintenance } from './maintenance-reply.js'
-import { clientIpOf, requestFacts, type FactsOptions } from './request-facts.js'
+import { clientIpOf, factsOptionsOf, requestFacts } from './request-facts.js'
 import { stickyCookieHeader } from './sticky-cookie.js'
 import { PUBLIC_REASONS, type WebSocketTracker } from './websockets.js'
 import { sendUpstreamError } from './upstream-error.js'
+import { createUpstreamPass } from './upstream-pass.js'
 
 export interface GatedProxyOptions {
   config: Config
@@ -42,13 +43,7 @@ declare module 'fastify' {
  */
 export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptions): Promise<void> {
   const { config, runtime, sendMaintenance, webSockets, onDecision, upstream } = options
-  const factsOptions: FactsOptions = {
-    trustedProxies: runtime.trustedProxies,
-    bypassHeader: config.bypass.header,
-    bypassCookie: config.bypass.cookieName,
-    stickyCookie: config.staged.cookieName,
-    stagedKeyHeader: config.staged.keyHeader
-  }
+  const factsOptions = factsOptionsOf(config, runtime.trustedProxies)
   const forwarded: ForwardedOptions = {
     trustedProxies: runtime.trustedProxies,
     proto: 'http',
@@ -93,6 +88,11 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
     sendUpstreamError(error, request, reply)
   })
 
+  // plain HTTP requests take the lean path to the upstream; the proxy plugin still routes them
+  // (and refuses targets that escape the upstream) and carries the WebSockets
+  const passage = createUpstreamPass({ upstream: config.upstream, forwarded, ...(upstream === undefined ? {} : { observer: upstream }) })
+  app.addHook('onClose', async () => { await passage.close() })
+
   // the proxy's types omit rewriteRequestHeaders, so the options are passed by reference rather than as a literal;
   // compression on the loopback leg to the upstream would only cost CPU
   const wsClientOptions = {
@@ -109,22 +109,6 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
       onConnect: (_context: unknown, source: unknown) => { webSockets.connected(source) }
     },
     wsClientOptions,
-    replyOptions: {
-      rewriteHeaders: (headers) => clientHeaders(headers),
-      rewriteRequestHeaders: (request, headers) => upstreamHeaders(headers, request.raw.socket.remoteAddress ?? '', request.headers.host, forwarded),
-      ...(upstream === undefined
-        ? {}
-        : {
-            onResponse: (request, reply, res) => {
-              upstream.response(res.statusCode ?? 0, Date.now() - request.gkPassedAt)
-              reply.send(res.stream)
-            },
-            // the error still goes to the error handler above, which answers 502 or 504
-            onError: (reply, { error }) => {
-              upstream.failure((error as FastifyError).statusCode === 504, Date.now() - reply.request.gkPassedAt)
-              reply.send(error)
-            }
-          })
-    }
+    handler: (request, reply) => { passage.pass(request, reply) }
   })
 }

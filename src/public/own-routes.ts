@@ -4,7 +4,7 @@ import { bypassValid, decide } from '../gate/decide.js'
 import { sha256Hex } from '../gate/token.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import { maintenanceFacts } from '../runtime/maintenance.js'
-import { clientIpOf, requestFacts, type FactsOptions } from './request-facts.js'
+import { clientIpOf, factsOptionsOf, requestFacts } from './request-facts.js'
 
 export interface OwnRoutesOptions {
   config: Config
@@ -21,13 +21,7 @@ const INVALID_LINK = `<!doctype html>
 /** Gatekeeper's own public paths, answered before (and outside) the gate. */
 export async function ownRoutes (app: FastifyInstance, options: OwnRoutesOptions): Promise<void> {
   const { config, runtime, assets } = options
-  const factsOptions: FactsOptions = {
-    trustedProxies: runtime.trustedProxies,
-    bypassHeader: config.bypass.header,
-    bypassCookie: config.bypass.cookieName,
-    stickyCookie: config.staged.cookieName,
-    stagedKeyHeader: config.staged.keyHeader
-  }
+  const factsOptions = factsOptionsOf(config, runtime.trustedProxies)
 
   app.get('/__gatekeeper/status', async (request, reply) => {
     const snapshot = runtime.current()

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify'
+import type { Config } from '../config/config.js'
 import { clientIp } from '../gate/client-ip.js'
 import { readCookie } from '../gate/cookies.js'
 import type { RequestFacts } from '../gate/decide.js'
@@ -10,6 +11,17 @@ export interface FactsOptions {
   bypassCookie: string
   stickyCookie: string
   stagedKeyHeader: string | undefined
+}
+
+/** The facts options a configuration implies: the same for the gate hook and the status endpoint. */
+export function factsOptionsOf (config: Config, trustedProxies: IpSet): FactsOptions {
+  return {
+    trustedProxies,
+    bypassHeader: config.bypass.header,
+    bypassCookie: config.bypass.cookieName,
+    stickyCookie: config.staged.cookieName,
+    stagedKeyHeader: config.staged.keyHeader
+  }
 }
 
 function single (value: string | string[] | undefined): string | undefined {

@@ -6,7 +6,7 @@ import { parseConfig, type Config } from '../../src/config/config.js'
 import type { Clock } from '../../src/reopen/clock.js'
 import { startGatekeeper, type Gatekeeper } from '../../src/server.js'
 import { startSampleUpstream, type SampleUpstream } from '../../src/sample/sample-upstream.js'
-import { OPERATOR_TOKEN, TEST_ENV, get, rawConfig, tempDir, type Answer } from './harness.js'
+import { TEST_ENV, adminClient, get, rawConfig, tempDir, type Answer } from './harness.js'
 import { startRedis, type RedisServer } from './redis-server.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
@@ -59,14 +59,7 @@ export async function startCluster (t: Teardown, count = 3, shared: { clock?: Cl
     const config = parseConfig(rawConfig(dir, upstream.url, { store: redisStore(redis, dir), ...extra }), TEST_ENV)
     const gk = await startGatekeeper(config, { logger: pino({ level: process.env.GK_TEST_LOG ?? 'silent' }), registry: CLUSTER_TIMING, ...shared })
     t.teardown(() => gk.close())
-    const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> => {
-      const init: RequestInit = { method, headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, ...headers } }
-      if (body !== undefined) {
-        init.body = JSON.stringify(body)
-        init.headers = { 'content-type': 'application/json', ...init.headers }
-      }
-      return await fetch(gk.adminUrl + path, init)
-    }
+    const admin = adminClient(gk.adminUrl)
     const member: Member = {
       name,
       gk,

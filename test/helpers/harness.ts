@@ -47,6 +47,20 @@ export function rawConfig (dir: string, upstreamUrl: string, extra: Record<strin
 
 export const TEST_ENV = { ...process.env, GK_TEST_OPERATOR: OPERATOR_TOKEN, GK_TEST_VIEWER: VIEWER_TOKEN }
 
+export type AdminCall = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<Response>
+
+/** Calls the admin API at `adminUrl` with the operator token; a body that is not a string goes as JSON. */
+export function adminClient (adminUrl: string, token = OPERATOR_TOKEN): AdminCall {
+  return async (method, path, body, headers = {}) => {
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${token}`, ...headers } }
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body)
+      init.headers = { 'content-type': 'application/json', ...init.headers }
+    }
+    return await fetch(adminUrl + path, init)
+  }
+}
+
 /** A real upstream on port 0 and a real Gatekeeper in front of it, both closed in teardown. */
 export async function startHarness (t: Teardown, extra: Record<string, unknown> = {}, dir = tempDir(t)): Promise<Harness> {
   const upstream = await startSampleUpstream(0)
@@ -54,14 +68,7 @@ export async function startHarness (t: Teardown, extra: Record<string, unknown> 
   const config = parseConfig(rawConfig(dir, upstream.url, extra), TEST_ENV)
   const gk = await startGatekeeper(config, { logger: pino({ level: process.env.GK_TEST_LOG ?? 'silent' }) })
   t.teardown(() => gk.close())
-  const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> => {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, ...headers } }
-    if (body !== undefined) {
-      init.body = typeof body === 'string' ? body : JSON.stringify(body)
-      init.headers = { 'content-type': 'application/json', ...init.headers }
-    }
-    return await fetch(gk.adminUrl + path, init)
-  }
+  const admin = adminClient(gk.adminUrl)
   return { gk, upstream, dir, config, admin }
 }
 

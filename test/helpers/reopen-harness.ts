@@ -6,7 +6,7 @@ import type { Lease } from '../../src/reopen/lease.js'
 import { startGatekeeper } from '../../src/server.js'
 import { startSampleUpstream } from '../../src/sample/sample-upstream.js'
 import type { State } from '../../src/state/types.js'
-import { OPERATOR_TOKEN, TEST_ENV, rawConfig, tempDir, type Harness } from './harness.js'
+import { TEST_ENV, adminClient, rawConfig, tempDir, type Harness } from './harness.js'
 import { createManualClock, type ManualClock } from './manual-clock.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
@@ -57,14 +57,7 @@ export async function startReopenHarness (t: Teardown, extra: Record<string, unk
   const config = parseConfig(rawConfig(dir, upstreamUrl as string, extra), options.env ?? TEST_ENV)
   const gk = await startGatekeeper(config, { logger: pino({ level: process.env.GK_TEST_LOG ?? 'silent' }), clock, ...(options.lease === undefined ? {} : { lease: options.lease }) })
   t.teardown(() => gk.close())
-  const admin = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> => {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, ...headers } }
-    if (body !== undefined) {
-      init.body = typeof body === 'string' ? body : JSON.stringify(body)
-      init.headers = { 'content-type': 'application/json', ...init.headers }
-    }
-    return await fetch(gk.adminUrl + path, init)
-  }
+  const admin = adminClient(gk.adminUrl)
   const state = (): State => gk.runtime.current().state
   return {
     gk,
