@@ -1,9 +1,9 @@
+import { readStateFile } from './read-state-file.js'
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { errors } from '../errors.js'
 import { buildAuditEntry, stampState } from '../state/audit.js'
 import type { AuditEntry, State } from '../state/types.js'
-import { parseStoredState } from '../state/validate.js'
 import { appendLineDurable, writeFileAtomic } from './atomic-write.js'
 import type { ChangeContext, Mutation, Store, StoreHealth } from './store.js'
 
@@ -33,21 +33,8 @@ export function createFileStore (options: FileStoreOptions): Store {
     return run
   }
 
-  async function readStored (): Promise<State | null> {
-    let text: string
-    try {
-      text = await readFile(path, 'utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
-      throw new errors.GK_ERR_STORE_CORRUPT(path, `it cannot be read (${(err as Error).message})`)
-    }
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch (err) {
-      throw new errors.GK_ERR_STORE_CORRUPT(path, `it is not valid JSON (${(err as Error).message}); restore it from a backup or remove it to start from the configured initial mode`)
-    }
-    return parseStoredState(json, path)
+  function readStored (): Promise<State | null> {
+    return readStateFile(path, 'restore it from a backup or remove it to start from the configured initial mode')
   }
 
   async function persist (state: State): Promise<void> {

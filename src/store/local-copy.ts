@@ -1,8 +1,7 @@
-import { mkdir, readFile } from 'node:fs/promises'
+import { readStateFile } from './read-state-file.js'
+import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { errors } from '../errors.js'
 import type { State } from '../state/types.js'
-import { parseStoredState } from '../state/validate.js'
 import { writeFileAtomic } from './atomic-write.js'
 
 /**
@@ -40,21 +39,8 @@ export function createLocalCopy (path: string, onWriteError: (err: Error) => voi
   return {
     path,
 
-    async read () {
-      let text: string
-      try {
-        text = await readFile(path, 'utf8')
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
-        throw new errors.GK_ERR_STORE_CORRUPT(path, `it cannot be read (${(err as Error).message})`)
-      }
-      let json: unknown
-      try {
-        json = JSON.parse(text)
-      } catch (err) {
-        throw new errors.GK_ERR_STORE_CORRUPT(path, `it is not valid JSON (${(err as Error).message}); remove it to start from the state in Redis or the configured initial mode`)
-      }
-      return parseStoredState(json, path)
+    read () {
+      return readStateFile(path, 'remove it to start from the state in Redis or the configured initial mode')
     },
 
     write (state) {
