@@ -3,60 +3,19 @@ import { buildAuditEntry, stampState } from '../state/audit.js'
 import { initialState } from '../state/initial.js'
 import type { AuditEntry, State } from '../state/types.js'
 import { parseStoredState } from '../state/validate.js'
-import type { Lease } from '../reopen/lease.js'
 import type { InstanceRegistry } from './instances.js'
 import { createLocalCopy } from './local-copy.js'
 import type { RedisStoreConfig } from './redis-config.js'
 import { asStoreError, connectRedis, storeUnavailable, withConsequence } from './redis-connection.js'
+import { createRedisAudit } from './redis-audit.js'
 import { createRedisLease } from './redis-lease.js'
 import { createRedisRegistry } from './redis-instances.js'
 import { compareAndSet, storeUnlessPresent } from './redis-scripts.js'
-import type { ChangeContext, Mutation, Store, StoreHealth } from './store.js'
+import type { ChangeContext, Mutation, StoreHealth } from './store.js'
+import { NOTHING_KNOWN, STORE_UNREACHABLE, closedStandIn, type OnStoreFailure, type RedisStore, type StoreLogger } from './redis-store-types.js'
 
-export type OnStoreFailure = 'last-known' | 'closed'
-
-type LogFn = (fields: Record<string, unknown>, message: string) => void
-
-export interface StoreLogger {
-  info: LogFn
-  warn: LogFn
-  error: LogFn
-  debug: LogFn
-}
-
-export interface RegistryOptions {
-  /** how often this instance reports itself */
-  heartbeatMs?: number
-  /** an instance silent for this long is no longer live */
-  staleMs?: number
-}
-
-export interface RedisStore extends Store {
-  readonly kind: 'redis'
-  /** The instances of this deployment, over this store's connections; closed with the store. */
-  registry (options?: RegistryOptions): InstanceRegistry
-  /**
-   * Who drives ramps and schedules among the instances: held by one at a
-   * time, for `ttlMs` after its last renewal (SET NX PX, renewed and
-   * released only by its holder).
-   */
-  lease (name: string, ttlMs: number): Lease
-}
-
-export const STORE_UNREACHABLE = 'the state store is unreachable'
-
-/**
- * What an instance serves while the store is down with onStoreFailure
- * `closed`: the last state closed, its version unchanged (nothing was
- * stored), its allowlist and tokens kept so the people doing the upgrade
- * still get in.
- */
-export function closedStandIn (state: State): State {
-  return { ...state, mode: 'closed', percent: 0, reason: STORE_UNREACHABLE }
-}
-
-/** The reason stored by an instance that found Redis empty after booting without it and without a local copy. */
-export const NOTHING_KNOWN = 'the state was lost while the state store was unreachable; open the site again once it is safe'
+export { NOTHING_KNOWN, STORE_UNREACHABLE, closedStandIn } from './redis-store-types.js'
+export type { OnStoreFailure, RedisStore, RegistryOptions, StoreLogger } from './redis-store-types.js'
 
 /** A compare-and-set without If-Match is retried on a fresh read; this bounds a pathological race. */
 const MAX_ATTEMPTS = 10
@@ -83,6 +42,7 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
   const connection = connectRedis(config)
   const { keys, target } = connection
   const where = `redis key ${keys.state}`
+  const audit = createRedisAudit(connection, config.auditMaxLen)
   const localCopy = createLocalCopy(config.localCopyPath, (err) => {
     logger.warn({ path: config.localCopyPath, err: err.message }, 'cannot write the local copy of the state')
   })
@@ -332,42 +292,13 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
 
   async function note (ctx: ChangeContext, detail: Record<string, unknown>): Promise<void> {
     refuseWhenDisconnected()
-    const entry: AuditEntry = {
-      version: known?.version ?? 0,
-      at: new Date().toISOString(),
-      actor: ctx.actor,
-      ip: ctx.ip,
-      action: ctx.action,
-      before: null,
-      after: detail
-    }
-    try {
-      await connection.client.xadd(keys.audit, 'MAXLEN', '~', config.auditMaxLen, '*', 'entry', JSON.stringify(entry))
-    } catch (err) {
-      throw asStoreError(err, target)
-    }
+    await audit.append({ version: known?.version ?? 0, at: new Date().toISOString(), actor: ctx.actor, ip: ctx.ip, action: ctx.action, before: null, after: detail })
   }
 
   async function readAudit (limit: number): Promise<AuditEntry[]> {
     if (limit <= 0) return []
     refuseWhenDisconnected()
-    let rows: Array<[id: string, fields: string[]]>
-    try {
-      rows = await connection.client.xrevrange(keys.audit, '+', '-', 'COUNT', limit)
-    } catch (err) {
-      throw asStoreError(err, target)
-    }
-    const entries: AuditEntry[] = []
-    for (const [, fields] of rows) {
-      const at = fields.indexOf('entry')
-      if (at === -1 || at + 1 >= fields.length) continue
-      try {
-        entries.push(JSON.parse(fields[at + 1] as string) as AuditEntry)
-      } catch {
-        // an entry written by something else: the others are still worth showing
-      }
-    }
-    return entries
+    return await audit.read(limit)
   }
 
   return {
