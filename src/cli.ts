@@ -31,7 +31,7 @@ function helpFor (topic: string | undefined): [string, number] {
 
 async function serve (args: string[]): Promise<number> {
   const { configPath, loadConfig } = await import('./config/load.js')
-  const { startGatekeeper } = await import('./server.js')
+  const { startServing } = await import('./cluster/serve.js')
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } })
   if (values.help === true) {
     process.stdout.write('Usage: gatekeeper serve [--config FILE]\n\nRuns the proxy and the admin API. The config path comes from --config, else\nGATEKEEPER_CONFIG, else config/gatekeeper.yaml.\n')
@@ -39,7 +39,7 @@ async function serve (args: string[]): Promise<number> {
   }
   const path = configPath(values.config)
   const config = await loadConfig(path)
-  const gatekeeper = await startGatekeeper(config)
+  const gatekeeper = await startServing(config)
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) return

@@ -1,6 +1,8 @@
 import pino, { type Logger } from 'pino'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { AddressInfo } from 'node:net'
+import { publicSideOf } from './cluster/public-side.js'
+import type { WorkerPool } from './cluster/worker-pool.js'
 import { hostname } from 'node:os'
 import type { Config } from './config/config.js'
 import { buildAdminApp } from './admin/admin-app.js'
@@ -13,7 +15,6 @@ import { sharedHealthSource } from './health/shared-source.js'
 import { createConfirm } from './admin/confirm.js'
 import { followStateWithFirewall } from './firewall/follow-state.js'
 import type { FirewallOptions } from './firewall/firewall.js'
-import { buildPublicApp } from './public/public-app.js'
 import { createGateRuntime, type GateRuntime } from './runtime/gate-runtime.js'
 import { initialState } from './state/initial.js'
 import { createLocalRegistry, type InstanceRegistry } from './store/instances.js'
@@ -29,7 +30,8 @@ export interface Gatekeeper {
   instances: InstanceRegistry
   /** how this instance is listed among them */
   instanceId: string
-  publicApp: FastifyInstance
+  /** null when node:cluster workers serve the public listener (`workers: N`) */
+  publicApp: FastifyInstance | null
   adminApp: FastifyInstance
   /** where the listeners ended up (port 0 picks a free one) */
   publicUrl: string
@@ -48,6 +50,8 @@ export interface StartOptions {
   lease?: Lease
   /** how often this instance reports itself to the others, and when a silent one stops counting as live */
   registry?: RegistryOptions
+  /** node:cluster workers serve the public listener; this process keeps the store and the admin API (src/cluster/) */
+  workers?: WorkerPool
 }
 
 /** The name under which ramps and schedules are driven by one instance at a time. */
@@ -66,14 +70,13 @@ function leaseTtlMs (config: Config): number {
  * Stable across restarts on a fixed port, so a restarted instance takes the
  * place of its former self rather than leaving it silent in the list.
  */
-function instanceIdOf (config: Config, app: FastifyInstance): string {
-  const { port } = app.server.address() as AddressInfo
+function instanceIdOf (config: Config, address: AddressInfo): string {
+  const { port } = address
   const wildcard = config.listen.host === '0.0.0.0' || config.listen.host === '::'
   return `${hostname()}:${wildcard ? '' : `${config.listen.host}:`}${port}`
 }
 
-function urlOf (app: FastifyInstance): string {
-  const address = app.server.address() as AddressInfo
+function urlOf (address: AddressInfo): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   return `http://${host}:${address.port}`
 }
@@ -85,7 +88,8 @@ function urlOf (app: FastifyInstance): string {
  */
 export async function startGatekeeper (config: Config, options: StartOptions = {}): Promise<Gatekeeper> {
   const logger = options.logger ?? pino({ level: config.logLevel, name: 'gatekeeper' })
-  const store = openStore(config, logger)
+  // with workers, a change is made (and news told) only once every worker serves it
+  const store = options.workers === undefined ? openStore(config, logger) : options.workers.syncStore(openStore(config, logger))
   let state
   try {
     state = await store.init(initialState(config.initialMode, ''))
@@ -112,7 +116,8 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const healthSource = store.kind === 'redis' ? (own: HealthRecorder) => sharedHealthSource(instances, () => instanceId, own) : undefined
   const reopen = createReopen({ config, store, runtime, logger, clock: options.clock, lease, healthSource })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
-  const { app: publicApp, pageProblems } = await buildPublicApp({ config, runtime, logger: fastifyLogger, onDecision: reopen.recordDecision, upstream: reopen.health })
+  const publicSide = await publicSideOf(config, options.workers, { runtime, logger, onDecision: reopen.recordDecision, upstream: reopen.health })
+  const { pageProblems } = publicSide
   const adminApp = await buildAdminApp({
     config,
     store: reopen.store,
@@ -125,19 +130,20 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     }
   }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen)])
 
+  let publicAddress: AddressInfo
   try {
-    await publicApp.listen({ host: config.listen.host, port: config.listen.port })
+    publicAddress = await publicSide.listen()
     await adminApp.listen({ host: config.admin.listen.host, port: config.admin.listen.port })
   } catch (err) {
     await reopen.close()
-    await publicApp.close()
+    await publicSide.close()
     await adminApp.close()
     await instances.close()
     await firewall.close()
     await store.close()
     throw err
   }
-  instanceId = instanceIdOf(config, publicApp)
+  instanceId = instanceIdOf(config, publicAddress)
   const startedAt = new Date().toISOString()
   const host = hostname()
   instances.start(() => ({
@@ -152,7 +158,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     ...(runtime.current().mode === 'staged' ? { health: reopen.health.window((options.clock ?? systemClock).now()) } : {})
   }))
   reopen.start()
-  logger.info({ mode: state.mode, version: state.version, store: store.kind, upstream: config.upstream.origin, publicUrl: urlOf(publicApp), adminUrl: urlOf(adminApp) }, 'gatekeeper started')
+  logger.info({ mode: state.mode, version: state.version, store: store.kind, upstream: config.upstream.origin, publicUrl: urlOf(publicAddress), adminUrl: urlOf(adminApp.server.address() as AddressInfo), ...(options.workers === undefined ? {} : { workers: options.workers.workers }) }, 'gatekeeper started')
 
   let closing: Promise<void> | undefined
   return {
@@ -161,17 +167,17 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     store,
     instances,
     instanceId,
-    publicApp,
+    publicApp: publicSide.app,
     adminApp,
-    publicUrl: urlOf(publicApp),
-    adminUrl: urlOf(adminApp),
+    publicUrl: urlOf(publicAddress),
+    adminUrl: urlOf(adminApp.server.address() as AddressInfo),
     reopen,
     close () {
       closing ??= (async () => {
         await reopen.close()
         await adminApp.close()
         // still listed while the public listener drains: a wait elsewhere counts these requests
-        await publicApp.close()
+        await publicSide.close()
         await instances.close()
         // the rules stay as they are: a stop must not open a database port
         await firewall.close()

@@ -61,11 +61,17 @@ export interface Config {
   /** signed JSON POSTs on every change of mode, ramp step, abort and schedule event */
   webhooks: WebhooksConfig
   ramp: RampConfig
+  /**
+   * Processes serving the public listener (node:cluster): 1 serves it in
+   * this process; more fork that many workers sharing the port, while this
+   * process keeps the store and the admin API (src/cluster/).
+   */
+  workers: number
 }
 
 const TOP_KEYS = ['listen', 'upstream', 'admin', 'trustedProxies', 'allowlist', 'alwaysAllow', 'store', 'onStoreFailure',
   'initialMode', 'maintenance', 'staged', 'bypass', 'websocket', 'shutdownGraceMs', 'logLevel', 'firewall',
-  'healthGate', 'webhooks', 'ramp'] as const
+  'healthGate', 'webhooks', 'ramp', 'workers'] as const
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -213,6 +219,7 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
     firewall,
     healthGate: parseHealthGate(raw.healthGate, fail),
     webhooks: parseWebhooks(raw.webhooks, env, fail),
-    ramp: parseRampConfig(raw.ramp, fail)
+    ramp: parseRampConfig(raw.ramp, fail),
+    workers: integer(raw.workers, 'workers', 1, 1, 64)
   }
 }

@@ -200,3 +200,17 @@ function wordsOf (bytes: Uint8Array): Uint32Array {
   bytesToWords(bytes, 0, words)
   return words
 }
+
+/** What a lookup needs of a set: enough for the union of several. */
+export type AddressSet = Pick<IpSet, 'has' | 'hasBytes' | 'size'>
+
+/** Whether any of the sets covers an address; the sets are read when asked, so they may still grow. */
+export function unionOf (first: AddressSet, second: AddressSet): AddressSet {
+  return {
+    has: (ip, now) => (first.size > 0 && first.has(ip, now)) || (second.size > 0 && second.has(ip, now)),
+    hasBytes: (family, bytes, now) => (first.size > 0 && first.hasBytes(family, bytes, now)) || (second.size > 0 && second.hasBytes(family, bytes, now)),
+    get size (): number {
+      return first.size + second.size
+    }
+  }
+}

@@ -1,7 +1,8 @@
 import type { Mode, State } from '../state/types.js'
 import { thresholdOf } from './bucket.js'
 import { parseCidr, type Cidr } from './cidr.js'
-import { createIpSet, type IpSet } from './ip-set.js'
+import { createIpSet, unionOf, type AddressSet } from './ip-set.js'
+import { createRangeSet } from './range-set.js'
 import { compilePathMatcher } from './path.js'
 
 /** What the gate needs from the configuration; fixed for the life of the process. */
@@ -21,7 +22,8 @@ export interface GateSnapshot {
   /** staged: a bucket below this passes */
   readonly threshold: number
   readonly seed: string
-  readonly allowlist: IpSet
+  /** the configuration's blocks (compiled once) and the state's */
+  readonly allowlist: AddressSet
   /** bypass token hash → expiry (epoch ms) */
   readonly tokens: ReadonlyMap<string, number>
   /** null when no path is always allowed, so the common case costs nothing */
@@ -29,13 +31,27 @@ export interface GateSnapshot {
   readonly state: State
 }
 
-export function compileGateConfig (allowlist: readonly string[], paths: readonly string[]): GateConfig & { matcher: ((rawUrl: string) => boolean) | null } {
-  return { staticAllowlist: allowlist, alwaysAllowPaths: paths, matcher: paths.length === 0 ? null : compilePathMatcher([...paths]) }
+/** What the configuration compiles to, once for the life of the process. */
+export interface CompiledGateConfig extends GateConfig {
+  matcher?: ((rawUrl: string) => boolean) | null
+  staticSet?: AddressSet
 }
 
-export function compileSnapshot (state: State, config: GateConfig & { matcher?: ((rawUrl: string) => boolean) | null }): GateSnapshot {
-  const allowlist = createIpSet()
-  for (const cidr of config.staticAllowlist) allowlist.add(parseCidr(cidr))
+/** The configured blocks never expire: merged ranges, which cost the collector nothing however many there are. */
+function staticSetOf (allowlist: readonly string[]): AddressSet {
+  return createRangeSet(allowlist.map((cidr) => parseCidr(cidr)))
+}
+
+/**
+ * The configuration's part of the gate, compiled once: however long the
+ * configured allowlist, a change of state does not build it again.
+ */
+export function compileGateConfig (allowlist: readonly string[], paths: readonly string[]): CompiledGateConfig & { matcher: ((rawUrl: string) => boolean) | null, staticSet: AddressSet } {
+  return { staticAllowlist: allowlist, alwaysAllowPaths: paths, matcher: paths.length === 0 ? null : compilePathMatcher([...paths]), staticSet: staticSetOf(allowlist) }
+}
+
+export function compileSnapshot (state: State, config: CompiledGateConfig): GateSnapshot {
+  const dynamic = createIpSet()
   for (const entry of state.allowlist) {
     let cidr: Cidr
     try {
@@ -44,8 +60,9 @@ export function compileSnapshot (state: State, config: GateConfig & { matcher?: 
       // the API validates every entry before it is stored; a bad one read back admits nobody
       continue
     }
-    allowlist.add(cidr, entry.expiresAt === undefined ? Infinity : Date.parse(entry.expiresAt))
+    dynamic.add(cidr, entry.expiresAt === undefined ? Infinity : Date.parse(entry.expiresAt))
   }
+  const allowlist = unionOf(config.staticSet ?? staticSetOf(config.staticAllowlist), dynamic)
   const tokens = new Map<string, number>()
   for (const token of state.tokens) tokens.set(token.sha256, Date.parse(token.expiresAt))
   const alwaysAllow = config.matcher !== undefined

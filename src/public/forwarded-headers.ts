@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
+import type { Config } from '../config/config.js'
 import type { IpSet } from '../gate/ip-set.js'
 import { readCookie } from '../gate/cookies.js'
 
@@ -8,6 +9,11 @@ export interface ForwardedOptions {
   proto: string
   bypassHeader: string
   bypassCookie: string
+}
+
+/** The forwarding options a configuration implies: the same for passed requests and WebSocket handshakes. */
+export function forwardedOptionsOf (config: Config, trustedProxies: IpSet): ForwardedOptions {
+  return { trustedProxies, proto: 'http', bypassHeader: config.bypass.header, bypassCookie: config.bypass.cookieName }
 }
 
 function joined (value: string | string[] | undefined): string | undefined {
@@ -113,18 +119,24 @@ export function webSocketHeaders (request: { headers: IncomingHttpHeaders }): In
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authenticate'])
 
 /**
- * The upstream's response headers without its hop-by-hop ones (RFC 9110
- * 7.6.1): the upstream's keep-alive terms are between it and Gatekeeper, and
- * must not override what the client asked of its own connection.
+ * The upstream's response headers for the client, as the flat [name, value,
+ * …] list Node writes as it is: without the upstream's hop-by-hop ones (RFC
+ * 9110 7.6.1), since its keep-alive terms are between it and Gatekeeper and
+ * must not override what the client asked of its own connection; with
+ * Gatekeeper's own Set-Cookie (the staged sticky cookie) after its own.
  */
-export function clientHeaders (headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const connection = headers.connection
-  if (connection === undefined && headers['keep-alive'] === undefined && headers['transfer-encoding'] === undefined) return headers
-  const named = typeof connection === 'string' ? connection.toLowerCase().split(',').map((name) => name.trim()) : []
-  const kept: IncomingHttpHeaders = {}
-  for (const name of Object.keys(headers)) {
-    if (HOP_BY_HOP.has(name) || named.includes(name)) continue
-    kept[name] = headers[name]
+export function clientHeaderList (headers: IncomingHttpHeaders, ownCookie: string | undefined): string[] {
+  const named = connectionNamed(headers.connection)
+  const list: string[] = []
+  for (const name in headers) {
+    if (HOP_BY_HOP.has(name) || (named !== null && named.includes(name))) continue
+    const value = headers[name]
+    if (typeof value === 'string') {
+      list.push(name, value)
+    } else if (value !== undefined) {
+      for (const each of value) list.push(name, each)
+    }
   }
-  return kept
+  if (ownCookie !== undefined) list.push('set-cookie', ownCookie)
+  return list
 }

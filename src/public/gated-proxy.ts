@@ -3,23 +3,23 @@ import httpProxy from '@fastify/http-proxy'
 import type { Config } from '../config/config.js'
 import { decide, isTester, type Decision } from '../gate/decide.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
-import { upstreamHeaders, webSocketHeaders, type ForwardedOptions } from './forwarded-headers.js'
-import type { SendMaintenance } from './maintenance-reply.js'
+import { forwardedOptionsOf, upstreamHeaders, webSocketHeaders } from './forwarded-headers.js'
+import type { MaintenanceReply } from './maintenance-reply.js'
 import { clientIpOf, factsOptionsOf, requestFacts } from './request-facts.js'
 import { stickyCookieHeader } from './sticky-cookie.js'
 import { PUBLIC_REASONS, type WebSocketTracker } from './websockets.js'
 import { sendUpstreamError } from './upstream-error.js'
-import { createUpstreamPass } from './upstream-pass.js'
+import { failureOf, type UpstreamPass } from './upstream-pass.js'
 
 export interface GatedProxyOptions {
   config: Config
   runtime: GateRuntime
-  sendMaintenance: SendMaintenance
+  maintenance: MaintenanceReply
   webSockets: WebSocketTracker
+  /** carries passed requests to the upstream */
+  pass: UpstreamPass
   /** called with every decision, for metrics */
   onDecision?: (decision: Decision) => void
-  /** told of every proxied request's outcome, for the health gate and metrics */
-  upstream?: UpstreamObserver
 }
 
 /** What the proxy reports of each request it passed on: the upstream's status, or that it never answered. */
@@ -42,14 +42,9 @@ declare module 'fastify' {
  * not the admin API).
  */
 export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptions): Promise<void> {
-  const { config, runtime, sendMaintenance, webSockets, onDecision, upstream } = options
+  const { config, runtime, maintenance, webSockets, onDecision, pass } = options
   const factsOptions = factsOptionsOf(config, runtime.trustedProxies)
-  const forwarded: ForwardedOptions = {
-    trustedProxies: runtime.trustedProxies,
-    proto: 'http',
-    bypassHeader: config.bypass.header,
-    bypassCookie: config.bypass.cookieName
-  }
+  const forwarded = forwardedOptionsOf(config, runtime.trustedProxies)
   const stickyName = config.staged.cookieName
   // building the log line costs an object per request: only when someone reads it
   const logDecisions = app.log.level === 'debug' || app.log.level === 'trace'
@@ -58,6 +53,11 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
   app.decorateRequest('gkPassedAt', 0)
 
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    // the front door has passed it already; it comes here only for its 502 or 504 page
+    if (failureOf(request.raw) !== undefined) {
+      done()
+      return
+    }
     const snapshot = runtime.current()
     const ip = clientIpOf(request, runtime.trustedProxies)
     request.gkClientIp = ip
@@ -70,7 +70,7 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
       reply.header('set-cookie', stickyCookieHeader(stickyName, snapshot.seed, decision.stickyId))
     }
     if (!decision.pass) {
-      sendMaintenance(request, reply, snapshot, now)
+      maintenance.send(request, reply, snapshot, now)
       return
     }
     const isPublic = PUBLIC_REASONS.has(decision.reason) && !isTester(snapshot, facts, now)
@@ -88,10 +88,8 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
     sendUpstreamError(error, request, reply)
   })
 
-  // plain HTTP requests take the lean path to the upstream; the proxy plugin still routes them
-  // (and refuses targets that escape the upstream) and carries the WebSockets
-  const passage = createUpstreamPass({ upstream: config.upstream, forwarded, ...(upstream === undefined ? {} : { observer: upstream }) })
-  app.addHook('onClose', async () => { await passage.close() })
+  // the proxy streams JSON and any other body; Fastify's own text parser would read text into a string first
+  app.addContentTypeParser('text/plain', (_request, payload, done) => { done(null, payload) })
 
   // the proxy's types omit rewriteRequestHeaders, so the options are passed by reference rather than as a literal;
   // compression on the loopback leg to the upstream would only cost CPU
@@ -109,6 +107,12 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
       onConnect: (_context: unknown, source: unknown) => { webSockets.connected(source) }
     },
     wsClientOptions,
-    handler: (request, reply) => { passage.pass(request, reply) }
+    // plain HTTP requests take the lean path to the upstream; the proxy plugin routes them
+    // (refusing targets that escape the upstream) and carries the WebSockets
+    handler: (request, reply) => {
+      const failure = failureOf(request.raw)
+      if (failure !== undefined) reply.send(failure)
+      else pass.routed(request, reply)
+    }
   })
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { GateSnapshot } from '../gate/snapshot.js'
 import type { PageVars } from '../page/template.js'
@@ -13,22 +14,36 @@ export interface MaintenanceOptions {
   forHost: (host: string | undefined) => (vars: PageVars) => string
 }
 
+type Template = (vars: PageVars) => string
+
+/** One maintenance answer: its headers (a flat list, as Node writes them) and its body. */
+interface Answer {
+  headers: string[]
+  body: Buffer
+}
+
 /**
- * Sends the maintenance response. The page is rendered once per state
- * version and template, then served from a buffer: a closed site under a
- * crowd costs a lookup and a write per request.
+ * The maintenance response. The page is rendered once per state and
+ * template; the headers and the JSON body, which count down to the expected
+ * end, once per second. A closed site under a crowd costs a lookup and a
+ * write per request, whether Fastify or the front door answers.
  */
 export function createMaintenanceReply (options: MaintenanceOptions) {
-  let renderedVersion = -1
-  let rendered = new Map<(vars: PageVars) => string, Buffer>()
+  const { statusCode, defaultRetryAfter, forHost } = options
+  let pagesOf: GateSnapshot | null = null
+  let pages = new Map<Template, Buffer>()
+  let answersOf: GateSnapshot | null = null
+  let answersSecond = -1
+  let json: Answer | null = null
+  let htmls = new Map<Template, Answer>()
+  let facts: MaintenanceFacts = { reason: '', eta: '', retryAfter: defaultRetryAfter }
 
-  function page (snapshot: GateSnapshot, host: string | undefined, facts: MaintenanceFacts): Buffer {
-    if (snapshot.version !== renderedVersion) {
-      rendered = new Map()
-      renderedVersion = snapshot.version
+  function page (snapshot: GateSnapshot, template: Template, facts: MaintenanceFacts): Buffer {
+    if (snapshot !== pagesOf) {
+      pages = new Map()
+      pagesOf = snapshot
     }
-    const template = options.forHost(host)
-    let body = rendered.get(template)
+    let body = pages.get(template)
     if (body === undefined) {
       body = Buffer.from(template({
         reason: facts.reason,
@@ -38,30 +53,56 @@ export function createMaintenanceReply (options: MaintenanceOptions) {
         statusPath: STATUS_PATH,
         refreshSeconds: refreshSecondsOf(facts.retryAfter)
       }))
-      rendered.set(template, body)
+      pages.set(template, body)
     }
     return body
   }
 
-  return function sendMaintenance (request: FastifyRequest, reply: FastifyReply, snapshot: GateSnapshot, now: number): FastifyReply {
-    const facts = maintenanceFacts(snapshot.state, options.defaultRetryAfter, now)
-    reply.code(options.statusCode)
-      .header('retry-after', String(facts.retryAfter))
-      .header('cache-control', 'no-store')
-      .header('vary', 'Accept')
-    if (prefersJson(request.headers.accept)) {
-      reply.header('content-type', 'application/json; charset=utf-8')
-      return reply.send(request.method === 'HEAD' ? undefined : maintenanceJson(options.statusCode, facts))
+  function answerFor (snapshot: GateSnapshot, host: string | undefined, accept: string | undefined, now: number): Answer {
+    const second = Math.floor(now / 1000)
+    if (snapshot !== answersOf || second !== answersSecond) {
+      answersOf = snapshot
+      answersSecond = second
+      facts = maintenanceFacts(snapshot.state, defaultRetryAfter, now)
+      json = null
+      htmls = new Map()
     }
-    const body = page(snapshot, request.headers.host, facts)
-    reply.header('content-type', 'text/html; charset=utf-8')
-      .header('refresh', String(refreshSecondsOf(facts.retryAfter)))
-    if (request.method === 'HEAD') {
-      reply.header('content-length', String(body.length))
-      return reply.send()
+    const common = ['retry-after', String(facts.retryAfter), 'cache-control', 'no-store', 'vary', 'Accept']
+    if (prefersJson(accept)) {
+      if (json === null) {
+        const body = Buffer.from(maintenanceJson(statusCode, facts))
+        json = { headers: [...common, 'content-type', 'application/json; charset=utf-8', 'content-length', String(body.length)], body }
+      }
+      return json
     }
-    return reply.send(body)
+    const template = forHost(host)
+    let answer = htmls.get(template)
+    if (answer === undefined) {
+      const body = page(snapshot, template, facts)
+      answer = {
+        headers: [...common, 'content-type', 'text/html; charset=utf-8', 'refresh', String(refreshSecondsOf(facts.retryAfter)), 'content-length', String(body.length)],
+        body
+      }
+      htmls.set(template, answer)
+    }
+    return answer
+  }
+
+  return {
+    /** Through Fastify: the reply may already carry a header of the gate's (the staged sticky cookie). */
+    send (request: FastifyRequest, reply: FastifyReply, snapshot: GateSnapshot, now: number): FastifyReply {
+      const { headers, body } = answerFor(snapshot, request.headers.host, request.headers.accept, now)
+      reply.code(statusCode)
+      for (let i = 0; i < headers.length; i += 2) reply.header(headers[i] as string, headers[i + 1])
+      return reply.send(request.method === 'HEAD' ? undefined : body)
+    },
+    /** Straight to Node's response, from the front door; `cookie` is the staged sticky cookie, when one is due. */
+    write (request: IncomingMessage, response: ServerResponse, snapshot: GateSnapshot, now: number, cookie: string | undefined): void {
+      const { headers, body } = answerFor(snapshot, request.headers.host, request.headers.accept, now)
+      response.writeHead(statusCode, cookie === undefined ? headers : [...headers, 'set-cookie', cookie])
+      response.end(request.method === 'HEAD' ? undefined : body)
+    }
   }
 }
 
-export type SendMaintenance = ReturnType<typeof createMaintenanceReply>
+export type MaintenanceReply = ReturnType<typeof createMaintenanceReply>

@@ -4,9 +4,12 @@ import type { Decision } from '../gate/decide.js'
 import { loadAssets } from '../page/assets.js'
 import { loadPages } from '../page/pages.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
+import { forwardedOptionsOf } from './forwarded-headers.js'
+import { createFrontDoor, frontDoorServer } from './front-door.js'
 import { gatedProxy, type UpstreamObserver } from './gated-proxy.js'
 import { createMaintenanceReply } from './maintenance-reply.js'
 import { ownRoutes } from './own-routes.js'
+import { createUpstreamPass } from './upstream-pass.js'
 import { createWebSocketTracker } from './websockets.js'
 
 export interface PublicAppOptions {
@@ -22,17 +25,34 @@ const BAD_TARGET = '/__gatekeeper/bad-target'
 /** The public listener: Gatekeeper's own paths, then the gate and the proxy. */
 export async function buildPublicApp (options: PublicAppOptions): Promise<{ app: FastifyInstance, pageProblems: string[] }> {
   const { config, runtime, logger } = options
+  const pages = loadPages(config.maintenance.pagesDir)
+  const problems = [...pages.problems]
+  const assets = loadAssets(config.maintenance.pagesDir, problems)
+  for (const problem of problems) logger.warn({ problem }, 'maintenance page problem')
+  const maintenance = createMaintenanceReply({ statusCode: config.maintenance.statusCode, defaultRetryAfter: config.maintenance.retryAfter, forHost: pages.forHost })
+  const pass = createUpstreamPass({
+    upstream: config.upstream,
+    forwarded: forwardedOptionsOf(config, runtime.trustedProxies),
+    ...(options.upstream === undefined ? {} : { observer: options.upstream })
+  })
+  // at debug, every decision is logged by the gate hook: then every request goes through it
+  const frontDoor = logger.level === 'debug' || logger.level === 'trace'
+    ? null
+    : createFrontDoor({ config, runtime, pass, maintenance, ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }) })
   const app = Fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     // an absolute-form target must never make Gatekeeper a forward proxy
-    rewriteUrl: (req) => (req.url !== undefined && req.url.startsWith('/') ? req.url : BAD_TARGET)
+    rewriteUrl: (req) => (req.url !== undefined && req.url.startsWith('/') ? req.url : BAD_TARGET),
+    serverFactory: (route, fastifyOptions) => frontDoorServer(route, frontDoor, fastifyOptions)
   })
-  const pages = loadPages(config.maintenance.pagesDir)
-  const problems = [...pages.problems]
-  const assets = loadAssets(config.maintenance.pagesDir, problems)
-  for (const problem of problems) logger.warn({ problem }, 'maintenance page problem')
+  app.addHook('preClose', (done) => {
+    frontDoor?.close()
+    done()
+  })
+  // after the listener has drained, so answers still streaming finish
+  app.addHook('onClose', async () => { await pass.close() })
   const webSockets = createWebSocketTracker(runtime, config.websocket.closeGraceMs, logger)
   app.addHook('onClose', async () => { webSockets.close() })
 
@@ -44,9 +64,9 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<{ app:
     config,
     runtime,
     webSockets,
-    sendMaintenance: createMaintenanceReply({ statusCode: config.maintenance.statusCode, defaultRetryAfter: config.maintenance.retryAfter, forHost: pages.forHost }),
-    ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
-    ...(options.upstream === undefined ? {} : { upstream: options.upstream })
+    pass,
+    maintenance,
+    ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision })
   })
   return { app, pageProblems: problems }
 }

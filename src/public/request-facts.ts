@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify'
+import type { IncomingHttpHeaders } from 'node:http'
 import type { Config } from '../config/config.js'
 import { clientIp } from '../gate/client-ip.js'
 import { readCookie } from '../gate/cookies.js'
@@ -28,20 +28,28 @@ function single (value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
+/** What the gate reads of a request: a Fastify request has it, and so has Node's own before Fastify routes it. */
+export interface GateRequest {
+  method?: string
+  url?: string
+  headers: IncomingHttpHeaders
+  socket: { remoteAddress?: string }
+}
+
 /** The client's address as the gate sees it: the socket's, or the forwarded one behind a trusted proxy. */
-export function clientIpOf (request: FastifyRequest, trustedProxies: IpSet): string {
-  const remote = request.raw.socket.remoteAddress
+export function clientIpOf (request: GateRequest, trustedProxies: IpSet): string {
+  const remote = request.socket.remoteAddress
   if (trustedProxies.size === 0) return clientIp(remote, undefined, trustedProxies)
   return clientIp(remote, request.headers['x-forwarded-for'], trustedProxies)
 }
 
-/** Gathers what the pure decision needs from a Fastify request. */
-export function requestFacts (request: FastifyRequest, ip: string, options: FactsOptions): RequestFacts {
+/** Gathers what the pure decision needs from a request. */
+export function requestFacts (request: GateRequest, ip: string, options: FactsOptions): RequestFacts {
   const headers = request.headers
   const cookie = headers.cookie
   return {
-    method: request.method,
-    url: request.url,
+    method: request.method ?? 'GET',
+    url: request.url ?? '/',
     clientIp: ip,
     bypassToken: single(headers[options.bypassHeader]) ?? readCookie(cookie, options.bypassCookie),
     stickyCookie: readCookie(cookie, options.stickyCookie),

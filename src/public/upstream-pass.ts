@@ -1,7 +1,7 @@
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { Pool, type Dispatcher } from 'undici'
-import { clientHeaders, upstreamHeaderList, type ForwardedOptions } from './forwarded-headers.js'
+import { clientHeaderList, upstreamHeaderList, type ForwardedOptions } from './forwarded-headers.js'
 import type { UpstreamObserver } from './gated-proxy.js'
 
 export interface UpstreamPassOptions {
@@ -17,8 +17,7 @@ export interface UpstreamPassOptions {
  * costs no connection set-up.
  */
 const POOL_OPTIONS: Pool.Options = {
-  pipelining: Number(process.env.GK_EXP_PIPELINING ?? 1),
-  ...(process.env.GK_EXP_CONNECTIONS === undefined ? {} : { connections: Number(process.env.GK_EXP_CONNECTIONS) }),
+  pipelining: 1,
   keepAliveTimeout: 30_000,
   keepAliveMaxTimeout: 120_000
 }
@@ -34,29 +33,17 @@ function upstreamFailure (err: Error): FastifyError {
 
 const INVALID_HEADER_CHARS = /[^\t\x20-\x7e\x80-\xff]/g
 
-/** The upstream's header values without characters Node refuses to send: a bad header must not cost the whole answer. */
-function sanitised (headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const clean: IncomingHttpHeaders = {}
-  for (const name in headers) {
-    const value = headers[name]
-    if (typeof value === 'string') clean[name] = value.replace(INVALID_HEADER_CHARS, '')
-    else if (value !== undefined) clean[name] = value.map((each) => each.replace(INVALID_HEADER_CHARS, ''))
-  }
-  return clean
+/** The header values without characters Node refuses to send: a bad header must not cost the whole answer. */
+function sanitised (list: string[]): string[] {
+  return list.map((text, i) => (i % 2 === 1 ? text.replace(INVALID_HEADER_CHARS, '') : text))
 }
 
-/** Headers Gatekeeper set on the reply before passing (the staged sticky cookie) join the upstream's. */
-function withOwnHeaders (reply: FastifyReply, headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const own = reply.getHeaders()
-  for (const name in own) {
-    const value = own[name]
-    if (value === undefined) continue
-    const mine = Array.isArray(value) ? value.map(String) : String(value)
-    const theirs = headers[name]
-    if (name === 'set-cookie' && theirs !== undefined) headers[name] = ([] as string[]).concat(theirs, mine)
-    else headers[name] = mine
-  }
-  return headers
+/** A request the upstream failed to answer, handed back to Fastify to answer it with the 502 or 504 page. */
+const failures = new WeakMap<IncomingMessage, FastifyError>()
+
+/** The upstream failure a request was handed back with, if it was. */
+export function failureOf (request: IncomingMessage): FastifyError | undefined {
+  return failures.get(request)
 }
 
 /**
@@ -64,43 +51,59 @@ function withOwnHeaders (reply: FastifyReply, headers: IncomingHttpHeaders): Inc
  * client's response as it arrives (status and headers, then each chunk,
  * with backpressure both ways), without a stream in between.
  */
-class Passage implements Dispatcher.DispatchHandler {
+abstract class Passage implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null
   private started = false
   private done = false
-  private readonly response: ServerResponse
-  readonly onClientClose: () => void
+  /** the upstream's Content-Length, when it sent one */
+  private length = -1
+  /** a whole body that came in one chunk, written with the end of the answer */
+  private whole: Buffer | null = null
+  /** when the response closes, for whatever reason: one listener, for the count of public requests too */
+  readonly onClose: () => void
 
-  constructor (private readonly request: FastifyRequest, private readonly reply: FastifyReply, private readonly observer: UpstreamObserver | undefined) {
-    this.response = reply.raw
-    // a client gone before the answer ends releases the upstream connection at once
-    this.onClientClose = () => {
+  constructor (readonly request: IncomingMessage, readonly response: ServerResponse, private readonly passedAt: number,
+    private readonly ownCookie: string | undefined, private readonly observer: UpstreamObserver | undefined, leave: (() => void) | undefined) {
+    this.onClose = () => {
+      if (leave !== undefined) leave()
+      // a client gone before the answer ends releases the upstream connection at once
       if (!this.done && this.controller !== null && !this.controller.aborted) this.controller.abort(new Error('the client closed its connection'))
     }
   }
 
+  /** Before the status line is written: whoever else could answer this request must stand back. */
+  protected abstract beforeAnswer (): void
+  /** The upstream never answered: the client gets the 502 or 504 page. */
+  protected abstract failed (error: FastifyError): void
+
   onRequestStart (controller: Dispatcher.DispatchController): void {
     this.controller = controller
-    if (this.response.destroyed) this.onClientClose()
+    if (this.response.destroyed && !this.done) controller.abort(new Error('the client closed its connection'))
   }
 
-  onResponseStart (controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     if (statusCode < 200) return
     this.started = true
-    this.observer?.response(statusCode, Date.now() - this.request.gkPassedAt)
-    this.reply.hijack()
-    let kept = withOwnHeaders(this.reply, clientHeaders(headers))
+    this.observer?.response(statusCode, Date.now() - this.passedAt)
+    this.beforeAnswer()
+    const length = headers['content-length']
+    if (typeof length === 'string') this.length = Number(length)
+    const kept = clientHeaderList(headers, this.ownCookie)
     // a connection cannot be reused while the client is still sending a body nobody reads
-    if (!this.request.raw.complete) kept.connection = 'close'
+    if (!this.request.complete) kept.push('connection', 'close')
     try {
       this.response.writeHead(statusCode, kept)
     } catch {
-      kept = sanitised(kept)
-      this.response.writeHead(statusCode, kept)
+      this.response.writeHead(statusCode, sanitised(kept))
     }
   }
 
   onResponseData (controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    // the whole body at once: its end is parsed from the same bytes, so it is sent with the end, in one write
+    if (chunk.length === this.length && this.whole === null) {
+      this.whole = chunk
+      return
+    }
     if (!this.response.write(chunk)) {
       controller.pause()
       this.response.once('drain', () => { controller.resume() })
@@ -109,11 +112,19 @@ class Passage implements Dispatcher.DispatchHandler {
 
   onResponseEnd (): void {
     this.done = true
-    this.response.end()
+    // the controller holds the upstream request and all it refers to: let it go with the answer, not with this passage
+    this.controller = null
+    if (this.whole === null) {
+      this.response.end()
+    } else {
+      this.response.end(this.whole)
+      this.whole = null
+    }
   }
 
   onResponseError (_controller: Dispatcher.DispatchController, err: Error): void {
     this.done = true
+    this.controller = null
     if (this.started) {
       // the status line is gone: all the client can be told is that the answer broke off
       this.response.destroy(err)
@@ -121,36 +132,86 @@ class Passage implements Dispatcher.DispatchHandler {
     }
     if (this.response.destroyed) return
     const error = upstreamFailure(err)
-    this.observer?.failure(error.statusCode === 504, Date.now() - this.request.gkPassedAt)
+    this.observer?.failure(error.statusCode === 504, Date.now() - this.passedAt)
+    this.failed(error)
+  }
+}
+
+/** A request Fastify routed: its reply is hijacked once the upstream answers, and a failure goes to its error handler. */
+class RoutedPassage extends Passage {
+  constructor (private readonly reply: FastifyReply, passedAt: number, ownCookie: string | undefined, observer: UpstreamObserver | undefined) {
+    super(reply.request.raw, reply.raw, passedAt, ownCookie, observer, undefined)
+  }
+
+  protected beforeAnswer (): void {
+    this.reply.hijack()
+  }
+
+  protected failed (error: FastifyError): void {
     this.reply.send(error)
   }
 }
 
+/** A request passed before routing (the front door): a failure is handed to Fastify, whose error handler answers it. */
+class FrontPassage extends Passage {
+  constructor (request: IncomingMessage, response: ServerResponse, passedAt: number, ownCookie: string | undefined,
+    observer: UpstreamObserver | undefined, leave: (() => void) | undefined, private readonly route: (request: IncomingMessage, response: ServerResponse) => void) {
+    super(request, response, passedAt, ownCookie, observer, leave)
+  }
+
+  protected beforeAnswer (): void {}
+
+  protected failed (error: FastifyError): void {
+    failures.set(this.request, error)
+    this.route(this.request, this.response)
+  }
+}
+
+/** Fastify hands a request body over unread only to a content parser; GET and HEAD never have one. */
+function rawBodyOf (request: IncomingMessage): IncomingMessage | null {
+  if (request.method === 'GET' || request.method === 'HEAD') return null
+  const length = request.headers['content-length']
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0') ? request : null
+}
+
 /**
  * Passes requests to the upstream through one keep-alive pool. The request
- * body is streamed (the proxy's content parser hands it over unread), and so
- * is the answer.
+ * body is streamed, and so is the answer.
  */
 export function createUpstreamPass (options: UpstreamPassOptions) {
   const { upstream, forwarded, observer } = options
   const pool = new Pool(upstream.origin, POOL_OPTIONS)
+  const origin = upstream.origin
   const upstreamHost = upstream.host
 
-  function pass (request: FastifyRequest, reply: FastifyReply): void {
-    const raw = request.raw
-    const passage = new Passage(request, reply, observer)
-    reply.raw.on('close', passage.onClientClose)
+  function dispatch (passage: Passage, body: IncomingMessage | null): void {
+    const request = passage.request
+    passage.response.on('close', passage.onClose)
     pool.dispatch({
-      origin: upstream.origin,
-      path: request.url,
-      method: request.method as Dispatcher.HttpMethod,
-      headers: upstreamHeaderList(request.headers, raw.socket.remoteAddress ?? '', upstreamHost, forwarded),
-      body: request.body === undefined || request.body === null ? null : raw
+      origin,
+      path: request.url ?? '/',
+      method: (request.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers: upstreamHeaderList(request.headers, request.socket.remoteAddress ?? '', upstreamHost, forwarded),
+      body
     }, passage)
   }
 
   return {
-    pass,
+    /** A request Fastify routed to the proxy (its body, if any, handed over unread by the proxy's content parser). */
+    routed (request: FastifyRequest, reply: FastifyReply): void {
+      const cookie = reply.getHeader('set-cookie')
+      const body = request.body === undefined || request.body === null ? null : request.raw
+      dispatch(new RoutedPassage(reply, request.gkPassedAt, typeof cookie === 'string' ? cookie : undefined, observer), body)
+    },
+    /**
+     * A request passed before routing: `leave` is called when its response
+     * closes (a public request leaving the count), `route` is Fastify's own
+     * handler, for a failure to be answered by it.
+     */
+    front (request: IncomingMessage, response: ServerResponse, passedAt: number, ownCookie: string | undefined,
+      leave: (() => void) | undefined, route: (request: IncomingMessage, response: ServerResponse) => void): void {
+      dispatch(new FrontPassage(request, response, passedAt, ownCookie, observer, leave, route), rawBodyOf(request))
+    },
     // after the listener has drained: answers still streaming are let finish
     close: async () => { await pool.close() }
   }

@@ -1,0 +1,74 @@
+// Gatekeeper as a contender: the real `gatekeeper serve` from dist/, with a
+// configuration written for the run, in its own process on its own core.
+
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { stringify } from 'yaml'
+import { jsonLineWith, startPinned } from './processes.js'
+
+export const ROOT = resolve(import.meta.dirname, '..', '..')
+export const CLI = join(ROOT, 'dist', 'src', 'cli.js')
+export const BENCH_TOKEN = 'bench-operator-token-0123456789abcdef'
+
+/**
+ * The shipped configuration's choices where they cost something per request
+ * (the health gate watching every answer, info-level logging), with ports 0,
+ * a private state file and the bench's upstream.
+ */
+export function gatekeeperConfig ({ dir, upstreamUrl, allowlist = [], initialMode = 'open', workers, extra = {} }) {
+  return {
+    listen: { host: '127.0.0.1', port: 0 },
+    upstream: upstreamUrl,
+    admin: { listen: { host: '127.0.0.1', port: 0 }, tokens: [{ name: 'bench', role: 'operator', tokenEnv: 'GK_BENCH_TOKEN' }] },
+    trustedProxies: [],
+    allowlist,
+    alwaysAllow: { paths: [] },
+    store: { type: 'file', path: join(dir, 'state.json') },
+    onStoreFailure: 'last-known',
+    initialMode,
+    maintenance: { statusCode: 503, retryAfter: 300, pagesDir: join(ROOT, 'maintenance-pages') },
+    healthGate: {
+      enabled: true,
+      action: 'abort',
+      windowSeconds: 30,
+      serverErrors: { maxShare: 0.05, minSamples: 20 },
+      connectionErrors: { maxShare: 0.05, minSamples: 20 },
+      latencyP99: { maxMs: 5000, minSamples: 50 }
+    },
+    logLevel: 'info',
+    ...(workers === undefined ? {} : { workers }),
+    ...extra
+  }
+}
+
+/** Starts one Gatekeeper; resolves with its pid, public and admin URLs, and an admin client. */
+export async function startGatekeeperContender ({ name, dir, cpus, config, nodeFlags = [] }) {
+  mkdirSync(dir, { recursive: true })
+  const path = join(dir, 'gatekeeper.yaml')
+  writeFileSync(path, stringify(config))
+  const proc = await startPinned({
+    name,
+    cpus,
+    command: process.execPath,
+    args: [...nodeFlags, CLI, 'serve', '--config', path],
+    env: { ...process.env, GK_BENCH_TOKEN: BENCH_TOKEN },
+    ready: jsonLineWith('publicUrl'),
+    timeoutMs: 60_000
+  })
+  const { publicUrl, adminUrl } = proc.value
+  return {
+    ...proc,
+    url: publicUrl + '/',
+    adminUrl,
+    async admin (method, path, body) {
+      const response = await fetch(adminUrl + path, {
+        method,
+        headers: { authorization: `Bearer ${BENCH_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) })
+      })
+      const text = await response.text()
+      if (!response.ok) throw new Error(`${name}: ${method} ${path} answered ${response.status}: ${text}`)
+      return JSON.parse(text)
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import type { Reason } from '../gate/decide.js'
+import type { State } from '../state/types.js'
+
+/**
+ * What the primary and its workers tell each other over the cluster's IPC
+ * channel. Every message is tagged, so the cluster's own traffic on the
+ * same channel is never mistaken for ours.
+ */
+
+/**
+ * A state to serve: `apply` for the answer of a change made here (an older
+ * version than the one held is ignored), `follow` for what the store says
+ * is in force. `seq` numbers everything the primary sent to this worker.
+ */
+export interface StateMessage {
+  type: 'gk:state'
+  seq: number
+  how: 'apply' | 'follow'
+  state: State
+}
+
+/** Finish what is in flight, stop listening, exit. */
+export interface StopMessage {
+  type: 'gk:stop'
+}
+
+export type ToWorker = StateMessage | StopMessage
+
+/** The worker listens for the primary's messages: it may now be sent its state. */
+export interface HelloMessage {
+  type: 'gk:hello'
+}
+
+/** The worker serves the state of message `seq` (and every earlier one), with these counts. */
+export interface AppliedMessage {
+  type: 'gk:applied'
+  seq: number
+  version: number
+  inFlight: number
+  webSockets: number
+}
+
+/** The worker's public requests in flight and public WebSockets, when they change. */
+export interface CountsMessage {
+  type: 'gk:counts'
+  inFlight: number
+  webSockets: number
+}
+
+/**
+ * What the worker saw since its last report: decisions by reason, and the
+ * upstream's answers as [status, latencyMs, …] and failures as
+ * [timedOut (1 or 0), latencyMs, …].
+ */
+export interface ObservedMessage {
+  type: 'gk:observed'
+  decisions: Partial<Record<Reason, number>>
+  responses: Float64Array
+  failures: Float64Array
+}
+
+export type ToPrimary = HelloMessage | AppliedMessage | CountsMessage | ObservedMessage
+
+function tagged (message: unknown): message is { type: string } {
+  return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string'
+}
+
+export function isToWorker (message: unknown): message is ToWorker {
+  return tagged(message) && (message.type === 'gk:state' || message.type === 'gk:stop')
+}
+
+export function isToPrimary (message: unknown): message is ToPrimary {
+  return tagged(message) && (message.type === 'gk:hello' || message.type === 'gk:applied' || message.type === 'gk:counts' || message.type === 'gk:observed')
+}

@@ -1,0 +1,24 @@
+import cluster from 'node:cluster'
+import type { Config } from '../config/config.js'
+
+export interface Serving {
+  close (): Promise<void>
+}
+
+/**
+ * `gatekeeper serve`: one process, or with `workers: N` a primary (the
+ * store, the admin API, ramps, figures) and N workers serving the public
+ * listener. A worker runs this same command, sees it is a worker and serves;
+ * it loads only the public side, so it carries no store client, admin API or
+ * firewall code.
+ */
+export async function startServing (config: Config): Promise<Serving> {
+  if (config.workers > 1 && cluster.isWorker) {
+    const { startPublicWorker } = await import('./worker.js')
+    return await startPublicWorker(config)
+  }
+  const { startGatekeeper } = await import('../server.js')
+  if (config.workers <= 1) return await startGatekeeper(config)
+  const { createWorkerPool } = await import('./worker-pool.js')
+  return await startGatekeeper(config, { workers: createWorkerPool(config) })
+}

@@ -1,0 +1,259 @@
+import cluster, { type Worker } from 'node:cluster'
+import type { AddressInfo } from 'node:net'
+import type { Config } from '../config/config.js'
+import type { Decision } from '../gate/decide.js'
+import { loadAssets } from '../page/assets.js'
+import { loadPages } from '../page/pages.js'
+import type { UpstreamObserver } from '../public/gated-proxy.js'
+import type { GateRuntime } from '../runtime/gate-runtime.js'
+import type { State } from '../state/types.js'
+import type { Store } from '../store/store.js'
+import { isToPrimary, type ToPrimary, type ToWorker } from './messages.js'
+import { replayObserved } from './observations.js'
+
+interface Log {
+  info (fields: Record<string, unknown>, message: string): void
+  warn (fields: Record<string, unknown>, message: string): void
+  error (fields: Record<string, unknown>, message: string): void
+}
+
+/** What the workers need of the primary once they run. */
+export interface PoolDeps {
+  runtime: GateRuntime
+  logger: Log
+  onDecision: (decision: Decision) => void
+  upstream: UpstreamObserver
+}
+
+export interface PoolOptions {
+  /**
+   * How long a worker may take to acknowledge a state before it is killed
+   * (and restarted with the state in force): a change call never returns
+   * while a worker could still serve the state before it.
+   */
+  ackTimeoutMs?: number
+}
+
+interface Member {
+  worker: Worker
+  /** it listens for our messages: it has been sent the state in force and everything since */
+  joined: boolean
+  listening: boolean
+  /** the last message number sent, and the last acknowledged */
+  sent: number
+  acked: number
+  inFlight: number
+  webSockets: number
+  waiters: Array<{ seq: number, done: () => void }>
+  startedAt: number
+}
+
+const DEFAULT_ACK_TIMEOUT_MS = 5000
+/** A worker that dies this soon after it started waits this long before it is started again: no crash loop at full speed. */
+const QUICK_DEATH_MS = 2000
+const RESTART_PAUSE_MS = 1000
+
+/**
+ * The primary's side of `workers: N` (node:cluster). The primary keeps the
+ * store, the admin API, the ramps and the figures; the workers serve the
+ * public listener on a shared port. Every state the primary learns — the
+ * answer of its own change, or what the store says is in force — is sent to
+ * every worker, and the store this pool hands back resolves a change (and
+ * tells its listeners of news) only once every worker has acknowledged
+ * applying it: when a change call returns, no worker serves the state before
+ * it. A worker that does not acknowledge in time is killed and restarted,
+ * and a restarted worker starts from the state in force.
+ */
+export function createWorkerPool (config: Config, options: PoolOptions = {}) {
+  const count = config.workers
+  const ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS
+  const members = new Map<number, Member>()
+  let deps: PoolDeps | null = null
+  /** what a worker must serve: the state in force as the workers have been told it */
+  let inForce: State | null = null
+  let closing = false
+  let address: AddressInfo | null = null
+
+  function send (member: Member, message: ToWorker): void {
+    if (member.worker.isConnected()) member.worker.send(message)
+  }
+
+  function settle (member: Member): void {
+    const waiting = member.waiters
+    member.waiters = []
+    for (const waiter of waiting) {
+      if (waiter.seq <= member.acked) waiter.done()
+      else member.waiters.push(waiter)
+    }
+  }
+
+  /** Resolves once `member` has acknowledged message `seq`, has gone, or has been killed for taking too long. */
+  function acknowledged (member: Member, seq: number): Promise<void> {
+    if (member.acked >= seq) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        deps?.logger.error({ worker: member.worker.id, pid: member.worker.process.pid, seq }, 'worker did not apply a state in time; killing it')
+        member.worker.process.kill('SIGKILL')
+      }, ackTimeoutMs)
+      member.waiters.push({ seq, done: () => { clearTimeout(timer); resolve() } })
+    })
+  }
+
+  /** Sends a state to every worker that listens, and resolves when each has applied it (or is gone). */
+  function share (state: State, how: 'apply' | 'follow'): Promise<void> {
+    if (how === 'follow' || inForce === null || state.version >= inForce.version) inForce = state
+    const waits: Array<Promise<void>> = []
+    for (const member of members.values()) {
+      if (!member.joined) continue
+      member.sent++
+      send(member, { type: 'gk:state', seq: member.sent, how, state })
+      waits.push(acknowledged(member, member.sent))
+    }
+    return Promise.all(waits).then(() => {})
+  }
+
+  function adjustCounts (member: Member, inFlight: number, webSockets: number): void {
+    if (deps === null) return
+    if (inFlight !== member.inFlight) deps.runtime.inFlight += inFlight - member.inFlight
+    if (webSockets !== member.webSockets) deps.runtime.webSockets += webSockets - member.webSockets
+    member.inFlight = inFlight
+    member.webSockets = webSockets
+  }
+
+  function onMessage (member: Member, message: ToPrimary): void {
+    switch (message.type) {
+      case 'gk:hello':
+        member.joined = true
+        if (inForce !== null) {
+          member.sent++
+          send(member, { type: 'gk:state', seq: member.sent, how: 'follow', state: inForce })
+        }
+        return
+      case 'gk:applied':
+        member.acked = Math.max(member.acked, message.seq)
+        adjustCounts(member, message.inFlight, message.webSockets)
+        settle(member)
+        return
+      case 'gk:counts':
+        adjustCounts(member, message.inFlight, message.webSockets)
+        return
+      case 'gk:observed':
+        if (deps !== null) replayObserved(message, deps.onDecision, deps.upstream)
+    }
+  }
+
+  /** Lets every worker finish what it is serving and stop; one that takes too long is killed. */
+  async function close (): Promise<void> {
+    closing = true
+    deps?.logger.info({ workers: members.size }, 'stopping the public workers')
+    const exits = [...members.values()].map((member) => new Promise<void>((resolve) => {
+      if (member.worker.isDead()) {
+        resolve()
+        return
+      }
+      const force = setTimeout(() => { member.worker.process.kill('SIGKILL') }, config.shutdownGraceMs)
+      member.worker.once('exit', () => {
+        clearTimeout(force)
+        resolve()
+      })
+      send(member, { type: 'gk:stop' })
+    }))
+    await Promise.all(exits)
+  }
+
+  function fork (): Member {
+    const worker = cluster.fork()
+    const member: Member = { worker, joined: false, listening: false, sent: 0, acked: 0, inFlight: 0, webSockets: 0, waiters: [], startedAt: Date.now() }
+    members.set(worker.id, member)
+    worker.on('message', (message: unknown) => {
+      if (isToPrimary(message)) onMessage(member, message)
+    })
+    worker.on('listening', (where: { address: string, port: number, addressType: number | string }) => {
+      member.listening = true
+      address ??= { address: where.address, port: where.port, family: where.addressType === 6 || where.addressType === 'udp6' ? 'IPv6' : 'IPv4' }
+    })
+    worker.on('exit', (code, signal) => {
+      members.delete(worker.id)
+      adjustCounts(member, 0, 0)
+      // a worker that is gone serves nothing: whoever waited on it waits no more
+      member.acked = Number.MAX_SAFE_INTEGER
+      settle(member)
+      if (closing) return
+      const pause = Date.now() - member.startedAt < QUICK_DEATH_MS ? RESTART_PAUSE_MS : 0
+      deps?.logger.warn({ worker: worker.id, pid: worker.process.pid, code, signal, restartInMs: pause }, 'public worker exited; starting another')
+      setTimeout(() => { if (!closing) fork() }, pause).unref()
+    })
+    return member
+  }
+
+  return {
+    workers: count,
+
+    /**
+     * The store the primary uses: its changes, and the news it tells, reach
+     * the rest of the primary only once every worker serves them.
+     */
+    syncStore<S extends Store> (store: S): S {
+      const listeners: Array<(state: State) => void> = []
+      let told: Promise<void> = Promise.resolve()
+      store.onChange((state) => {
+        const shared = share(state, 'follow')
+        // in the order the store told them, whatever order the workers answer in
+        told = told.then(() => shared).then(() => {
+          for (const listener of listeners) listener(state)
+        })
+      })
+      return {
+        ...store,
+        async init (initial) {
+          const state = await store.init(initial)
+          inForce = state
+          return state
+        },
+        async update (ctx, mutation, expectedVersion) {
+          const state = await store.update(ctx, mutation, expectedVersion)
+          await share(state, 'apply')
+          return state
+        },
+        onChange (listener) {
+          listeners.push(listener)
+        }
+      }
+    },
+
+    /** What /healthz says of the maintenance pages; the workers load the same ones. */
+    pageProblems (): string[] {
+      const pages = loadPages(config.maintenance.pagesDir)
+      const problems = [...pages.problems]
+      loadAssets(config.maintenance.pagesDir, problems)
+      return problems
+    },
+
+    /** Starts the workers and resolves once every one listens; a worker that dies before it listens fails the start. */
+    async start (poolDeps: PoolDeps): Promise<AddressInfo> {
+      deps = poolDeps
+      // structured clone: the figures travel as typed arrays, not as JSON text
+      cluster.setupPrimary({ serialization: 'advanced' })
+      const starting = Array.from({ length: count }, () => fork())
+      await Promise.all(starting.map((member) => new Promise<void>((resolve, reject) => {
+        const onExit = (code: number | null, signal: string | null): void => {
+          reject(new Error(`a public worker exited (${signal ?? String(code)}) before it listened; see its output above`))
+        }
+        member.worker.once('exit', onExit)
+        member.worker.once('listening', () => {
+          member.worker.off('exit', onExit)
+          resolve()
+        })
+      }))).catch(async (err: unknown) => {
+        await close()
+        throw err
+      })
+      if (address === null) throw new Error('the public workers listen, but did not say where')
+      return address
+    },
+
+    close
+  }
+}
+
+export type WorkerPool = ReturnType<typeof createWorkerPool>

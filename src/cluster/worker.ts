@@ -1,0 +1,91 @@
+import cluster from 'node:cluster'
+import pino from 'pino'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { Config } from '../config/config.js'
+import { buildPublicApp } from '../public/public-app.js'
+import { createGateRuntime, type GateRuntime } from '../runtime/gate-runtime.js'
+import { isToWorker, type ToPrimary } from './messages.js'
+import { createObservationBatch } from './observations.js'
+
+/** How often a worker looks whether its counts moved; a drop to none is told at once. */
+const COUNTS_EVERY_MS = 100
+
+export interface PublicWorker {
+  close (): Promise<void>
+}
+
+function send (message: ToPrimary): void {
+  if (process.connected) process.send?.(message)
+}
+
+/**
+ * One worker of the public listener. It serves only what the primary sent
+ * it: it says hello, is handed the state in force, builds the same public
+ * app a single process would and listens on the shared port. Every later
+ * state is applied, then acknowledged, so the primary knows when every
+ * worker serves a change. Its counts and what it saw go to the primary,
+ * which holds the store, the admin API and the figures.
+ */
+export async function startPublicWorker (config: Config): Promise<PublicWorker> {
+  const logger = pino({ level: config.logLevel, name: 'gatekeeper' }).child({ worker: cluster.worker?.id ?? 0 })
+  const batch = createObservationBatch(send)
+  let runtime: GateRuntime | null = null
+  let app: FastifyInstance | null = null
+  let stopping: Promise<void> | undefined
+  let resolveFirst: (served: GateRuntime) => void = () => {}
+  const first = new Promise<GateRuntime>((resolve) => { resolveFirst = resolve })
+
+  function close (): Promise<void> {
+    stopping ??= (async () => {
+      if (app !== null) await app.close()
+      batch.stop()
+    })()
+    return stopping
+  }
+
+  process.on('message', (message: unknown) => {
+    if (!isToWorker(message)) return
+    if (message.type === 'gk:stop') {
+      logger.info({ pid: process.pid }, 'public worker stopping')
+      close().then(() => process.exit(0), (err: unknown) => {
+        logger.error({ err: (err as Error).message }, 'worker could not close cleanly')
+        process.exit(1)
+      })
+      return
+    }
+    if (runtime === null) {
+      runtime = createGateRuntime(config, message.state)
+      resolveFirst(runtime)
+    } else if (message.how === 'apply') {
+      runtime.apply(message.state)
+    } else {
+      runtime.follow(message.state)
+    }
+    send({ type: 'gk:applied', seq: message.seq, version: runtime.current().version, inFlight: runtime.inFlight, webSockets: runtime.webSockets })
+  })
+  send({ type: 'gk:hello' })
+  const served = await first
+
+  let told = { inFlight: 0, webSockets: 0 }
+  const tellCounts = (): void => {
+    if (served.inFlight === told.inFlight && served.webSockets === told.webSockets) return
+    told = { inFlight: served.inFlight, webSockets: served.webSockets }
+    send({ type: 'gk:counts', ...told })
+  }
+  served.onIdle(tellCounts)
+  const countsTimer = setInterval(tellCounts, COUNTS_EVERY_MS)
+  countsTimer.unref()
+
+  const built = await buildPublicApp({
+    config,
+    runtime: served,
+    logger: logger as unknown as FastifyBaseLogger,
+    onDecision: batch.onDecision,
+    upstream: batch.upstream
+  })
+  app = built.app
+  app.addHook('onClose', async () => { clearInterval(countsTimer) })
+  await app.listen({ host: config.listen.host, port: config.listen.port })
+  logger.info({ pid: process.pid }, 'public worker listening')
+  return { close }
+}
