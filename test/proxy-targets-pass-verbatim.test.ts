@@ -1,19 +1,5 @@
-import { connect } from 'node:net'
 import t from 'tap'
-import { get, publicUrl, startHarness } from './helpers/harness.js'
-
-function rawStatus (url: string, target: string): Promise<number> {
-  const { port } = new URL(url)
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), '127.0.0.1', () => {
-      socket.write(`GET ${target} HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n`)
-    })
-    let data = ''
-    socket.on('data', (chunk) => { data += chunk.toString() })
-    socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0)))
-    socket.on('error', reject)
-  })
-}
+import { get, publicUrl, rawStatus, startHarness } from './helpers/harness.js'
 
 t.test('the upstream sees the target as the client sent it, on the plain path and on the routed one; a dot-segment target is refused', async (t) => {
   const h = await startHarness(t)

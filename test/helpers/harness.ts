@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import { connect } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -100,4 +101,18 @@ export function get (url: string, options: { from?: string, method?: string, hea
 /** The public URL as seen from another loopback address: the listener is on 127.0.0.1. */
 export function publicUrl (h: Harness, path = '/'): string {
   return h.gk.publicUrl + path
+}
+
+/** The status of a GET with a request target written byte for byte: no client library normalises it first. */
+export function rawStatus (url: string, target: string): Promise<number> {
+  const { port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n`)
+    })
+    let data = ''
+    socket.on('data', (chunk) => { data += chunk.toString() })
+    socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0)))
+    socket.on('error', reject)
+  })
 }
