@@ -75,13 +75,3 @@ export function parseSteps (value: unknown, key: string, fail: Fail): RampStep[]
   }
   return steps
 }
-
-/** How long the ramp takes if nothing stops it, in seconds. */
-export function rampSeconds (steps: readonly RampStep[]): number {
-  let total = 0
-  for (const step of steps) {
-    if (step.percent === 100) break
-    total += step.holdSeconds
-  }
-  return total
-}
