@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { isGatekeeperError } from './errors.js'
@@ -8,6 +9,7 @@ import { processIo } from './cli/process-io.js'
 import { runCommand } from './cli/run.js'
 import { readEntry, suggestion } from './cli/entry-args.js'
 import { describeStartFailure } from './cli/start-failure.js'
+import { notifySystemd } from './cli/systemd-notify.js'
 import type { Config } from './config/config.js'
 
 const PROCESS_COMMANDS = [
@@ -91,10 +93,13 @@ async function serve (args: string[]): Promise<number> {
     return 1
   }
   const shutdownGraceMs = config.shutdownGraceMs
+  // the primary is the service's main process; workers (`workers: N`) run serve too
+  if (!cluster.isWorker) await notifySystemd({ READY: '1', STATUS: 'serving' })
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) return
     stopping = true
+    notifySystemd({ STOPPING: '1' }).catch(() => {})
     const force = setTimeout(() => {
       process.stderr.write(`gatekeeper: in-flight requests did not finish within ${shutdownGraceMs} ms; exiting\n`)
       process.exit(1)

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { isIP } from 'node:net'
 import { parseFirewallConfig } from '../firewall/config.js'
 import { parseCidr } from '../gate/cidr.js'
@@ -98,24 +100,42 @@ function upstream (value: unknown): URL {
   return url
 }
 
+/**
+ * A systemd credential (`LoadCredential=NAME:FILE` in the unit): the file
+ * stays readable by root alone, and systemd hands the service its own copy
+ * in $CREDENTIALS_DIRECTORY.
+ */
+function credential (name: string, key: string, env: NodeJS.ProcessEnv): string {
+  if (!/^[\w.-]+$/.test(name)) fail(key, `${JSON.stringify(name)} is not a credential name (letters, digits, ".", "-", "_")`)
+  const dir = env.CREDENTIALS_DIRECTORY
+  if (dir === undefined || dir === '') fail(key, `$CREDENTIALS_DIRECTORY is not set: run under systemd with LoadCredential=${name}:FILE, or set CREDENTIALS_DIRECTORY to a directory holding ${name}`)
+  try {
+    return readFileSync(join(dir, name), 'utf8').trim()
+  } catch (err) {
+    return fail(key, `cannot read the credential ${join(dir, name)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+}
+
 function adminTokens (value: unknown, env: NodeJS.ProcessEnv): AdminToken[] {
   const names = new Set<string>()
   return array(value, 'admin.tokens').map((entry, i) => {
     const key = `admin.tokens[${i}]`
     const raw = object(entry, key, true)
-    onlyKeys(raw, key, ['name', 'sha256', 'sha256Env', 'tokenEnv', 'role'])
+    onlyKeys(raw, key, ['name', 'sha256', 'sha256Env', 'sha256Credential', 'tokenEnv', 'role'])
     const name = string(raw.name, `${key}.name`)
     if (names.has(name)) fail(`${key}.name`, `${JSON.stringify(name)} is used twice`)
     names.add(name)
     const role = oneOf(raw.role, `${key}.role`, ['viewer', 'operator'], 'viewer')
-    const sources = ['sha256', 'sha256Env', 'tokenEnv'].filter((k) => raw[k] !== undefined)
-    if (sources.length !== 1) fail(key, 'needs exactly one of sha256, sha256Env (a variable holding the hash) or tokenEnv (a variable holding the token itself)')
+    const sources = ['sha256', 'sha256Env', 'sha256Credential', 'tokenEnv'].filter((k) => raw[k] !== undefined)
+    if (sources.length !== 1) fail(key, 'needs exactly one of sha256, sha256Env (a variable holding the hash), sha256Credential (a systemd credential holding the hash) or tokenEnv (a variable holding the token itself)')
     let sha256: string
     if (raw.tokenEnv !== undefined) {
       const variable = string(raw.tokenEnv, `${key}.tokenEnv`)
       const token = env[variable]
       if (token === undefined || token.length < 16) fail(`${key}.tokenEnv`, `the environment variable ${variable} must hold a token of at least 16 characters`)
       sha256 = createHash('sha256').update(token).digest('hex')
+    } else if (raw.sha256Credential !== undefined) {
+      sha256 = credential(string(raw.sha256Credential, `${key}.sha256Credential`), `${key}.sha256Credential`, env)
     } else if (raw.sha256Env !== undefined) {
       const variable = string(raw.sha256Env, `${key}.sha256Env`)
       sha256 = string(env[variable], `${key}.sha256Env (the environment variable ${variable})`)
