@@ -53,7 +53,13 @@ export interface Config {
     cookieName: string
   }
   bypass: { cookieName: string, header: string }
-  websocket: { closeGraceMs: number }
+  websocket: {
+    closeGraceMs: number
+    /** the largest message relayed from a client; each is held whole in memory, so the public must not choose its size */
+    maxMessageBytes: number
+    /** the largest message relayed from the upstream */
+    upstreamMaxMessageBytes: number
+  }
   /** how long a graceful shutdown waits for in-flight requests */
   shutdownGraceMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -175,6 +181,17 @@ function staticAllowlist (value: unknown): Config['allowlist'] {
   })
 }
 
+const MiB = 1024 * 1024
+
+/** A WebSocket message size limit: at most ws's own default (100 MiB), so no message that passed before the limit existed is refused by the bound itself. */
+function messageBytes (value: unknown, key: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1024 || value > 100 * MiB) {
+    fail(key, `must be a whole number of bytes from 1024 to ${100 * MiB} (1 MiB is ${MiB}), got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
 function store (value: unknown, env: NodeJS.ProcessEnv): StoreConfig {
   const raw = object(value, 'store')
   const type = oneOf(raw.type, 'store.type', ['file', 'redis'], 'file')
@@ -201,7 +218,7 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
   const bypass = object(raw.bypass, 'bypass')
   onlyKeys(bypass, 'bypass', ['cookieName', 'header'])
   const websocket = object(raw.websocket, 'websocket')
-  onlyKeys(websocket, 'websocket', ['closeGraceMs'])
+  onlyKeys(websocket, 'websocket', ['closeGraceMs', 'maxMessageBytes', 'upstreamMaxMessageBytes'])
 
   const keyHeader = optionalString(staged.keyHeader, 'staged.keyHeader')
   if (keyHeader !== undefined && !HEADER_NAME.test(keyHeader)) fail('staged.keyHeader', `is not a valid header name: ${JSON.stringify(keyHeader)}`)
@@ -233,7 +250,11 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
     },
     staged: { ...(keyHeader === undefined ? {} : { keyHeader: keyHeader.toLowerCase() }), cookieName: stagedCookie },
     bypass: { cookieName: bypassCookie, header: bypassHeader },
-    websocket: { closeGraceMs: integer(websocket.closeGraceMs, 'websocket.closeGraceMs', 10000, 0, 3600000) },
+    websocket: {
+      closeGraceMs: integer(websocket.closeGraceMs, 'websocket.closeGraceMs', 10000, 0, 3600000),
+      maxMessageBytes: messageBytes(websocket.maxMessageBytes, 'websocket.maxMessageBytes', MiB),
+      upstreamMaxMessageBytes: messageBytes(websocket.upstreamMaxMessageBytes, 'websocket.upstreamMaxMessageBytes', 100 * MiB)
+    },
     shutdownGraceMs: integer(raw.shutdownGraceMs, 'shutdownGraceMs', 30000, 0, 3600000),
     logLevel: oneOf(raw.logLevel, 'logLevel', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     firewall,

@@ -19,6 +19,8 @@ export interface RequestFacts {
   stickyCookie: string | undefined
   /** the configured key header's value, when one is configured and present */
   stagedKey: string | undefined
+  /** a WebSocket (or any protocol) upgrade: after its GET handshake it carries writes, so it is never a safe request */
+  upgrade: boolean
 }
 
 export interface Decision {
@@ -73,7 +75,7 @@ export function decide (snapshot: GateSnapshot, facts: RequestFacts, now: number
   if (snapshot.mode === 'open') return PASS_OPEN
   if (snapshot.allowlist.size > 0 && snapshot.allowlist.has(facts.clientIp, now)) return PASS_ALLOWLIST
   if (bypassValid(snapshot, facts.bypassToken, now)) return PASS_BYPASS
-  if (snapshot.mode === 'read-only') return isSafeMethod(facts.method) ? PASS_SAFE : HOLD_UNSAFE
+  if (snapshot.mode === 'read-only') return isSafeMethod(facts.method) && !facts.upgrade ? PASS_SAFE : HOLD_UNSAFE
   if (snapshot.mode === 'staged') {
     const { id, fresh } = stickyIdOf(snapshot, facts)
     const pass = snapshot.threshold > 0 && bucketOf(snapshot.seed, id) < snapshot.threshold

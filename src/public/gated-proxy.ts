@@ -92,9 +92,11 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
   app.addContentTypeParser('text/plain', (_request, payload, done) => { done(null, payload) })
 
   // the proxy's types omit rewriteRequestHeaders, so the options are passed by reference rather than as a literal;
-  // compression on the loopback leg to the upstream would only cost CPU
+  // compression on the loopback leg to the upstream would only cost CPU.
+  // ws holds every message whole before it is relayed: the limits bound what one socket costs (ws closes with 1009 above them)
   const wsClientOptions = {
     perMessageDeflate: false,
+    maxPayload: config.websocket.upstreamMaxMessageBytes,
     rewriteRequestHeaders: (_headers: unknown, request: FastifyRequest) => upstreamHeaders(webSocketHeaders(request), request.raw.socket.remoteAddress ?? '', request.headers.host, forwarded)
   }
   await app.register(httpProxy, {
@@ -107,6 +109,7 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
       onConnect: (_context: unknown, source: unknown) => { webSockets.connected(source) }
     },
     wsClientOptions,
+    wsServerOptions: { maxPayload: config.websocket.maxMessageBytes },
     // plain HTTP requests take the lean path to the upstream; the proxy plugin routes them
     // (refusing targets that escape the upstream) and carries the WebSockets
     handler: (request, reply) => {

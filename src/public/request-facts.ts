@@ -53,6 +53,7 @@ export function requestFacts (request: GateRequest, ip: string, options: FactsOp
     clientIp: ip,
     bypassToken: single(headers[options.bypassHeader]) ?? readCookie(cookie, options.bypassCookie),
     stickyCookie: readCookie(cookie, options.stickyCookie),
-    stagedKey: options.stagedKeyHeader === undefined ? undefined : single(headers[options.stagedKeyHeader])
+    stagedKey: options.stagedKeyHeader === undefined ? undefined : single(headers[options.stagedKeyHeader]),
+    upgrade: headers.upgrade !== undefined
   }
 }

@@ -101,7 +101,8 @@ export function admissionOf (snapshot: GateSnapshot, query: AdmissionQuery, now:
     clientIp: query.ip,
     bypassToken: undefined,
     stickyCookie: undefined,
-    stagedKey: query.key
+    stagedKey: query.key,
+    upgrade: false
   }
   const decision = decide(judged, facts, now)
   const bucket = bucketOf(snapshot.seed, stickyIdOf(snapshot, facts).id)
