@@ -94,6 +94,12 @@ t.test('whoever reopened first wins: openAt changes nothing but ending the sched
   const kept = due(t, rampByHand, OPEN, 'schedule.open')
   t.equal(kept.ramp?.startedBy, 'ops', 'a ramp started by hand is left running')
   t.equal(kept.schedule, undefined)
+
+  const openLater = due(t, scheduled('open'), CLOSE, 'schedule.close')
+  const rampInstead = { ...startRamp(openLater, plan, CLOSE + 60_000, 'ops'), version: openLater.version + 1 }
+  const stillRamping = due(t, rampInstead, OPEN, 'schedule.open')
+  t.equal(stillRamping.mode, 'staged', 'a ramp started by hand is not cut short by then: open')
+  t.ok(runningRamp(stillRamping), 'and keeps running')
 })
 
 t.test('a site staged above the ramp\'s first step by hand holds as it is', async (t) => {
