@@ -64,7 +64,7 @@ t.test('files that are not host names are ignored and reported', async (t) => {
 })
 
 t.test('a missing or broken default falls back to the built-in page and is reported', async (t) => {
-  const cases = [
+  const cases: Array<{ label: string, files: Record<string, string>, under: string, problem: RegExp }> = [
     { label: 'missing', files: { 'shop.example.com.html': '<p>shop</p>' }, under: '', problem: /default\.html is missing; serving the built-in page$/ },
     { label: 'broken', files: { 'default.html': '<p>\n\n{{reason</p>' }, under: '', problem: /default\.html, line 3: '\{\{' is not closed.*; serving the built-in page instead$/ },
     { label: 'absent', files: {}, under: '/nowhere', problem: /^cannot read the maintenance pages directory: ENOENT.*nowhere.*; serving the built-in page$/ }

@@ -55,7 +55,7 @@ async function freshAnswers (url: string, count: number, concurrency: number): P
  */
 function heavyState (entries: number): State {
   const state = initialState('open', '')
-  for (let i = 0; i < entries; i++) state.allowlist.push({ cidr: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`, label: `host ${i}` })
+  for (let i = 0; i < entries; i++) state.allowlist.push({ cidr: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`, label: `host ${i}`, addedBy: 'test', addedAt: state.updatedAt })
   return state
 }
 
