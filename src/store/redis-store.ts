@@ -31,9 +31,10 @@ function isCorrupt (err: unknown): boolean {
 /**
  * The shared store: the state as one JSON document in Redis, changed by a
  * compare-and-set script that also appends the audit entry and publishes
- * the new state. Each instance applies published states as they come,
- * re-reads every `resyncIntervalMs` in case it missed one, and keeps a local
- * copy of the last state for a boot while Redis is down.
+ * the new state. A published message makes each instance read the state
+ * key (the message itself is never trusted); each also re-reads every
+ * `resyncIntervalMs` in case it missed one, and keeps a local copy of the
+ * last state for a boot while Redis is down.
  *
  * Listeners must apply every state emitted: the store has already dropped
  * stale ones, and a closed stand-in keeps the version it stands in for.
@@ -195,17 +196,14 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
     return resyncRunning
   }
 
-  function onPublished (message: string): void {
+  /**
+   * A message on the changes channel is only a hint that the state changed:
+   * anyone allowed to PUBLISH can send one. Its body is never applied; the
+   * instance reads the versioned document from the state key instead.
+   */
+  function onPublished (): void {
     if (!initialised || closing) return
-    let state: State
-    try {
-      state = parseDocument(message)
-    } catch (err) {
-      logger.error({ err: (err as Error).message }, 'an unreadable state was published; re-reading the store')
-      resync()
-      return
-    }
-    if (known === null || state.version > known.version) learn(state)
+    resync()
   }
 
   connection.subscribe(keys.changes, onPublished)
