@@ -56,10 +56,16 @@ export function storeUnavailable (target: string, why: string): Error {
   return new errors.GK_ERR_STORE_UNAVAILABLE(`the state store ${target} is unreachable (${why})`)
 }
 
-/** A Gatekeeper error as it is; anything from ioredis means Redis could not be used. */
+/**
+ * A Gatekeeper error as it is; anything from ioredis means Redis could not be
+ * used: it was not reached, or it answered with an error (a ReplyError: a
+ * script or command Redis refused, e.g. WRONGTYPE or OOM).
+ */
 export function asStoreError (err: unknown, target: string): Error {
   if (isGatekeeperError(err)) return err
-  return storeUnavailable(target, (err as Error).message)
+  const { name, message } = err as Error
+  if (name === 'ReplyError') return new errors.GK_ERR_STORE_UNAVAILABLE(`the state store ${target} refused the command (${message})`)
+  return storeUnavailable(target, message)
 }
 
 /** An outage, said again with what it means for the call that met it ("the change was not applied anywhere"). */

@@ -4,6 +4,14 @@ import { luaScript } from './redis-connection.js'
  * Each script runs atomically inside Redis: no other client's command can
  * come between its check and its writes, which is what makes a change a
  * compare-and-set and keeps the audit entry and the broadcast with it.
+ *
+ * Atomic is not transactional: a command that fails inside a script stops
+ * it, but what the script already wrote stays written. So the audit entry
+ * is appended first and the state written after it: an XADD that Redis
+ * refuses (the audit key holding another type, maxmemory reached, which
+ * Redis checks on a script's first write only) leaves the state as it was.
+ * The state's SET cannot fail once the XADD has succeeded, and the PUBLISH
+ * that follows is only a hint.
  */
 
 /**
@@ -33,8 +41,8 @@ end
 if version ~= tonumber(ARGV[1]) then
   return {'mismatch', version}
 end
-redis.call('SET', KEYS[1], ARGV[2])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'entry', ARGV[3])
+redis.call('SET', KEYS[1], ARGV[2])
 redis.call('PUBLISH', ARGV[5], ARGV[2])
 return {'ok', version}
 `)
@@ -44,8 +52,9 @@ return {'ok', version}
  * entry, the audit's max length, the changes channel. Returns what is stored.
  */
 export const storeUnlessPresent = luaScript(`
-if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'entry', ARGV[2])
+  redis.call('SET', KEYS[1], ARGV[1])
   redis.call('PUBLISH', ARGV[4], ARGV[1])
 end
 return redis.call('GET', KEYS[1])

@@ -1,4 +1,5 @@
 import type { Lease } from '../reopen/lease.js'
+import { initialState } from '../state/initial.js'
 import type { State } from '../state/types.js'
 import type { InstanceRegistry } from './instances.js'
 import type { Store } from './store.js'
@@ -49,3 +50,18 @@ export function closedStandIn (state: State): State {
 
 /** The reason stored by an instance that found Redis empty after booting without it and without a local copy. */
 export const NOTHING_KNOWN = 'the state was lost while the state store was unreachable; open the site again once it is safe'
+
+/**
+ * The reason stored by an instance that found no state document, no local
+ * copy of its own, and an audit history: Redis lost the state of a running
+ * deployment, which is not a fresh install.
+ */
+export const STATE_MISSING = 'the state was missing from the state store; open the site again once it is safe'
+
+/**
+ * What an instance stores then: closed, with no allowlist or tokens to trust,
+ * at the version after the last one audited so the audit has no gap.
+ */
+export function closedAfterLostState (lastAudited: number): State {
+  return { ...initialState('closed', STATE_MISSING), version: lastAudited + 1 }
+}

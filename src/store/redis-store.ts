@@ -12,9 +12,9 @@ import { createRedisLease } from './redis-lease.js'
 import { createRedisRegistry } from './redis-instances.js'
 import { compareAndSet, storeUnlessPresent } from './redis-scripts.js'
 import type { ChangeContext, Mutation, StoreHealth } from './store.js'
-import { NOTHING_KNOWN, STORE_UNREACHABLE, closedStandIn, type OnStoreFailure, type RedisStore, type StoreLogger } from './redis-store-types.js'
+import { NOTHING_KNOWN, STATE_MISSING, STORE_UNREACHABLE, closedAfterLostState, closedStandIn, type OnStoreFailure, type RedisStore, type StoreLogger } from './redis-store-types.js'
 
-export { NOTHING_KNOWN, STORE_UNREACHABLE, closedStandIn } from './redis-store-types.js'
+export { NOTHING_KNOWN, STATE_MISSING, STORE_UNREACHABLE, closedStandIn } from './redis-store-types.js'
 export type { OnStoreFailure, RedisStore, RegistryOptions, StoreLogger } from './redis-store-types.js'
 
 /** A compare-and-set without If-Match is retried on a fresh read; this bounds a pathological race. */
@@ -24,6 +24,14 @@ function sameDocument (a: State, b: State): boolean {
   return a.version === b.version && a.updatedAt === b.updatedAt
 }
 
+/** Serving the closed state stored for a lost one: reachable, but /healthz says why the site is closed. */
+function lostState (served: State | null): StoreHealth {
+  if (served?.updatedBy === 'gatekeeper' && served.reason === STATE_MISSING) {
+    return { ok: true, message: `the state store held an audit history but no state document: the state was stored closed at version ${served.version}; open the site again on purpose once it is safe` }
+  }
+  return { ok: true }
+}
+
 function isCorrupt (err: unknown): boolean {
   return isGatekeeperError(err) && err.code === 'GK_ERR_STORE_CORRUPT'
 }
@@ -31,9 +39,10 @@ function isCorrupt (err: unknown): boolean {
 /**
  * The shared store: the state as one JSON document in Redis, changed by a
  * compare-and-set script that also appends the audit entry and publishes
- * the new state. Each instance applies published states as they come,
- * re-reads every `resyncIntervalMs` in case it missed one, and keeps a local
- * copy of the last state for a boot while Redis is down.
+ * the new state. A published message makes each instance read the state
+ * key (the message itself is never trusted); each also re-reads every
+ * `resyncIntervalMs` in case it missed one, and keeps a local copy of the
+ * last state for a boot while Redis is down.
  *
  * Listeners must apply every state emitted: the store has already dropped
  * stale ones, and a closed stand-in keeps the version it stands in for.
@@ -95,6 +104,29 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
     }
     if (typeof text !== 'string') throw new errors.GK_ERR_STORE_UNAVAILABLE(`the state store ${target} lost the state as it was stored`)
     return parseDocument(text)
+  }
+
+  /**
+   * No state document, and this instance knows no state of its own: only a
+   * deployment without an audit history is a fresh install and gets `fresh`.
+   * One with a history lost its state: it is stored closed, and says so.
+   */
+  async function storeFirst (fresh: State): Promise<State> {
+    const lastAudited = await audit.lastVersion()
+    if (lastAudited === null) return await storeIfAbsent(fresh, 'init')
+    const closed = closedAfterLostState(lastAudited)
+    const stored = await storeIfAbsent(closed, 'restore')
+    if (sameDocument(stored, closed)) {
+      logger.error({ store: target, key: keys.state, audit: keys.audit, version: closed.version },
+        'the state store holds an audit history but no state document: this is not a fresh install; stored closed, open the site again on purpose once it is safe')
+    }
+    return stored
+  }
+
+  /** No state document: the last state this instance knew goes back, else what storeFirst decides. */
+  async function storeMissing (): Promise<State> {
+    if (known !== null) return await storeIfAbsent(known, 'restore')
+    return await storeFirst(seed ?? initialState('closed', STORE_UNREACHABLE))
   }
 
   function refuseWhenDisconnected (): void {
@@ -165,7 +197,7 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
     let stored: State | null
     try {
       stored = await readStored()
-      if (stored === null) stored = await storeIfAbsent(known ?? seed ?? initialState('closed', STORE_UNREACHABLE), known === null ? 'init' : 'restore')
+      if (stored === null) stored = await storeMissing()
       if (known !== null && stored.version <= known.version && !sameDocument(stored, known)) {
         // this read may have been overtaken by a newer state on the channel: a second read settles it
         stored = (await readStored()) ?? stored
@@ -195,17 +227,14 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
     return resyncRunning
   }
 
-  function onPublished (message: string): void {
+  /**
+   * A message on the changes channel is only a hint that the state changed:
+   * anyone allowed to PUBLISH can send one. Its body is never applied; the
+   * instance reads the versioned document from the state key instead.
+   */
+  function onPublished (): void {
     if (!initialised || closing) return
-    let state: State
-    try {
-      state = parseDocument(message)
-    } catch (err) {
-      logger.error({ err: (err as Error).message }, 'an unreadable state was published; re-reading the store')
-      resync()
-      return
-    }
-    if (known === null || state.version > known.version) learn(state)
+    resync()
   }
 
   connection.subscribe(keys.changes, onPublished)
@@ -258,7 +287,7 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
       let current = await readStored()
       if (current === null) {
         if (seed === null) throw new errors.GK_ERR_STORE_UNAVAILABLE(`the state store ${target} was not initialised`)
-        current = await storeIfAbsent(known ?? seed, 'restore')
+        current = await storeMissing()
       }
       if (expectedVersion !== undefined && current.version !== expectedVersion) {
         throw new errors.GK_ERR_VERSION_MISMATCH(current.version, expectedVersion)
@@ -320,7 +349,7 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
           let stored = await readStored()
           if (stored === null) {
             if (localError !== null) throw localError
-            stored = await storeIfAbsent(seed, local === null ? 'init' : 'restore')
+            stored = local === null ? await storeFirst(initial) : await storeIfAbsent(local, 'restore')
           }
           if (localError !== null) {
             logger.warn({ path: localCopy.path, err: localError.message }, 'the local copy of the state is unreadable; replacing it with the stored state')
@@ -370,7 +399,7 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
     },
 
     health (): StoreHealth {
-      if (!down) return { ok: true }
+      if (!down) return lostState(served)
       const serving = standIn
         ? 'serving closed'
         : `serving the last-known state${served === null ? '' : ` (version ${served.version})`}`
