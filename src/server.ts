@@ -17,6 +17,7 @@ import { followStateWithFirewall } from './firewall/follow-state.js'
 import type { FirewallOptions } from './firewall/firewall.js'
 import { createGateRuntime, type GateRuntime } from './runtime/gate-runtime.js'
 import { initialState } from './state/initial.js'
+import { localAllowlistWarning } from './config/local-allowlist.js'
 import { createLocalRegistry, type InstanceRegistry } from './store/instances.js'
 import { openStore } from './store/open-store.js'
 import type { RegistryOptions } from './store/redis-store.js'
@@ -118,6 +119,9 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, { runtime, logger, onDecision: reopen.recordDecision, upstream: reopen.health })
   const { pageProblems } = publicSide
+  // not a refusal: the demo allowlists this machine on purpose; a production config should not
+  const allowlistWarning = localAllowlistWarning(config)
+  if (allowlistWarning !== null) logger.warn({ key: 'allowlist' }, allowlistWarning)
   const adminApp = await buildAdminApp({
     config,
     store: reopen.store,
@@ -126,7 +130,11 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     confirm: createConfirm(instances, () => instanceId, logger),
     healthDetails: () => {
       const firewallHealth = firewall.health()
-      return { pages: { ok: pageProblems.length === 0, problems: pageProblems }, ...(firewallHealth === null ? {} : { firewall: firewallHealth }) }
+      return {
+        pages: { ok: pageProblems.length === 0, problems: pageProblems },
+        ...(firewallHealth === null ? {} : { firewall: firewallHealth }),
+        ...(allowlistWarning === null ? {} : { warnings: [allowlistWarning] })
+      }
     }
   }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen)])
 
