@@ -6,7 +6,7 @@ import { TEST_ENV, rawConfig, startHarness, tempDir } from './helpers/harness.js
 /** `count` distinct, non-adjacent IPv4 hosts from 10.0.0.0/8. */
 function hosts (count: number): Array<{ cidr: string, label: string }> {
   const entries: Array<{ cidr: string, label: string }> = []
-  for (let i = 0; i < count; i++) entries.push({ cidr: `10.${(i >> 8) & 255}.${i & 255}.${2 + 2 * (i >> 16)}/32`, label: '' })
+  for (let i = 0; i < count; i++) entries.push({ cidr: `10.${(i >> 8) & 255}.${i & 255}.${2 + 2 * (i >> 16)}/32`, label: 'host' })
   return entries
 }
 
