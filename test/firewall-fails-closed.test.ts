@@ -4,6 +4,7 @@ import pino from 'pino'
 import t from 'tap'
 import { parseConfig } from '../src/config/config.js'
 import { parseFirewallConfig } from '../src/firewall/config.js'
+import { createFirewall } from '../src/firewall/firewall.js'
 import { requestRuleset } from '../src/firewall/helper-client.js'
 import { startHelperServer } from '../src/firewall/helper-server.js'
 import { startGatekeeper } from '../src/server.js'
@@ -12,6 +13,9 @@ import { createNetns, type ConnectOutcome, type Netns } from './helpers/netns.js
 
 const PORT = 5432
 const quiet = { info () {}, warn () {}, error () {} }
+
+// several gatekeepers and helpers applying and failing closed, on a machine that may be busy: polling stays bounded, the file gets more than the default time
+t.setTimeout(600_000)
 
 /**
  * Runs iptables in the namespace, except that while `trigger` exists it
@@ -119,4 +123,29 @@ t.test('the helper fails closed when it refuses the allowlist of a close', async
   const malformed = await requestRuleset(socketPath, { mode: 'ajar', allowlist: [] } as unknown as Parameters<typeof requestRuleset>[1])
   t.match(malformed, { ok: false, applied: false }, 'a request without a mode is refused')
   t.notOk(malformed.failedClosed, 'and changes nothing: it names no state to fail closed into')
+})
+
+t.test('a sync that fails is reported, fails closed, and the next good state goes in', async t => {
+  const netns = await createNetns(t)
+  await netns.listen('127.0.0.1', PORT)
+  const config = parseFirewallConfig({ apply: 'direct', ports: [{ port: PORT, alwaysAllow: ['127.0.0.7/32'] }] })
+  if (config === null) throw new Error('config expected')
+  const firewall = createFirewall(config, quiet, { iptables: { exec: netns.exec }, retryMs: 60_000 })
+  t.teardown(() => firewall.close())
+
+  t.same(await firewall.sync({ mode: 'closed', allowlist: ['127.0.0.5/32'] }), { ok: true })
+  const appliedAt = firewall.health().appliedAt
+  t.equal(await netns.connect('127.0.0.1', PORT, '127.0.0.5'), 'connected')
+
+  // the state removes 127.0.0.5 and adds an entry that cannot be rendered: the previous rules must not stay
+  const result = await firewall.sync({ mode: 'closed', allowlist: ['127.0.0.6/33'] })
+  t.match(result, { ok: false, failedClosed: true, error: /127\.0\.0\.6\/33/ })
+  t.match(firewall.health(), { ok: false, message: /firewall apply failed, the protected ports failed closed/, appliedAt },
+    'health reports the failure and when the last full rules went in')
+  t.same(await Promise.all([netns.connect('127.0.0.1', PORT, '127.0.0.5'), netns.connect('127.0.0.1', PORT, '127.0.0.7')]),
+    ['timed out', 'connected'], 'the removed entry is not admitted any more; alwaysAllow still is')
+
+  t.same(await firewall.sync({ mode: 'open', allowlist: [] }), { ok: true }, 'the next good state goes in')
+  t.equal(firewall.health().ok, true)
+  t.equal(await netns.connect('127.0.0.1', PORT, '127.0.0.5'), 'connected')
 })
