@@ -31,7 +31,8 @@ export const errors = {
   GK_ERR_FIREWALL_REJECTED: createError('GK_ERR_FIREWALL_REJECTED', '%s rejected the ruleset, the previous rules stay in place: %s', 500),
   GK_ERR_FIREWALL_MISMATCH: createError('GK_ERR_FIREWALL_MISMATCH', 'the rules in place differ from the rules applied: %s', 500),
   GK_ERR_FIREWALL_COMMAND: createError('GK_ERR_FIREWALL_COMMAND', 'cannot run %s: %s', 500),
-  GK_ERR_FIREWALL_HELPER: createError('GK_ERR_FIREWALL_HELPER', 'the firewall helper at %s: %s', 502)
+  GK_ERR_FIREWALL_HELPER: createError('GK_ERR_FIREWALL_HELPER', 'the firewall helper at %s: %s', 502),
+  GK_ERR_ALLOWLIST_FULL: createError('GK_ERR_ALLOWLIST_FULL', 'the allowlist holds at most %s entries, static and dynamic together; %s', 409)
 } as const
 
 export type ErrorCode = keyof typeof errors

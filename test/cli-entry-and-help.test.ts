@@ -103,9 +103,10 @@ t.test('firewall plan renders the rules for the mode and allowlist the running g
   t.equal(plan.code, 0, plan.stderr)
   t.match(plan.stdout, /firewall\.enabled is false: these rules are not applied/)
   t.match(plan.stdout, /mode closed/)
-  t.match(plan.stdout, /-s 10\.20\.0\.0\/16 .*--dport 5432 -j RETURN/, 'the static allowlist, from the running gatekeeper')
-  t.match(plan.stdout, /-s 192\.0\.2\.7\/32 .*--dport 5432 -j RETURN/, 'and its dynamic entries')
-  t.match(plan.stdout, /-s 2001:db8::\/48 .*--dport 5432 -j RETURN/)
+  t.match(plan.stdout, /--dport 5432 -j GATEKEEPER-ALLOW/, 'the port consults the allowlist')
+  t.match(plan.stdout, /-A GATEKEEPER-ALLOW -s 10\.20\.0\.0\/16 -j RETURN/, 'the static allowlist, from the running gatekeeper')
+  t.match(plan.stdout, /-A GATEKEEPER-ALLOW -s 192\.0\.2\.7\/32 -j RETURN/, 'and its dynamic entries')
+  t.match(plan.stdout, /-A GATEKEEPER-ALLOW -s 2001:db8::\/48 -j RETURN/)
 
   const unreachable = await run(['firewall', 'plan', '--config', config], { GATEKEEPER_URL: 'http://127.0.0.1:1' })
   t.equal(unreachable.code, 3, 'no admin API: exit 3, nothing rendered')

@@ -23,14 +23,15 @@ t.test('plan prints, apply applies, clear removes', async t => {
   const plan = capture()
   t.equal(await firewallCommand(['plan'], config, state, { ...options, ...plan }), 0)
   const printed = plan.lines.out.join('\n')
-  t.match(printed, /-A GATEKEEPER-INPUT -s 127\.0\.0\.5\/32 -p tcp -m tcp --dport 9000 -j RETURN/)
-  t.match(printed, /-A GATEKEEPER-INPUT -s 2001:db8::\/32 -p tcp -m tcp --dport 9000 -j RETURN/)
+  t.match(printed, /-A GATEKEEPER-INPUT -p tcp -m tcp --dport 9000 -j GATEKEEPER-ALLOW/)
+  t.match(printed, /-A GATEKEEPER-ALLOW -s 127\.0\.0\.5\/32 -j RETURN/)
+  t.match(printed, /-A GATEKEEPER-ALLOW -s 2001:db8::\/32 -j RETURN/)
   t.notMatch(await netns.save('v4'), /GATEKEEPER/, 'plan applied nothing')
 
   const apply = capture()
   t.equal(await firewallCommand(['apply'], config, state, { ...options, ...apply }), 0)
   t.match(apply.lines.out, [/firewall rules applied for mode closed with 2 allowlist entries/])
-  t.match(await netns.save('v4'), /-A GATEKEEPER-INPUT -s 127\.0\.0\.5\/32/)
+  t.match(await netns.save('v4'), /-A GATEKEEPER-ALLOW -s 127\.0\.0\.5\/32/)
 
   const bad = capture()
   t.equal(await firewallCommand(['apply'], config, { mode: 'closed', allowlist: ['127.0.0.5/40'] }, { ...options, ...bad }), 1)
@@ -38,7 +39,7 @@ t.test('plan prints, apply applies, clear removes', async t => {
 
   const clear = capture()
   t.equal(await firewallCommand(['clear'], config, state, { ...options, ...clear }), 0)
-  t.match(clear.lines.out, [/removed the GATEKEEPER-INPUT\/-OUTPUT chains and their jumps \(v4, v6\)/])
+  t.match(clear.lines.out, [/removed the GATEKEEPER-INPUT\/-OUTPUT\/-ALLOW chains and their jumps \(v4, v6\)/])
   t.match(clear.lines.err, [/a running gatekeeper puts the rules back/], 'it warns that a running gatekeeper re-applies')
   t.notMatch(await netns.save('v4'), /GATEKEEPER/)
   t.notMatch(await netns.save('v6'), /GATEKEEPER/)

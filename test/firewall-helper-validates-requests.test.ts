@@ -39,7 +39,8 @@ t.test('the privileged helper applies only states it has checked, over a real un
   t.teardown(() => helperOpen ? helper.close() : undefined)
 
   const booted = await netns.save('v4')
-  t.match(booted, /-A GATEKEEPER-INPUT -p tcp -m tcp --dport 9000 -j DROP/, 'with no rules in place the helper starts closed')
+  t.match(booted, /-A GATEKEEPER-INPUT -p tcp -m tcp --dport 9000 -j GATEKEEPER-ALLOW/, 'with no rules in place the helper starts closed')
+  t.match(booted, /-A GATEKEEPER-ALLOW -j DROP/)
   t.notMatch(booted, /-j RETURN/, 'and lets no one in until the proxy speaks')
 
   const socket = await stat(socketPath)
@@ -64,28 +65,30 @@ t.test('the privileged helper applies only states it has checked, over a real un
 
   const good = await requestRuleset(socketPath, { mode: 'closed', allowlist: ['127.0.0.5/32', '2001:db8::/32'] })
   t.match(good, { ok: true, applied: true, appliedAt: /^\d{4}-/ })
-  t.match(await netns.save('v4'), /-A GATEKEEPER-INPUT -s 127\.0\.0\.5\/32 -p tcp -m tcp --dport 9000 -j RETURN/)
-  t.match(await netns.save('v6'), /-A GATEKEEPER-INPUT -s 2001:db8::\/32 -p tcp -m tcp --dport 9000 -j RETURN/)
+  t.match(await netns.save('v4'), /-A GATEKEEPER-ALLOW -s 127\.0\.0\.5\/32 -j RETURN/)
+  t.match(await netns.save('v6'), /-A GATEKEEPER-ALLOW -s 2001:db8::\/32 -j RETURN/)
 
   const firewall = createFirewall(config, quiet, { retryMs: 50 })
   t.teardown(() => firewall.close())
   t.same(await firewall.sync({ mode: 'closed', allowlist: ['127.0.0.6/32'] }), { ok: true }, 'the proxy\'s firewall syncs through the helper')
   t.same(await Promise.all([netns.connect('127.0.0.1', 9000, '127.0.0.6'), netns.connect('127.0.0.1', 9000, '127.0.0.5')]),
     ['connected', 'timed out'], 'and the port follows')
-  t.match(await firewall.sync({ mode: 'closed', allowlist: ['::1/64'] }), { ok: false, error: /host bits/ }, 'a refusal reaches the proxy')
+  t.match(await firewall.sync({ mode: 'closed', allowlist: ['::1/64'] }), { ok: false, failedClosed: true, error: /host bits/ },
+    'a refusal reaches the proxy, and the helper failed closed')
+  t.equal(await netns.connect('127.0.0.1', 9000, '127.0.0.6'), 'timed out', 'the entry the refused state left out is not admitted')
 
   await helper.close()
   helperOpen = false
   await t.rejects(stat(socketPath), { code: 'ENOENT' }, 'the socket is removed on close')
-  t.match(await netns.save('v4'), /-s 127\.0\.0\.6\/32/, 'the rules stay after the helper stops')
+  t.match(await netns.save('v4'), /--dport 9000 -j GATEKEEPER-ALLOW/, 'the rules stay after the helper stops')
   t.match(await firewall.sync({ mode: 'open', allowlist: [] }), { ok: false, error: /firewall helper .* not running/ },
     'with the helper gone the proxy is told so, and nothing opens')
   t.equal(firewall.health().ok, false)
-  t.match(await netns.save('v4'), /--dport 9000 -j DROP/, 'the port is still closed')
+  t.match(await netns.save('v4'), /--dport 9000 -j GATEKEEPER-ALLOW/, 'the port is still closed')
 
   const restarted = await startHelperServer({ config, logger: quiet, iptables: { exec: netns.exec } })
   t.teardown(() => restarted.close())
   for (let tries = 0; tries < 100 && !firewall.health().ok; tries++) await new Promise(resolve => setTimeout(resolve, 50))
   t.equal(firewall.health().ok, true, 'once the helper is back, the failed sync is retried without a new state change')
-  t.notMatch(await netns.save('v4'), /--dport 9000 -j DROP/, 'and the port follows the open state')
+  t.notMatch(await netns.save('v4'), /--dport 9000/, 'and the port follows the open state')
 })

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { errors } from '../errors.js'
 import { parseCidr } from '../gate/cidr.js'
+import { MAX_ALLOWLIST_ENTRIES } from '../state/limits.js'
 import { bodyOf, futureTime, optionalText } from './input.js'
 import { change, type AdminContext } from './context.js'
 
@@ -33,6 +34,11 @@ export async function allowlistRoutes (app: FastifyInstance, ctx: AdminContext):
     return await change(ctx, request, reply, 'allowlist.add', (current) => {
       if (current.allowlist.some((entry) => entry.cidr === cidr)) {
         throw new errors.GK_ERR_CONFLICT(`${cidr} is already in the allowlist; remove it first to change it`)
+      }
+      // expired entries count until they are removed: they are still stored
+      const held = ctx.config.allowlist.length + current.allowlist.length
+      if (held >= MAX_ALLOWLIST_ENTRIES) {
+        throw new errors.GK_ERR_ALLOWLIST_FULL(MAX_ALLOWLIST_ENTRIES, `it holds ${ctx.config.allowlist.length} static and ${current.allowlist.length} dynamic entries: remove one first`)
       }
       const entry = { cidr, label, addedBy: actor, addedAt: new Date(now).toISOString(), ...(expiresAt === undefined ? {} : { expiresAt }) }
       return { ...current, allowlist: [...current.allowlist, entry] }

@@ -5,6 +5,7 @@ import { isIP } from 'node:net'
 import { parseFirewallConfig } from '../firewall/config.js'
 import { parseCidr } from '../gate/cidr.js'
 import { compilePathMatcher } from '../gate/path.js'
+import { MAX_ALLOWLIST_ENTRIES } from '../state/limits.js'
 import { MODES, type Mode } from '../state/types.js'
 import { parseHealthGate, type HealthGateConfig } from '../health/config.js'
 import { parseWebhooks } from '../notify/config.js'
@@ -166,7 +167,11 @@ function cidrList (value: unknown, key: string): string[] {
 }
 
 function staticAllowlist (value: unknown): Config['allowlist'] {
-  return array(value, 'allowlist').map((entry, i) => {
+  const entries = array(value, 'allowlist')
+  if (entries.length > MAX_ALLOWLIST_ENTRIES) {
+    fail('allowlist', `has ${entries.length} entries, at most ${MAX_ALLOWLIST_ENTRIES} are allowed (static and dynamic together; the firewall helper refuses more)`)
+  }
+  return entries.map((entry, i) => {
     const key = `allowlist[${i}]`
     const raw = isObject(entry) ? entry : { cidr: entry }
     onlyKeys(raw, key, ['cidr', 'label'])

@@ -36,10 +36,12 @@ const COMMANDS: Record<Family, { restore: string, save: string }> = {
 }
 
 const LOCK_WAIT_SECONDS = 5
+// iptables-restore takes a few seconds for the largest allowlist on a busy machine, iptables-save about as long
+const COMMAND_TIMEOUT_MS = 60_000
 
 export function createIptables (options: IptablesOptions = {}): Iptables {
   const prefix = options.exec ?? []
-  const timeoutMs = options.timeoutMs ?? (LOCK_WAIT_SECONDS + 5) * 1000
+  const timeoutMs = options.timeoutMs ?? COMMAND_TIMEOUT_MS
 
   function run (command: string, args: string[], stdin: string): Promise<string> {
     return runCommand([...prefix, command, ...args], stdin, timeoutMs)

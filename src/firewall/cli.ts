@@ -73,7 +73,7 @@ export async function firewallCommand (
         const changed = await createIptables(options.iptables).clear(chainPrefix)
         out(changed.length === 0
           ? `no ${chainPrefix}-* chains were in place; nothing changed`
-          : `removed the ${chainPrefix}-INPUT/-OUTPUT chains and their jumps (${changed.join(', ')})`)
+          : `removed the ${chainPrefix}-INPUT/-OUTPUT/-ALLOW chains and their jumps (${changed.join(', ')})`)
         if (config?.enabled === true) err('note: a running gatekeeper puts the rules back on its next state change; stop it or set firewall.enabled: false to keep them off')
         return 0
       }

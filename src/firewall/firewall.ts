@@ -1,12 +1,17 @@
+import { errors } from '../errors.js'
+import { MAX_ALLOWLIST_ENTRIES } from '../state/limits.js'
 import { createIptables, type IptablesOptions } from './apply.js'
+import { applyState, type ApplyOutcome } from './apply-state.js'
 import type { FirewallConfig } from './config.js'
 import { requestRuleset } from './helper-client.js'
 import type { FirewallLogger } from './logger.js'
-import { renderRuleset, type RulesetInput } from './render.js'
+import type { RulesetInput } from './render.js'
 
 export interface SyncResult {
   ok: boolean
   error?: string
+  /** the rules for the state did not go in, and the protected ports were closed to all but alwaysAllow instead */
+  failedClosed?: boolean
 }
 
 export interface FirewallHealth {
@@ -72,18 +77,25 @@ export function createFirewall (config: FirewallConfig, logger: FirewallLogger, 
       while (pending !== null) {
         const job: Pending = pending
         pending = null
-        const result: SyncResult = await Promise.resolve(job.input).then(applyOnce).then(
-          () => ({ ok: true }),
-          (err: unknown) => ({ ok: false, error: err instanceof Error ? err.message : String(err) })
+        const outcome: ApplyOutcome = await Promise.resolve(job.input).then(applyOnce).then(
+          (applied) => applied,
+          (err: unknown) => ({ ok: false, applied: false, failedClosed: false, error: err instanceof Error ? err.message : String(err) })
         )
+        const result: SyncResult = outcome.ok
+          ? { ok: true }
+          : { ok: false, error: outcome.error ?? 'no reason given', ...(outcome.failedClosed ? { failedClosed: true } : {}) }
         if (result.ok) {
           retryMs = firstRetryMs
           health = { ok: true, appliedAt: new Date().toISOString() }
           logger.info({ mode: job.input.mode, allowlist: job.input.allowlist.length }, 'firewall rules follow the state')
         } else {
-          // the rules from the last good apply are still in place; keep saying when that was
-          health = { ok: false, message: `firewall apply failed: ${result.error}`, ...(health.appliedAt === undefined ? {} : { appliedAt: health.appliedAt }) }
-          logger.error({ mode: job.input.mode, error: result.error, retryInMs: retryMs }, 'firewall rules not applied; the previous rules stay in place')
+          // appliedAt still says when the last full rules went in
+          const what = result.failedClosed === true
+            ? `firewall apply failed, the protected ports failed closed (mode ${job.input.mode} without the allowlist)`
+            : 'firewall apply failed'
+          health = { ok: false, message: `${what}: ${result.error}`, ...(health.appliedAt === undefined ? {} : { appliedAt: health.appliedAt }) }
+          logger.error({ mode: job.input.mode, error: result.error, failedClosed: result.failedClosed === true, retryInMs: retryMs },
+            result.failedClosed === true ? 'firewall rules not applied; the protected ports failed closed' : 'firewall rules not applied')
           if (pending === null && !closed) retryLater(job.input)
         }
         for (const waiter of job.waiters) waiter(result)
@@ -123,15 +135,24 @@ export function createFirewall (config: FirewallConfig, logger: FirewallLogger, 
   }
 }
 
-function direct (config: FirewallConfig, options: IptablesOptions | undefined): (input: RulesetInput) => Promise<void> {
+function direct (config: FirewallConfig, options: IptablesOptions | undefined): (input: RulesetInput) => Promise<ApplyOutcome> {
   const iptables = createIptables(options)
-  return async input => { await iptables.apply(renderRuleset(config, input), config.chainPrefix) }
+  return input => applyState(iptables, config, input)
 }
 
-function viaHelper (config: FirewallConfig): (input: RulesetInput) => Promise<void> {
+function viaHelper (config: FirewallConfig): (input: RulesetInput) => Promise<ApplyOutcome> {
   return async input => {
+    // the helper refuses it, and a request that large might not even reach it whole: ask for the mode alone
+    if (input.allowlist.length > MAX_ALLOWLIST_ENTRIES) {
+      const error = new errors.GK_ERR_ALLOWLIST_FULL(MAX_ALLOWLIST_ENTRIES, `the firewall was given ${input.allowlist.length}`).message
+      const response = await requestRuleset(config.helperSocket, { mode: input.mode, allowlist: [] })
+      return response.ok
+        ? { ok: false, applied: false, failedClosed: true, error }
+        : { ok: false, applied: false, failedClosed: false, error: `${error}; failing closed did not work either: ${response.error ?? 'no reason given'}` }
+    }
     const response = await requestRuleset(config.helperSocket, input)
-    if (!response.ok) throw new Error(response.error ?? 'the helper refused the state without saying why')
+    if (response.ok) return { ok: true, applied: true, failedClosed: false }
+    return { ok: false, applied: false, failedClosed: response.failedClosed === true, error: response.error ?? 'the helper refused the state without saying why' }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.js'
+import { parseCidr } from '../gate/cidr.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { State } from '../state/types.js'
 import type { Store } from '../store/store.js'
@@ -9,17 +10,31 @@ import { createFirewall, type Firewall, type FirewallHealth, type FirewallOption
 /** Never wait longer than this for the next expiry: setTimeout's range, and a periodic re-check. */
 const MAX_WAIT_MS = 6 * 3600 * 1000
 
-/** The addresses the ports admit: the static allowlist and the dynamic entries still alive. */
+/**
+ * The addresses the ports admit: the static allowlist and the dynamic
+ * entries still alive, in canonical form. A stored entry that is no CIDR
+ * admits nobody, at the gate as here.
+ */
 export function firewallAllowlist (config: Config, state: State, now: number): { allowlist: string[], nextExpiry: number } {
   const allowlist = config.allowlist.map((entry) => entry.cidr)
   let nextExpiry = Infinity
   for (const entry of state.allowlist) {
     const expiresAt = entry.expiresAt === undefined ? Infinity : Date.parse(entry.expiresAt)
     if (expiresAt <= now) continue
-    allowlist.push(entry.cidr)
+    const cidr = canonicalCidr(entry.cidr)
+    if (cidr === null) continue
+    allowlist.push(cidr)
     if (expiresAt < nextExpiry) nextExpiry = expiresAt
   }
   return { allowlist, nextExpiry }
+}
+
+function canonicalCidr (text: string): string | null {
+  try {
+    return parseCidr(text).text
+  } catch {
+    return null
+  }
 }
 
 export interface FirewallFollower {
@@ -30,7 +45,8 @@ export interface FirewallFollower {
 /**
  * Keeps the non-HTTP ports in step with the gate: every state this instance
  * applies, and every allowlist expiry, is rendered into the rules. A failed
- * apply is logged, reported in /healthz and noted in the audit log.
+ * apply fails closed (see applyState), and is logged, reported in /healthz
+ * and noted in the audit log.
  */
 export function followStateWithFirewall (config: Config, runtime: GateRuntime, store: Store, logger: Logger, options: FirewallOptions = {}): FirewallFollower {
   const firewallConfig = parseFirewallConfig(config.firewall)
@@ -55,8 +71,11 @@ export function followStateWithFirewall (config: Config, runtime: GateRuntime, s
       }
       if (result.error === lastError) return
       lastError = result.error
-      logger.error({ error: result.error }, 'the firewall rules could not be applied; the previous rules stay in place')
-      store.note({ actor: 'gatekeeper', ip: '', action: 'firewall.failed' }, { error: result.error, mode: state.mode, version: state.version })
+      const failedClosed = result.failedClosed === true
+      logger.error({ error: result.error, failedClosed }, failedClosed
+        ? 'the firewall rules could not be applied; the protected ports failed closed (nobody but alwaysAllow)'
+        : 'the firewall rules could not be applied')
+      store.note({ actor: 'gatekeeper', ip: '', action: 'firewall.failed' }, { error: result.error, failedClosed, mode: state.mode, version: state.version })
         .catch(() => {})
     }, () => {})
   }

@@ -3,7 +3,8 @@ import { firewallErrors } from './errors.js'
 import type { HelperResponse } from './helper-protocol.js'
 import type { RulesetInput } from './render.js'
 
-const DEFAULT_TIMEOUT_MS = 15_000
+// the helper's answer waits for its apply and, when that fails, for failing closed: with the largest allowlist, many seconds
+const DEFAULT_TIMEOUT_MS = 120_000
 const MAX_RESPONSE_BYTES = 64 * 1024
 
 /**
@@ -60,5 +61,6 @@ function isHelperResponse (value: unknown): value is HelperResponse {
   const response = value as Record<string, unknown>
   return typeof response.ok === 'boolean' && typeof response.applied === 'boolean' &&
     (response.error === undefined || typeof response.error === 'string') &&
-    (response.appliedAt === undefined || typeof response.appliedAt === 'string')
+    (response.appliedAt === undefined || typeof response.appliedAt === 'string') &&
+    (response.failedClosed === undefined || typeof response.failedClosed === 'boolean')
 }

@@ -1,6 +1,7 @@
-import { errors } from '../errors.js'
-import { MODES, type Mode } from '../state/types.js'
+import { errors, isGatekeeperError } from '../errors.js'
 import { parseCidr } from '../gate/cidr.js'
+import { MAX_ALLOWLIST_ENTRIES } from '../state/limits.js'
+import { MODES, type Mode } from '../state/types.js'
 import type { RulesetInput } from './render.js'
 
 /**
@@ -11,17 +12,43 @@ import type { RulesetInput } from './render.js'
  */
 export interface HelperResponse {
   ok: boolean
-  /** whether the rendered ruleset went in (false: the previous rules stay) */
+  /** whether the rendered ruleset went in (false: see failedClosed) */
   applied: boolean
+  /**
+   * The requested rules did not go in, and the rules for the requested mode
+   * without any allowlist did: the protected ports admit alwaysAllow only.
+   * Absent or false with applied false: the rules in place are unchanged.
+   */
+  failedClosed?: boolean
   appliedAt?: string
   error?: string
 }
 
-export const MAX_REQUEST_BYTES = 1024 * 1024
-export const MAX_ALLOWLIST_ENTRIES = 10000
+/** The longest allowlist entry the proxy sends is an IPv6 CIDR of 43 characters, quoted, with a comma. */
+export const MAX_REQUEST_BYTES = MAX_ALLOWLIST_ENTRIES * 48 + 4096
 
-/** Checks a request from the proxy; throws a GatekeeperError naming what is wrong. */
-export function parseHelperRequest (line: string): RulesetInput {
+/**
+ * A checked request, or why it was refused. `mode` is set when only the
+ * allowlist was refused: the state asked for is known, and the helper fails
+ * closed into it rather than leave the ports as they were.
+ */
+export type HelperRequest =
+  | { ok: true, input: RulesetInput }
+  | { ok: false, error: string, mode: Mode | null }
+
+export function readHelperRequest (line: string): HelperRequest {
+  let mode: Mode | null = null
+  try {
+    const request = requestObject(line)
+    mode = request.mode
+    return { ok: true, input: { mode, allowlist: checkedAllowlist(request.allowlist) } }
+  } catch (err) {
+    if (!isGatekeeperError(err)) throw err
+    return { ok: false, error: err.message, mode }
+  }
+}
+
+function requestObject (line: string): { mode: Mode, allowlist: unknown } {
   let raw: unknown
   try {
     raw = JSON.parse(line)
@@ -36,14 +63,31 @@ export function parseHelperRequest (line: string): RulesetInput {
   if (typeof request.mode !== 'string' || !MODES.includes(request.mode as Mode)) {
     throw new errors.GK_ERR_BAD_MODE(`${JSON.stringify(request.mode)} (expected one of ${MODES.join(', ')})`)
   }
-  const { allowlist } = request
+  return { mode: request.mode as Mode, allowlist: request.allowlist }
+}
+
+function checkedAllowlist (allowlist: unknown): string[] {
   if (!Array.isArray(allowlist)) throw new errors.GK_ERR_BAD_REQUEST('allowlist must be a list of CIDRs')
-  if (allowlist.length > MAX_ALLOWLIST_ENTRIES) throw new errors.GK_ERR_BAD_REQUEST(`allowlist has ${allowlist.length} entries, at most ${MAX_ALLOWLIST_ENTRIES} are accepted`)
-  return {
-    mode: request.mode as Mode,
-    allowlist: allowlist.map((entry: unknown, i) => {
-      if (typeof entry !== 'string') throw new errors.GK_ERR_BAD_REQUEST(`allowlist[${i}] must be a CIDR string, got ${JSON.stringify(entry)}`)
-      return parseCidr(entry).text
-    })
+  if (allowlist.length > MAX_ALLOWLIST_ENTRIES) throw new errors.GK_ERR_ALLOWLIST_FULL(MAX_ALLOWLIST_ENTRIES, `the request carries ${allowlist.length}`)
+  return allowlist.map((entry: unknown, i) => strictCidr(entry, `allowlist[${i}]`))
+}
+
+const LEADING_ZERO_PREFIX = /\/0[0-9]/
+
+/**
+ * The proxy sends CIDRs exactly as it stored them, so anything written
+ * loosely did not come from it: refused, naming the entry, rather than
+ * tidied up. parseCidr then refuses host bits, zone ids and bad addresses.
+ */
+function strictCidr (entry: unknown, key: string): string {
+  if (typeof entry !== 'string') throw new errors.GK_ERR_BAD_REQUEST(`${key} must be a CIDR string, got ${JSON.stringify(entry)}`)
+  const refuse = (why: string): never => { throw new errors.GK_ERR_BAD_REQUEST(`${key}: invalid CIDR ${JSON.stringify(entry)}: ${why}`) }
+  if (/\s/.test(entry)) refuse('it has a space or line break in it; send the CIDR alone')
+  if (LEADING_ZERO_PREFIX.test(entry)) refuse('the prefix length has a leading zero')
+  try {
+    return parseCidr(entry).text
+  } catch (err) {
+    if (isGatekeeperError(err)) throw new errors.GK_ERR_BAD_REQUEST(`${key}: ${err.message}`)
+    throw err
   }
 }

@@ -1,13 +1,13 @@
 import { chmod, chown, lstat, mkdir, stat, unlink } from 'node:fs/promises'
 import { connect, createServer, type Socket } from 'node:net'
 import { dirname } from 'node:path'
-import { errors, isGatekeeperError } from '../errors.js'
+import { errors } from '../errors.js'
 import { createIptables, type IptablesOptions } from './apply.js'
+import { applyState, failClosed, type ApplyOutcome } from './apply-state.js'
 import type { FirewallConfig } from './config.js'
-import { firewallErrors } from './errors.js'
-import { MAX_REQUEST_BYTES, parseHelperRequest, type HelperResponse } from './helper-protocol.js'
+import { MAX_REQUEST_BYTES, readHelperRequest, type HelperResponse } from './helper-protocol.js'
 import type { FirewallLogger } from './logger.js'
-import { renderRuleset, type RulesetInput } from './render.js'
+import type { RulesetInput } from './render.js'
 
 export interface HelperServerOptions {
   config: FirewallConfig
@@ -39,33 +39,43 @@ export async function startHelperServer (options: HelperServerOptions): Promise<
   const iptables = createIptables(options.iptables)
   let queue: Promise<unknown> = Promise.resolve()
 
-  async function applyState (input: RulesetInput): Promise<HelperResponse> {
-    try {
-      await iptables.apply(renderRuleset(config, input), config.chainPrefix)
+  function answerOf (outcome: ApplyOutcome, input: RulesetInput): HelperResponse {
+    if (outcome.ok) {
       logger.info({ mode: input.mode, allowlist: input.allowlist.length }, 'firewall rules applied')
       return { ok: true, applied: true, appliedAt: new Date().toISOString() }
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err)
-      const applied = err instanceof firewallErrors.GK_ERR_FIREWALL_MISMATCH
-      logger.error({ mode: input.mode, error: message }, 'firewall rules not applied')
-      return { ok: false, applied, error: message }
     }
+    logger.error({ mode: input.mode, error: outcome.error, failedClosed: outcome.failedClosed },
+      outcome.failedClosed ? 'firewall rules not applied; the protected ports failed closed' : 'firewall rules not applied')
+    return { ok: false, applied: false, failedClosed: outcome.failedClosed, ...(outcome.error === undefined ? {} : { error: outcome.error }) }
   }
 
-  function serially (input: RulesetInput): Promise<HelperResponse> {
-    const result = queue.then(() => applyState(input))
+  function serially (job: () => Promise<HelperResponse>): Promise<HelperResponse> {
+    const result = queue.then(job)
     queue = result
     return result
   }
 
+  const applyInput = (input: RulesetInput): Promise<HelperResponse> =>
+    serially(async () => answerOf(await applyState(iptables, config, input), input))
+
+  /** A request whose allowlist was refused still names a state: the ports fail closed into it. */
+  function handleLine (line: string): Promise<HelperResponse> {
+    const request = readHelperRequest(line)
+    if (request.ok) return applyInput(request.input)
+    logger.warn({ error: request.error, mode: request.mode }, 'firewall helper refused a request')
+    const { mode } = request
+    if (mode === null) return Promise.resolve({ ok: false, applied: false, error: request.error })
+    return serially(async () => answerOf(await failClosed(iptables, config, mode, request.error), { mode, allowlist: [] }))
+  }
+
   // after a reboot nothing guards the ports until the proxy speaks: start closed
   if (!await iptables.present(config.chainPrefix)) {
-    const result = await serially({ mode: 'closed', allowlist: [] })
+    const result = await applyInput({ mode: 'closed', allowlist: [] })
     if (result.ok) logger.info({}, 'no Gatekeeper rules were in place: the protected ports start closed until the proxy sends its state')
   }
 
   await prepareSocketPath(socketPath)
-  const server = createServer({ allowHalfOpen: true }, socket => serve(socket, serially, logger))
+  const server = createServer({ allowHalfOpen: true }, socket => serve(socket, handleLine))
   const umask = process.umask(0o117)
   try {
     await new Promise<void>((resolve, reject) => {
@@ -93,7 +103,7 @@ export async function startHelperServer (options: HelperServerOptions): Promise<
   }
 }
 
-function serve (socket: Socket, apply: (input: RulesetInput) => Promise<HelperResponse>, logger: FirewallLogger): void {
+function serve (socket: Socket, handleLine: (line: string) => Promise<HelperResponse>): void {
   const chunks: Buffer[] = []
   let size = 0
   let received = false
@@ -107,15 +117,9 @@ function serve (socket: Socket, apply: (input: RulesetInput) => Promise<HelperRe
 
   function handle (): void {
     received = true
-    let input: RulesetInput
-    try {
-      input = parseHelperRequest(Buffer.concat(chunks).toString('utf8'))
-    } catch (err) {
-      const message = isGatekeeperError(err) ? err.message : String(err)
-      logger.warn({ error: message }, 'firewall helper refused a request')
-      return answer({ ok: false, applied: false, error: message })
-    }
-    apply(input).then(answer, (err: unknown) => answer({ ok: false, applied: false, error: String(err) }))
+    // the timeout is for a client slow to send; an apply of a large allowlist may take longer
+    socket.setTimeout(0)
+    handleLine(Buffer.concat(chunks).toString('utf8')).then(answer, (err: unknown) => answer({ ok: false, applied: false, error: String(err) }))
   }
 
   socket.on('data', (chunk: Buffer) => {

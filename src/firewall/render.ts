@@ -1,6 +1,9 @@
-import type { Mode } from '../state/types.js'
+import { errors } from '../errors.js'
 import { parseCidr, type Cidr } from '../gate/cidr.js'
+import { MAX_ALLOWLIST_ENTRIES } from '../state/limits.js'
+import type { Mode } from '../state/types.js'
 import type { FirewallConfig, ProtectedPort } from './config.js'
+import { mergedBlocks } from './merged-blocks.js'
 
 export interface RulesetInput {
   mode: Mode
@@ -18,11 +21,15 @@ export type Family = 'v4' | 'v6'
 
 export const FAMILIES: readonly Family[] = ['v4', 'v6']
 
-/** Gatekeeper's chains, and the built-in chain that jumps to each. */
+/**
+ * Gatekeeper's chains, and the built-in chain that jumps to each; the
+ * allowlist chain is entered from Gatekeeper's INPUT chain only.
+ */
 export function ownChains (chainPrefix: string) {
   return [
     { name: `${chainPrefix}-INPUT`, from: 'INPUT' },
-    { name: `${chainPrefix}-OUTPUT`, from: 'OUTPUT' }
+    { name: `${chainPrefix}-OUTPUT`, from: 'OUTPUT' },
+    { name: `${chainPrefix}-ALLOW`, from: null }
   ] as const
 }
 
@@ -34,10 +41,18 @@ export function ownChains (chainPrefix: string) {
  * ever RETURN or DROP/REJECT: Gatekeeper narrows what the host allows and
  * never opens anything the host's own rules close.
  *
+ * The allowlist is written once per family, into its own chain, as the
+ * fewest blocks that cover it: every allowlist-only port jumps there, where
+ * a listed source RETURNs (back to Gatekeeper's INPUT chain, whose
+ * remaining rules are for other ports) and anyone else is dropped.
+ *
  * Rules are written in the form iptables-save prints them, which keeps the
  * check after an apply a plain comparison.
  */
 export function renderRuleset (config: FirewallConfig, input: RulesetInput): Ruleset {
+  if (input.allowlist.length > MAX_ALLOWLIST_ENTRIES) {
+    throw new errors.GK_ERR_ALLOWLIST_FULL(MAX_ALLOWLIST_ENTRIES, `the firewall was given ${input.allowlist.length}`)
+  }
   const allowlist = input.allowlist.map(text => parseCidr(text))
   return {
     v4: renderFamily(config, input.mode, allowlist, 'v4'),
@@ -46,9 +61,12 @@ export function renderRuleset (config: FirewallConfig, input: RulesetInput): Rul
 }
 
 function renderFamily (config: FirewallConfig, mode: Mode, allowlist: Cidr[], family: Family): string {
-  const [input, output] = ownChains(config.chainPrefix)
+  const [input, output, allow] = ownChains(config.chainPrefix)
   const inFamily = (cidr: Cidr): boolean => (cidr.family === 4) === (family === 'v4')
-  const allowed = allowlist.filter(inFamily).map(cidr => cidr.text)
+  const entries = allowlist.filter(inFamily).length
+  // an allowlist no port consults in this mode is not written: an open site's apply stays small
+  const consulted = config.ports.some(port => (mode === 'open' ? port.whenOpen : port.whenClosed) === 'allowlist-only')
+  const blocks = consulted ? mergedBlocks(allowlist, family === 'v4' ? 4 : 6) : []
   const rules: string[] = []
 
   const guard = config.upstreamPort
@@ -64,24 +82,32 @@ function renderFamily (config: FirewallConfig, mode: Mode, allowlist: Cidr[], fa
     const policy = mode === 'open' ? port.whenOpen : port.whenClosed
     if (policy === 'open') continue
     const always = port.alwaysAllow.map(text => parseCidr(text)).filter(inFamily).map(cidr => cidr.text)
-    const sources = policy === 'allowlist-only' ? [...always, ...allowed] : always
-    for (const source of new Set(sources)) rules.push(`-A ${input.name} -s ${source} ${match(port)} -j RETURN`)
-    rules.push(`-A ${input.name} ${match(port)} -j DROP`)
+    for (const source of new Set(always)) rules.push(`-A ${input.name} ${sourceMatch(source)}${match(port)} -j RETURN`)
+    rules.push(`-A ${input.name} ${match(port)} -j ${policy === 'allowlist-only' ? allow.name : 'DROP'}`)
   }
+  for (const block of blocks) rules.push(`-A ${allow.name} ${sourceMatch(block)}-j RETURN`)
+  rules.push(`-A ${allow.name} -j DROP`)
 
   const ports = mode === 'open' ? 'ports as whenOpen' : 'ports as whenClosed'
   const familyName = family === 'v4' ? 'IPv4' : 'IPv6'
   return [
-    `# Gatekeeper ${familyName}: mode ${mode} (${ports}), ${allowed.length} ${familyName} allowlist entr${allowed.length === 1 ? 'y' : 'ies'}`,
+    `# Gatekeeper ${familyName}: mode ${mode} (${ports}), ${entries} ${familyName} allowlist entr${entries === 1 ? 'y' : 'ies'}` +
+      (consulted ? ` in ${blocks.length} block${blocks.length === 1 ? '' : 's'}` : ', consulted by no port in this mode'),
     '*filter',
     `:${input.name} - [0:0]`,
     `:${output.name} - [0:0]`,
+    `:${allow.name} - [0:0]`,
     ...rules,
     `-I INPUT 1 -j ${input.name}`,
     `-I OUTPUT 1 -j ${output.name}`,
     'COMMIT',
     ''
   ].join('\n')
+}
+
+/** iptables-save prints no `-s` for the whole address space, so neither do we. */
+function sourceMatch (cidr: string): string {
+  return cidr === '0.0.0.0/0' || cidr === '::/0' ? '' : `-s ${cidr} `
 }
 
 function match (port: ProtectedPort): string {

@@ -45,19 +45,38 @@ function rulesOf (saved: SavedTable, chain: string): string[] {
   return rules
 }
 
-/** Whitespace collapsed and addresses canonical, so our text and iptables' compare equal. */
+const ADDRESS_OPTIONS = ['-s', '-d', '--source', '--destination']
+const WHOLE_SPACE = new Set(['0.0.0.0/0', '::/0'])
+
+/**
+ * Whitespace collapsed and addresses canonical, so our text and iptables'
+ * compare equal. A match on the whole address space is no match at all:
+ * iptables-save leaves it out, so it is left out here too.
+ */
 export function normaliseRule (spec: string): string {
   const tokens = spec.trim().split(/\s+/)
-  for (let i = 1; i < tokens.length; i++) {
-    if (['-s', '-d', '--source', '--destination'].includes(tokens[i - 1] as string)) {
-      try {
-        tokens[i] = parseCidr(tokens[i] as string).text
-      } catch {
-        // a name or a list iptables would have resolved: compared as written
-      }
+  const out: string[] = []
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as string
+    const next = tokens[i + 1]
+    if (!ADDRESS_OPTIONS.includes(token) || next === undefined) {
+      out.push(token)
+      continue
     }
+    let address = next
+    try {
+      address = parseCidr(next).text
+    } catch {
+      // a name or a list iptables would have resolved: compared as written
+    }
+    if (WHOLE_SPACE.has(address) && out[out.length - 1] !== '!') {
+      i++
+      continue
+    }
+    out.push(token, address)
+    i++
   }
-  return tokens.join(' ')
+  return out.join(' ')
 }
 
 function jumpTarget (spec: string): string | null {
@@ -105,6 +124,7 @@ export function differences (rendered: string, current: SavedTable, chainPrefix:
       found.push(`${name} rule ${i + 1}: expected ${quoted(want[i])}, found ${quoted(have[i])}`)
       break
     }
+    if (from === null) continue
     const builtinRules = current.rules.get(from) ?? []
     const jumps = builtinRules.filter(spec => jumpTarget(spec) === name).length
     if (jumps !== 1) {
