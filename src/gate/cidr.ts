@@ -235,6 +235,7 @@ function parsePrefix (input: string, text: string, family: 4 | 6): number {
   const max = family === 4 ? 32 : 128
   if (text === '') throw new errors.GK_ERR_BAD_CIDR(input, 'the prefix length after "/" is missing')
   if (!/^[0-9]+$/.test(text)) throw new errors.GK_ERR_BAD_CIDR(input, `the prefix length "${text}" is not a whole number`)
+  if (text.length > 1 && text.startsWith('0')) throw new errors.GK_ERR_BAD_CIDR(input, `the prefix length "${text}" has a leading zero; write /${Number(text)}`)
   const prefix = Number(text)
   if (prefix > max) throw new errors.GK_ERR_BAD_CIDR(input, `the prefix length ${text} is out of range 0-${max} for IPv${family}`)
   return prefix
@@ -250,8 +251,10 @@ function parsePrefix (input: string, text: string, family: 4 | 6): number {
  */
 export function parseCidr (text: string): Cidr {
   if (typeof text !== 'string') throw new errors.GK_ERR_BAD_CIDR(String(text), 'not a string')
-  const input = text.trim()
-  if (input === '') throw new errors.GK_ERR_BAD_CIDR(JSON.stringify(text), 'empty: give an address or block such as 10.20.0.0/16')
+  const input = text
+  if (input.trim() === '') throw new errors.GK_ERR_BAD_CIDR(JSON.stringify(text), 'empty: give an address or block such as 10.20.0.0/16')
+  // one spelling per block: the API, the config and the firewall helper all refuse what another parser might read otherwise
+  if (/\s/.test(input)) throw new errors.GK_ERR_BAD_CIDR(JSON.stringify(text), 'white space (a space, tab or line end) is not part of a CIDR')
   if (input.includes('%')) {
     throw new errors.GK_ERR_BAD_CIDR(text, 'a zone id ("%eth0") names one host\'s network link and has no place in a CIDR')
   }
