@@ -14,6 +14,7 @@ export const errors = {
   GK_ERR_BAD_TIME: createError('GK_ERR_BAD_TIME', '%s', 400),
   GK_ERR_UNAUTHORIZED: createError('GK_ERR_UNAUTHORIZED', '%s', 401),
   GK_ERR_FORBIDDEN: createError('GK_ERR_FORBIDDEN', '%s', 403),
+  GK_ERR_HOST_NOT_ALLOWED: createError('GK_ERR_HOST_NOT_ALLOWED', 'the admin API does not answer for the host %s: use its address or a loopback name, or list the name in admin.hosts', 421),
   GK_ERR_NOT_FOUND: createError('GK_ERR_NOT_FOUND', '%s', 404),
   GK_ERR_CONFLICT: createError('GK_ERR_CONFLICT', '%s', 409),
   GK_ERR_VERSION_MISMATCH: createError('GK_ERR_VERSION_MISMATCH', 'the state is at version %s, not %s: someone changed it first; re-read it and try again', 412),

@@ -20,7 +20,10 @@ t.test('the maintenance page in a real browser', async (t) => {
     await h.admin('POST', '/v1/close', { reason: 'Moving to the new database <b>tonight</b>', until: until.toISOString() })
     const context = await newContext(t, browser, { timezoneId: 'Asia/Kolkata' })
     const page = await context.newPage()
+    const violations: string[] = []
+    page.on('console', (message) => { if (/Content Security Policy/i.test(message.text())) violations.push(message.text()) })
     const response = await page.goto(publicUrl(h, '/account'))
+    t.match(response?.headers()['content-security-policy'], /^default-src 'none'/, 'the page has a policy')
     t.equal(response?.status(), 503)
     t.equal(response?.headers()['cache-control'], 'no-store')
     t.ok(Number(response?.headers()['retry-after']) > 3600, 'Retry-After counts down to the end')
@@ -37,6 +40,8 @@ t.test('the maintenance page in a real browser', async (t) => {
     await countdown.waitFor({ state: 'visible', ...WAIT })
     t.match(await countdown.innerText(), /^in \d+ d \d+ h \d\d min \d\d s$|^in \d+ h \d\d min \d\d s$/, 'a countdown')
     t.match(await page.innerText('main'), 'You will be let in automatically')
+    t.equal(await page.evaluate(() => getComputedStyle(document.querySelector('main') as Element).borderTopLeftRadius), '12px', 'its inline style applies')
+    t.same(violations, [], 'its policy refuses nothing of the page\'s own')
   })
 
   t.test('without JavaScript: the UTC time, a meta refresh and a Refresh header', async (t) => {

@@ -9,7 +9,7 @@ function parse (extra: Record<string, unknown>): ReturnType<typeof parseConfig> 
 
 t.test('the health gate and ramp defaults come from the configuration', async (t) => {
   const defaults = parse({})
-  t.same(defaults.healthGate, { enabled: true, windowSeconds: 30, evaluateEveryMs: 1000, thresholds: DEFAULT_THRESHOLDS })
+  t.same(defaults.healthGate, { enabled: true, windowSeconds: 30, evaluateEveryMs: 1000, perClientSamples: 5, minFailingClients: 3, thresholds: DEFAULT_THRESHOLDS })
   t.same(defaults.ramp.steps.map((s) => s.percent), [5, 25, 100])
   const set = parse({
     healthGate: { action: 'hold', windowSeconds: 60, latencyP99: { maxMs: 800 } },
@@ -28,6 +28,8 @@ t.test('bad health gate or ramp settings stop start-up with the key named', asyn
     [{ healthGate: { serverErrors: { max: 0.1 } } }, /healthGate\.serverErrors\.max: is not a known setting/],
     [{ healthGate: { latencyP99: { maxMs: 0 } } }, /healthGate\.latencyP99\.maxMs: must be a whole number from 1/],
     [{ healthGate: { windowSeconds: 1 } }, /healthGate\.windowSeconds: must be a whole number from 5 to 600/],
+    [{ healthGate: { perClientSamples: 0 } }, /healthGate\.perClientSamples: must be a whole number from 1/],
+    [{ healthGate: { minFailingClients: 'three' } }, /healthGate\.minFailingClients: must be a whole number from 1/],
     [{ healthGate: { enabled: 'yes' } }, /healthGate\.enabled: must be true or false/],
     [{ healthGate: { p99: 100 } }, /healthGate\.p99: is not a known setting/],
     [{ ramp: { steps: [{ percent: 50, hold: '1m' }, { percent: 10, hold: '1m' }] } }, /ramp\.steps\[1\]\.percent: must be above the step before it/],

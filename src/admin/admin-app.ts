@@ -4,6 +4,7 @@ import { consoleRoutes } from '../console/console-routes.js'
 import { acceptJsonBodiesOnly } from './json-only.js'
 import { errors } from '../errors.js'
 import { authHook } from './auth.js'
+import { hostCheckHook } from './host-check.js'
 import type { AdminContext } from './context.js'
 import { errorDetails } from './error-details.js'
 import { allowlistRoutes } from './routes-allowlist.js'
@@ -24,6 +25,9 @@ export type AdminRoutes = (scope: FastifyInstance, ctx: AdminContext) => Promise
 export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogger, moreRoutes: readonly AdminRoutes[] = []): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger, bodyLimit: ADMIN_BODY_LIMIT, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true })
   app.decorateRequest('adminToken', null)
+  // every answer is JSON or the console's files, each with its own type: never to be sniffed as anything else
+  app.addHook('onRequest', async (_request, reply) => { reply.header('x-content-type-options', 'nosniff') })
+  app.addHook('onRequest', hostCheckHook(ctx.config.admin.listen.host, ctx.config.admin.hosts))
   app.addHook('onRequest', authHook(ctx.config.admin.tokens, OPEN_PATHS))
   acceptJsonBodiesOnly(app)
 
@@ -73,6 +77,7 @@ function httpError (statusCode: number): string {
     412: 'Precondition Failed',
     413: 'Payload Too Large',
     415: 'Unsupported Media Type',
+    421: 'Misdirected Request',
     500: 'Internal Server Error',
     503: 'Service Unavailable',
     504: 'Gateway Timeout'

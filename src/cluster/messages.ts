@@ -50,13 +50,16 @@ export interface CountsMessage {
 /**
  * What the worker saw since its last report: decisions by reason, and the
  * upstream's answers as [status, latencyMs, …] and failures as
- * [timedOut (1 or 0), latencyMs, …].
+ * [timedOut (1 or 0), latencyMs, …], each with the client the health gate
+ * counts it for (null: nobody) in the matching place of its clients list.
  */
 export interface ObservedMessage {
   type: 'gk:observed'
   decisions: Partial<Record<Reason, number>>
   responses: Float64Array
+  responseClients: Array<string | null>
   failures: Float64Array
+  failureClients: Array<string | null>
 }
 
 export type ToPrimary = HelloMessage | AppliedMessage | CountsMessage | ObservedMessage

@@ -15,26 +15,32 @@ const MOST_WAITING = 8192
 export function createObservationBatch (send: (message: ObservedMessage) => void) {
   let decisions: Partial<Record<Reason, number>> = {}
   let responses: number[] = []
+  let responseClients: Array<string | null> = []
   let failures: number[] = []
+  let failureClients: Array<string | null> = []
 
   function flush (): void {
     if (responses.length === 0 && failures.length === 0 && Object.keys(decisions).length === 0) return
-    send({ type: 'gk:observed', decisions, responses: Float64Array.from(responses), failures: Float64Array.from(failures) })
+    send({ type: 'gk:observed', decisions, responses: Float64Array.from(responses), responseClients, failures: Float64Array.from(failures), failureClients })
     decisions = {}
     responses = []
+    responseClients = []
     failures = []
+    failureClients = []
   }
 
   const timer = setInterval(flush, OBSERVED_EVERY_MS)
   timer.unref()
 
   const upstream: UpstreamObserver = {
-    response (status, latencyMs) {
+    response (status, latencyMs, client) {
       responses.push(status, latencyMs)
+      responseClients.push(client)
       if (responses.length >= MOST_WAITING * 2) flush()
     },
-    failure (timedOut, latencyMs) {
+    failure (timedOut, latencyMs, client) {
       failures.push(timedOut ? 1 : 0, latencyMs)
+      failureClients.push(client)
       if (failures.length >= MOST_WAITING * 2) flush()
     }
   }
@@ -59,8 +65,9 @@ export function replayObserved (message: ObservedMessage, onDecision: (decision:
     for (let i = 0; i < count; i++) onDecision(decision)
   }
   const { responses, failures } = message
-  for (let i = 0; i + 1 < responses.length; i += 2) upstream.response(responses[i] as number, responses[i + 1] as number)
-  for (let i = 0; i + 1 < failures.length; i += 2) upstream.failure(failures[i] === 1, failures[i + 1] as number)
+  const { responseClients, failureClients } = message
+  for (let i = 0; i + 1 < responses.length; i += 2) upstream.response(responses[i] as number, responses[i + 1] as number, responseClients[i / 2] ?? null)
+  for (let i = 0; i + 1 < failures.length; i += 2) upstream.failure(failures[i] === 1, failures[i + 1] as number, failureClients[i / 2] ?? null)
 }
 
 const PASSING = new Set<Reason>(['always-allow', 'open', 'allowlist', 'bypass', 'read-only-safe', 'staged-admitted'])

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isIP } from 'node:net'
 import { parseFirewallConfig } from '../firewall/config.js'
+import { normalHost } from '../admin/host-check.js'
 import { parseCidr } from '../gate/cidr.js'
 import { compilePathMatcher } from '../gate/path.js'
 import { MAX_ALLOWLIST_ENTRIES } from '../state/limits.js'
@@ -34,7 +35,8 @@ export type StoreConfig = FileStoreConfig | ({ type: 'redis' } & RedisStoreConfi
 export interface Config {
   listen: Listen
   upstream: URL
-  admin: { listen: Listen, tokens: AdminToken[] }
+  /** hosts: names (and addresses) the admin API answers for besides its listen host and loopback */
+  admin: { listen: Listen, tokens: AdminToken[], hosts: string[] }
   trustedProxies: string[]
   allowlist: Array<{ cidr: string, label: string }>
   alwaysAllow: { paths: string[] }
@@ -121,6 +123,15 @@ function credential (name: string, key: string, env: NodeJS.ProcessEnv): string 
   } catch (err) {
     return fail(key, `cannot read the credential ${join(dir, name)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
   }
+}
+
+function adminHosts (value: unknown): string[] {
+  if (value === undefined || value === null) return []
+  return array(value, 'admin.hosts').map((entry, i) => {
+    const host = typeof entry === 'string' ? normalHost(entry) : null
+    if (host === null) fail(`admin.hosts[${i}]`, `must be a host name or an address without a port, got ${JSON.stringify(entry)}`)
+    return host as string
+  })
 }
 
 function adminTokens (value: unknown, env: NodeJS.ProcessEnv): AdminToken[] {
@@ -211,7 +222,7 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
   const raw = object(value, 'the configuration', true)
   onlyKeys(raw, '', TOP_KEYS)
   const admin = object(raw.admin, 'admin')
-  onlyKeys(admin, 'admin', ['listen', 'tokens'])
+  onlyKeys(admin, 'admin', ['listen', 'tokens', 'hosts'])
   const alwaysAllow = object(raw.alwaysAllow, 'alwaysAllow')
   onlyKeys(alwaysAllow, 'alwaysAllow', ['paths'])
   const paths = array(alwaysAllow.paths, 'alwaysAllow.paths').map((p, i) => string(p, `alwaysAllow.paths[${i}]`))
@@ -241,7 +252,7 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
   return {
     listen: listen(raw.listen, 'listen', { host: '0.0.0.0', port: 8080 }),
     upstream: upstream(raw.upstream),
-    admin: { listen: listen(admin.listen, 'admin.listen', { host: '127.0.0.1', port: 8081 }), tokens: adminTokens(admin.tokens, env) },
+    admin: { listen: listen(admin.listen, 'admin.listen', { host: '127.0.0.1', port: 8081 }), tokens: adminTokens(admin.tokens, env), hosts: adminHosts(admin.hosts) },
     trustedProxies: cidrList(raw.trustedProxies, 'trustedProxies'),
     allowlist: staticAllowlist(raw.allowlist),
     alwaysAllow: { paths },

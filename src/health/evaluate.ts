@@ -9,6 +9,8 @@ export interface HealthFigures {
   serverErrors: number
   /** refused, reset and timed out: no answer at all */
   connectionErrors: number
+  /** distinct clients with a 5xx, a connection error or a timeout among those */
+  failingClients: number
   serverErrorShare: number
   connectionErrorShare: number
   /** null without answers */
@@ -63,6 +65,7 @@ export function figuresOf (window: HealthWindow, from: number, to: number): Heal
     answers,
     serverErrors,
     connectionErrors,
+    failingClients: sum.failingClients,
     serverErrorShare: requests === 0 ? 0 : serverErrors / requests,
     connectionErrorShare: requests === 0 ? 0 : connectionErrors / requests,
     p99Ms: quantileMs(sum.latency, 0.99),
@@ -75,16 +78,23 @@ function percentText (share: number): string {
   return `${(share * 100).toFixed(1)} %`
 }
 
-/** Each threshold counts only once its figure rests on its minimum sample. */
-export function judge (figures: HealthFigures, thresholds: HealthThresholds): HealthVerdict {
+/**
+ * Each threshold counts only once its figure rests on its minimum sample;
+ * the error shares, only once the failures come from at least
+ * `minFailingClients` clients: one client's failures are that client's
+ * doing (or its bad luck), not the application failing.
+ */
+export function judge (figures: HealthFigures, thresholds: HealthThresholds, minFailingClients = 1): HealthVerdict {
   const reasons: string[] = []
   const seconds = Math.max(1, Math.round((figures.to - figures.from) / 1000))
   const { serverErrors, connectionErrors, latencyP99 } = thresholds
-  if (figures.requests >= serverErrors.minSamples && figures.serverErrorShare > serverErrors.maxShare) {
-    reasons.push(`5xx share ${percentText(figures.serverErrorShare)} of ${figures.requests} requests in the last ${seconds} s is above ${percentText(serverErrors.maxShare)}`)
+  const widespread = figures.failingClients >= minFailingClients
+  const clients = `${figures.failingClients} ${figures.failingClients === 1 ? 'client' : 'clients'} failing`
+  if (widespread && figures.requests >= serverErrors.minSamples && figures.serverErrorShare > serverErrors.maxShare) {
+    reasons.push(`5xx share ${percentText(figures.serverErrorShare)} of ${figures.requests} requests (${clients}) in the last ${seconds} s is above ${percentText(serverErrors.maxShare)}`)
   }
-  if (figures.requests >= connectionErrors.minSamples && figures.connectionErrorShare > connectionErrors.maxShare) {
-    reasons.push(`connection errors and timeouts ${percentText(figures.connectionErrorShare)} of ${figures.requests} requests in the last ${seconds} s is above ${percentText(connectionErrors.maxShare)}`)
+  if (widespread && figures.requests >= connectionErrors.minSamples && figures.connectionErrorShare > connectionErrors.maxShare) {
+    reasons.push(`connection errors and timeouts ${percentText(figures.connectionErrorShare)} of ${figures.requests} requests (${clients}) in the last ${seconds} s is above ${percentText(connectionErrors.maxShare)}`)
   }
   if (figures.p99Ms !== null && figures.answers >= latencyP99.minSamples && figures.p99Ms > latencyP99.maxMs) {
     reasons.push(`p99 latency ${Math.round(figures.p99Ms)} ms over ${figures.answers} answers in the last ${seconds} s is above ${latencyP99.maxMs} ms`)

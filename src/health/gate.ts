@@ -99,7 +99,7 @@ export function createHealthGate (options: HealthGateOptions): HealthGate {
       const ramp = runningRamp(state)
       const thresholds = ramp?.abortOn ?? config.thresholds
       const from = Math.max(now - windowMs, ramp === undefined ? stagedFrom : Date.parse(ramp.watchFrom))
-      const found = judge(figuresOf(await source.window(now), from, now), thresholds)
+      const found = judge(figuresOf(await source.window(now), from, now), thresholds, config.minFailingClients)
       verdict = found
       if (!found.tripped || handledVersion === state.version) return
       if (!await lease.tryAcquire()) return

@@ -21,6 +21,12 @@ export interface HealthCounts {
   /** answers by latency: one count per LATENCY_BOUNDS_MS bound, then one above the last */
   latency: number[]
   latencySumMs: number
+  /**
+   * distinct clients with a failure (5xx, connection error, timeout) here: a
+   * client counts in the bucket of its latest failure only, so the sum over
+   * the buckets of a span is the number of clients that failed in it (0 in totals)
+   */
+  failingClients: number
 }
 
 export interface HealthBucket extends HealthCounts {
@@ -40,7 +46,8 @@ export function emptyCounts (): HealthCounts {
     connectionErrors: 0,
     timeouts: 0,
     latency: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0),
-    latencySumMs: 0
+    latencySumMs: 0,
+    failingClients: 0
   }
 }
 
@@ -50,6 +57,7 @@ export function addCounts (into: HealthCounts, from: HealthCounts): void {
   into.connectionErrors += from.connectionErrors
   into.timeouts += from.timeouts
   into.latencySumMs += from.latencySumMs
+  into.failingClients += from.failingClients
 }
 
 /** Sums the windows of several instances bucket by bucket; they must share the bucket width. */
@@ -91,17 +99,21 @@ function isCountList (value: unknown, length: number): value is number[] {
 
 /**
  * A window another instance published (as JSON), or null when it is not
- * one: a malformed report is left out of the merge rather than trusted.
+ * one: a malformed report is left out of the merge rather than trusted. A
+ * bucket without failingClients (an instance of an earlier release) counts
+ * none.
  */
 export function parseHealthWindow (value: unknown): HealthWindow | null {
   if (typeof value !== 'object' || value === null) return null
   const { bucketMs, buckets } = value as Record<string, unknown>
   if (typeof bucketMs !== 'number' || bucketMs <= 0 || !Array.isArray(buckets)) return null
+  const parsed: HealthBucket[] = []
   for (const bucket of buckets as unknown[]) {
     const b = bucket as Record<string, unknown> | null
     if (b === null || typeof b !== 'object' || typeof b.start !== 'number' ||
       !isCountList(b.statuses, STATUS_CLASSES.length) || !isCountList(b.latency, LATENCY_BOUNDS_MS.length + 1) ||
-      !isCountList([b.connectionErrors, b.timeouts, b.latencySumMs], 3)) return null
+      !isCountList([b.connectionErrors, b.timeouts, b.latencySumMs, b.failingClients ?? 0], 4)) return null
+    parsed.push({ ...(b as unknown as HealthBucket), failingClients: (b.failingClients ?? 0) as number })
   }
-  return { bucketMs, buckets: buckets as HealthBucket[] }
+  return { bucketMs, buckets: parsed }
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Config } from '../config/config.js'
 import { decide, isTester, type Decision } from '../gate/decide.js'
+import { judgedClientOf } from '../health/judged-client.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { MaintenanceReply } from './maintenance-reply.js'
 import { clientIpOf, factsOptionsOf, requestFacts } from './request-facts.js'
@@ -78,7 +79,7 @@ export function createFrontDoor (options: FrontDoorOptions) {
       }
       const isPublic = PUBLIC_REASONS.has(decision.reason) && !isTester(snapshot, facts, now)
       if (isPublic) runtime.inFlight++
-      pass.front(request, response, now, cookie, isPublic ? leave : undefined, route)
+      pass.front(request, response, now, cookie, isPublic ? leave : undefined, route, judgedClientOf(decision.reason, facts.clientIp))
       return true
     },
     /** From now on every request goes through Fastify, which answers 503 while it closes. */

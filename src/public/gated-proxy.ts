@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import httpProxy from '@fastify/http-proxy'
 import type { Config } from '../config/config.js'
 import { decide, isTester, type Decision } from '../gate/decide.js'
+import { judgedClientOf } from '../health/judged-client.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import { forwardedOptionsOf, upstreamHeaders, webSocketHeaders } from './forwarded-headers.js'
 import type { MaintenanceReply } from './maintenance-reply.js'
@@ -22,10 +23,14 @@ export interface GatedProxyOptions {
   onDecision?: (decision: Decision) => void
 }
 
-/** What the proxy reports of each request it passed on: the upstream's status, or that it never answered. */
+/**
+ * What the proxy reports of each request it passed on: the upstream's
+ * status, or that it never answered; `client` is who the health gate counts
+ * it for (judgedClientOf), null when it judges nobody's.
+ */
 export interface UpstreamObserver {
-  response (status: number, latencyMs: number): void
-  failure (timedOut: boolean, latencyMs: number): void
+  response (status: number, latencyMs: number, client: string | null): void
+  failure (timedOut: boolean, latencyMs: number, client: string | null): void
 }
 
 declare module 'fastify' {
@@ -33,6 +38,8 @@ declare module 'fastify' {
     gkClientIp: string
     /** when the gate passed the request on (epoch ms): the upstream's latency is counted from here */
     gkPassedAt: number
+    /** who the health gate counts the upstream's answer for; null for nobody */
+    gkJudgedClient: string | null
   }
 }
 
@@ -51,6 +58,7 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
 
   app.decorateRequest('gkClientIp', '')
   app.decorateRequest('gkPassedAt', 0)
+  app.decorateRequest('gkJudgedClient', null)
 
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     // the front door has passed it already; it comes here only for its 502 or 504 page
@@ -81,6 +89,7 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
       reply.raw.once('close', () => { runtime.inFlight-- })
     }
     request.gkPassedAt = now
+    request.gkJudgedClient = judgedClientOf(decision.reason, ip)
     done()
   })
 

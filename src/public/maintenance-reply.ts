@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { GateSnapshot } from '../gate/snapshot.js'
-import type { PageVars } from '../page/template.js'
+import type { RenderPage } from '../page/template.js'
 import {
   etaTextOf, maintenanceFacts, maintenanceJson, prefersJson, refreshSecondsOf, type MaintenanceFacts
 } from '../runtime/maintenance.js'
@@ -11,10 +11,10 @@ export const STATUS_PATH = '/__gatekeeper/status'
 export interface MaintenanceOptions {
   statusCode: number
   defaultRetryAfter: number
-  forHost: (host: string | undefined) => (vars: PageVars) => string
+  forHost: (host: string | undefined) => RenderPage
 }
 
-type Template = (vars: PageVars) => string
+type Template = RenderPage
 
 /** One maintenance answer: its headers (a flat list, as Node writes them) and its body. */
 interface Answer {
@@ -71,7 +71,7 @@ export function createMaintenanceReply (options: MaintenanceOptions) {
     if (prefersJson(accept)) {
       if (json === null) {
         const body = Buffer.from(maintenanceJson(statusCode, facts))
-        json = { headers: [...common, 'content-type', 'application/json; charset=utf-8', 'content-length', String(body.length)], body }
+        json = { headers: [...common, 'content-type', 'application/json; charset=utf-8', 'x-content-type-options', 'nosniff', 'content-length', String(body.length)], body }
       }
       return json
     }
@@ -80,7 +80,8 @@ export function createMaintenanceReply (options: MaintenanceOptions) {
     if (answer === undefined) {
       const body = page(snapshot, template, facts)
       answer = {
-        headers: [...common, 'content-type', 'text/html; charset=utf-8', 'refresh', String(refreshSecondsOf(facts.retryAfter)), 'content-length', String(body.length)],
+        // the page's Content-Security-Policy and nosniff come with it (src/page/template.ts)
+        headers: [...common, 'content-type', 'text/html; charset=utf-8', ...template.headers, 'refresh', String(refreshSecondsOf(facts.retryAfter)), 'content-length', String(body.length)],
         body
       }
       htmls.set(template, answer)

@@ -63,7 +63,8 @@ abstract class Passage implements Dispatcher.DispatchHandler {
   readonly onClose: () => void
 
   constructor (readonly request: IncomingMessage, readonly response: ServerResponse, private readonly passedAt: number,
-    private readonly ownCookie: string | undefined, private readonly observer: UpstreamObserver | undefined, leave: (() => void) | undefined) {
+    private readonly ownCookie: string | undefined, private readonly observer: UpstreamObserver | undefined, leave: (() => void) | undefined,
+    private readonly judgedClient: string | null) {
     this.onClose = () => {
       if (leave !== undefined) leave()
       // a client gone before the answer ends releases the upstream connection at once
@@ -84,7 +85,7 @@ abstract class Passage implements Dispatcher.DispatchHandler {
   onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     if (statusCode < 200) return
     this.started = true
-    this.observer?.response(statusCode, Date.now() - this.passedAt)
+    this.observer?.response(statusCode, Date.now() - this.passedAt, this.judgedClient)
     this.beforeAnswer()
     const length = headers['content-length']
     if (typeof length === 'string') this.length = Number(length)
@@ -132,7 +133,7 @@ abstract class Passage implements Dispatcher.DispatchHandler {
     }
     if (this.response.destroyed) return
     const error = upstreamFailure(err)
-    this.observer?.failure(error.statusCode === 504, Date.now() - this.passedAt)
+    this.observer?.failure(error.statusCode === 504, Date.now() - this.passedAt, this.judgedClient)
     this.failed(error)
   }
 }
@@ -140,7 +141,7 @@ abstract class Passage implements Dispatcher.DispatchHandler {
 /** A request Fastify routed: its reply is hijacked once the upstream answers, and a failure goes to its error handler. */
 class RoutedPassage extends Passage {
   constructor (private readonly reply: FastifyReply, passedAt: number, ownCookie: string | undefined, observer: UpstreamObserver | undefined) {
-    super(reply.request.raw, reply.raw, passedAt, ownCookie, observer, undefined)
+    super(reply.request.raw, reply.raw, passedAt, ownCookie, observer, undefined, reply.request.gkJudgedClient)
   }
 
   protected beforeAnswer (): void {
@@ -155,8 +156,9 @@ class RoutedPassage extends Passage {
 /** A request passed before routing (the front door): a failure is handed to Fastify, whose error handler answers it. */
 class FrontPassage extends Passage {
   constructor (request: IncomingMessage, response: ServerResponse, passedAt: number, ownCookie: string | undefined,
-    observer: UpstreamObserver | undefined, leave: (() => void) | undefined, private readonly route: (request: IncomingMessage, response: ServerResponse) => void) {
-    super(request, response, passedAt, ownCookie, observer, leave)
+    observer: UpstreamObserver | undefined, leave: (() => void) | undefined, private readonly route: (request: IncomingMessage, response: ServerResponse) => void,
+    judgedClient: string | null) {
+    super(request, response, passedAt, ownCookie, observer, leave, judgedClient)
   }
 
   protected beforeAnswer (): void {}
@@ -206,11 +208,12 @@ export function createUpstreamPass (options: UpstreamPassOptions) {
     /**
      * A request passed before routing: `leave` is called when its response
      * closes (a public request leaving the count), `route` is Fastify's own
-     * handler, for a failure to be answered by it.
+     * handler, for a failure to be answered by it; `judgedClient` is who the
+     * health gate counts the answer for (null: nobody).
      */
     front (request: IncomingMessage, response: ServerResponse, passedAt: number, ownCookie: string | undefined,
-      leave: (() => void) | undefined, route: (request: IncomingMessage, response: ServerResponse) => void): void {
-      dispatch(new FrontPassage(request, response, passedAt, ownCookie, observer, leave, route), rawBodyOf(request))
+      leave: (() => void) | undefined, route: (request: IncomingMessage, response: ServerResponse) => void, judgedClient: string | null): void {
+      dispatch(new FrontPassage(request, response, passedAt, ownCookie, observer, leave, route, judgedClient), rawBodyOf(request))
     },
     // after the listener has drained: answers still streaming are let finish
     close: async () => { await pool.close() }

@@ -61,7 +61,7 @@ export function createReopen<S extends Store> (options: ReopenOptions<S>): Reope
     }
   })
   const store = withNotifications(rawStore, (events) => { notifier.publish(events) }, log)
-  const health = createHealthRecorder({ clock, windowMs: config.healthGate.windowSeconds * 1000 })
+  const health = createHealthRecorder({ clock, windowMs: config.healthGate.windowSeconds * 1000, perClient: config.healthGate.perClientSamples })
   const source: HealthSource = typeof options.healthSource === 'function'
     ? options.healthSource(health)
     : options.healthSource ?? { window: async (now) => health.window(now) }

@@ -22,7 +22,7 @@ export interface Member {
   dir: string
   admin: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<Response>
   /** a request to this member's public listener from a non-allowlisted loopback address */
-  publicGet: (path?: string, options?: { method?: string }) => Promise<Answer>
+  publicGet: (path?: string, options?: { method?: string, from?: string }) => Promise<Answer>
 }
 
 export interface Cluster {

@@ -4,6 +4,8 @@ import { get, type Answer } from './harness.js'
  * Sends requests with distinct client keys (the staged.keyHeader) until
  * `wanted` of them were passed to the upstream, at most `maxClients`:
  * a staged gate lets a share of keys through, and only those reach it.
+ * Each client also comes from an address of its own (127.1.x.y): the health
+ * gate tells clients apart by address, and caps what one of them counts for.
  */
 export async function sendUntilPassed (url: string, header: string, wanted: number, options: { prefix?: string, maxClients?: number, passed?: (answer: Answer) => boolean } = {}): Promise<{ passed: number, sent: number }> {
   const maxClients = options.maxClients ?? 1000
@@ -11,7 +13,8 @@ export async function sendUntilPassed (url: string, header: string, wanted: numb
   let passed = 0
   let sent = 0
   while (passed < wanted && sent < maxClients) {
-    const answer = await get(url, { headers: { [header]: `${options.prefix ?? 'client'}-${sent}`, accept: 'application/json' } })
+    const from = `127.1.${Math.floor(sent / 250)}.${1 + (sent % 250)}`
+    const answer = await get(url, { from, headers: { [header]: `${options.prefix ?? 'client'}-${sent}`, accept: 'application/json' } })
     sent++
     if (isPassed(answer)) passed++
   }
