@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import { parse, YAMLParseError } from 'yaml'
 import { errors } from '../errors.js'
 import { parseConfig, type Config } from './config.js'
@@ -40,10 +41,26 @@ export async function loadConfig (path: string, env: NodeJS.ProcessEnv = process
     const where = err instanceof YAMLParseError && err.linePos !== undefined ? ` at line ${err.linePos[0].line}` : ''
     throw new errors.GK_ERR_CONFIG(`${path} is not valid YAML${where}: ${(err as Error).message.split('\n')[0] ?? ''}`)
   }
+  let config: Config
   try {
-    return parseConfig(raw, env)
+    config = parseConfig(raw, env)
   } catch (err) {
     if (err instanceof Error) err.message = `${path}: ${err.message}`
     throw err
   }
+  return withPathsFrom(dirname(resolve(path)), config)
+}
+
+/**
+ * The configuration with every file path made absolute against `base`, the
+ * directory of the config file, never the directory gatekeeper was started
+ * from: a restart from elsewhere must find the same state (and not a fresh,
+ * open one). Defaults are resolved the same way.
+ */
+export function withPathsFrom (base: string, config: Config): Config {
+  const at = (path: string): string => resolve(base, path)
+  const store: Config['store'] = config.store.type === 'file'
+    ? { ...config.store, path: at(config.store.path), ...(config.store.auditPath === undefined ? {} : { auditPath: at(config.store.auditPath) }) }
+    : { ...config.store, localCopyPath: at(config.store.localCopyPath) }
+  return { ...config, store, maintenance: { ...config.maintenance, pagesDir: at(config.maintenance.pagesDir) } }
 }

@@ -126,7 +126,8 @@ export interface AuditEntry {
   /** the address the change came from */
   ip: string
   action: string
-  /** the fields that changed, as they were and as they became (tokens by name only) */
+  /** the scalar fields that changed, as they were; null for the first state */
   before: Record<string, unknown> | null
+  /** the scalar fields as they became, and each changed list (allowlist, tokens by name only) as `{added, removed}` */
   after: Record<string, unknown>
 }

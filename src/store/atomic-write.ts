@@ -3,13 +3,27 @@ import { dirname, basename, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 
 /**
+ * The rename is done but the directory could not be synced: the new file is
+ * in place, yet a crash may still bring the old one back. The caller cannot
+ * tell which one a restart will find.
+ */
+export class RenameNotDurableError extends Error {
+  constructor (path: string, cause: Error) {
+    super(`${path} was replaced but its directory could not be synced: ${cause.message}`, { cause })
+    this.name = 'RenameNotDurableError'
+  }
+}
+
+/**
  * Replaces `path` with `data` so that a crash at any moment leaves either the
  * old file or the new one, never half of either: temp file, fsync, rename,
- * then fsync of the directory so the rename itself is durable.
+ * then fsync of the directory so the rename itself is durable. The temp file
+ * is created exclusively (a name planted in advance, a symlink included, is
+ * refused), and the rename replaces a symlink at `path` rather than follow it.
  */
 export async function writeFileAtomic (path: string, data: string): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  const file = await open(temp, 'w', 0o600)
+  const file = await open(temp, 'wx', 0o600)
   try {
     await file.writeFile(data)
     await file.sync()
@@ -25,21 +39,14 @@ export async function writeFileAtomic (path: string, data: string): Promise<void
     await unlink(temp).catch(() => {})
     throw err
   }
-  const dir = await open(dirname(path), 'r')
   try {
-    await dir.sync()
-  } finally {
-    await dir.close()
-  }
-}
-
-/** Appends one line and waits until it is on disk. */
-export async function appendLineDurable (path: string, line: string): Promise<void> {
-  const file = await open(path, 'a', 0o600)
-  try {
-    await file.appendFile(line + '\n')
-    await file.sync()
-  } finally {
-    await file.close()
+    const dir = await open(dirname(path), 'r')
+    try {
+      await dir.sync()
+    } finally {
+      await dir.close()
+    }
+  } catch (err) {
+    throw new RenameNotDurableError(path, err as Error)
   }
 }

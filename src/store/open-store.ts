@@ -12,6 +12,6 @@ export function openStore (config: Config, logger: Logger): OpenedStore {
     const { type: _type, ...redis } = config.store
     return createRedisStore(redis, logger.child({ component: 'store' }), config.onStoreFailure)
   }
-  const store = createFileStore({ path: config.store.path, ...(config.store.auditPath === undefined ? {} : { auditPath: config.store.auditPath }) })
+  const store = createFileStore({ path: config.store.path, logger: logger.child({ component: 'store' }), ...(config.store.auditPath === undefined ? {} : { auditPath: config.store.auditPath }) })
   return { ...store, kind: 'file' }
 }

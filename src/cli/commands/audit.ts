@@ -11,7 +11,8 @@ export const auditCommand: Command = {
   help: `Usage: gatekeeper audit [--limit N]
 
 Shows the audit log, newest first: the version, when, the token's name, the
-address, the action and what changed (before → after).
+address, the action and what changed (before → after; an allowlist or token
+change as +added -removed).
   -n, --limit N   how many entries (1 to 1000, default 20)
 
 ${CONNECTION_HELP}
@@ -39,17 +40,26 @@ ${CONNECTION_HELP}
   }
 }
 
-/** "mode: closed → open, percent: 0 → 100", cut to fit a line. */
+/** "mode: closed → open, percent: 0 → 100", "allowlist: +10.1.0.0/16 -10.2.0.0/16", cut to fit a line. */
 function changeText (before: unknown, after: unknown): string {
   const was = isRecord(before) ? before : {}
   const now = isRecord(after) ? after : {}
   const keys = [...new Set([...Object.keys(now), ...Object.keys(was)])]
   const text = keys.map((key) => {
+    const delta = listDelta(now[key])
+    if (delta !== null && !(key in was)) return `${key}: ${delta}`
     if (!(key in was)) return `${key}: ${short(now[key])}`
     if (!(key in now)) return `${key}: ${short(was[key])} → (none)`
     return `${key}: ${short(was[key])} → ${short(now[key])}`
   }).join(', ')
   return text.length > CHANGE_WIDTH ? `${text.slice(0, CHANGE_WIDTH - 1)}…` : text
+}
+
+/** A list's change as the audit records it, `{added, removed}`: its entries by CIDR or name; null for anything else. */
+function listDelta (value: unknown): string | null {
+  if (!isRecord(value) || !Array.isArray(value.added) || !Array.isArray(value.removed)) return null
+  const label = (item: unknown): string => isRecord(item) ? textOf(item.cidr ?? item.name) : textOf(item)
+  return [...value.added.map((item) => `+${label(item)}`), ...value.removed.map((item) => `-${label(item)}`)].join(' ')
 }
 
 function short (value: unknown): string {

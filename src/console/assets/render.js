@@ -213,12 +213,21 @@ function auditValue (key, value) {
   return shortValue(value)
 }
 
+/** A list's change as the audit records it ({added, removed}): "+10.1.0.0/16, −alice"; null for anything else. */
+function listChange (value) {
+  if (value === null || typeof value !== 'object' || !Array.isArray(value.added) || !Array.isArray(value.removed)) return null
+  const label = (item) => item?.cidr ?? item?.name ?? shortValue(item)
+  return [...value.added.map((item) => `+${label(item)}`), ...value.removed.map((item) => `−${label(item)}`)].join(', ')
+}
+
 function changeSummary (entry) {
   const after = entry.after ?? {}
   const before = entry.before ?? {}
   const keys = Object.keys(after).filter((key) => key !== 'version' && key !== 'updatedAt' && key !== 'updatedBy' && key !== 'seed')
   if (keys.length === 0) return '—'
-  return keys.map((key) => `${key}: ${auditValue(key, before[key])} → ${auditValue(key, after[key])}`).join('; ')
+  return keys.map((key) => listChange(after[key]) === null
+    ? `${key}: ${auditValue(key, before[key])} → ${auditValue(key, after[key])}`
+    : `${key}: ${listChange(after[key])}`).join('; ')
 }
 
 function sameDay (iso) {
