@@ -13,7 +13,7 @@ import { notifySystemd } from './cli/systemd-notify.js'
 import type { Config } from './config/config.js'
 
 const PROCESS_COMMANDS = [
-  ['serve [--config FILE]', 'run the proxy and the admin API (config: --config, GATEKEEPER_CONFIG, config/gatekeeper.yaml)'],
+  ['serve [--config FILE]', 'run the proxy and the admin API (config: --config, GATEKEEPER_CONFIG, /etc/gatekeeper/gatekeeper.yaml)'],
   ['sample-upstream [--port N]', 'run the small sample application (default port 3000)'],
   ['firewall plan|apply|clear|helper', 'keep iptables in step with the mode (see gatekeeper firewall --help)'],
   ['help [COMMAND]', 'this text, or the options of COMMAND']

@@ -1,12 +1,8 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { parseConfig } from '../src/config/config.js'
 import { OPERATOR_TOKEN, TEST_ENV, get, rawConfig, startHarness, type Answer } from './helpers/harness.js'
 
-/** What the checks below need of a tap test. */
-interface Assert {
-  equal (found: unknown, wanted: unknown, message?: string): boolean
-  notMatch (found: unknown, pattern: RegExp, message?: string): boolean
-}
+type Assert = Pick<Test, 'equal' | 'notMatch'>
 
 const auth = { authorization: `Bearer ${OPERATOR_TOKEN}` }
 

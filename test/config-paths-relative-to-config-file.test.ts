@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { loadConfig } from '../src/config/load.js'
+import { localAllowlistWarning } from '../src/config/local-allowlist.js'
 import { OPERATOR_TOKEN, TEST_ENV, rawConfig, tempDir } from './helpers/harness.js'
 import { CLI, writeConfig } from './helpers/process.js'
 
@@ -30,12 +32,31 @@ t.test('relative paths in a config file resolve against the file\'s directory', 
   t.equal(onRedis.store.type === 'redis' ? onRedis.store.localCopyPath : '', join(dir, 'etc', 'copy.json'), 'the Redis store\'s local copy too')
 })
 
-t.test('the shipped config keeps its state and pages in the checkout, wherever it is started from', async (t) => {
+t.test('the demo config keeps its state and pages in the checkout, wherever it is started from', async (t) => {
   const root = process.cwd()
-  const config = await loadConfig(join(root, 'config', 'gatekeeper.yaml'), { ...TEST_ENV, GATEKEEPER_OPS_TOKEN: OPERATOR_TOKEN })
-  t.same(config.store, { type: 'file', path: join(root, 'var', 'state.json') })
+  const config = await loadConfig(join(root, 'config', 'demo.yaml'), { ...TEST_ENV, GATEKEEPER_TOKEN: OPERATOR_TOKEN })
+  t.same(config.store, { type: 'file', path: join(root, 'var', 'demo', 'state.json') })
   t.equal(config.maintenance.pagesDir, join(root, 'maintenance-pages'))
   t.ok(existsSync(join(config.maintenance.pagesDir, 'default.html')), 'the pages are there')
+})
+
+t.test('the shipped config is for production: state in /var/lib/gatekeeper, pages beside it, no loopback allowed', async (t) => {
+  const root = process.cwd()
+  const credentials = tempDir(t)
+  writeFileSync(join(credentials, 'ops.sha256'), createHash('sha256').update(OPERATOR_TOKEN).digest('hex') + '\n')
+  const config = await loadConfig(join(root, 'config', 'gatekeeper.yaml'), { ...TEST_ENV, CREDENTIALS_DIRECTORY: credentials })
+  t.same(config.store, { type: 'file', path: '/var/lib/gatekeeper/state.json' })
+  t.equal(config.maintenance.pagesDir, join(root, 'config', 'pages'), 'where the package puts the pages: /etc/gatekeeper/pages')
+  t.same(config.allowlist, [], 'no address is allowlisted')
+  t.equal(localAllowlistWarning(config), null, 'nothing to warn about')
+  t.equal(config.admin.tokens[0]?.sha256, createHash('sha256').update(OPERATOR_TOKEN).digest('hex'), 'the token\'s hash comes from the systemd credential')
+  await t.rejects(loadConfig(join(root, 'config', 'gatekeeper.yaml'), { ...TEST_ENV, CREDENTIALS_DIRECTORY: '' }), /admin\.tokens\[0\]\.sha256Credential: \$CREDENTIALS_DIRECTORY is not set/)
+})
+
+t.test('an allowlist that covers this machine with no trusted proxy is warned about', async (t) => {
+  t.match(localAllowlistWarning({ allowlist: [{ cidr: '127.0.0.0/8', label: 'local' }], trustedProxies: [] }, ['127.0.0.1']), /127\.0\.0\.0\/8 \(127\.0\.0\.1\).*trustedProxies is empty/)
+  t.equal(localAllowlistWarning({ allowlist: [{ cidr: '127.0.0.0/8', label: 'local' }], trustedProxies: ['127.0.0.1/32'] }, ['127.0.0.1']), null, 'a trusted local proxy: no trap')
+  t.equal(localAllowlistWarning({ allowlist: [{ cidr: '10.20.0.0/16', label: 'ops' }], trustedProxies: [] }, ['127.0.0.1', '192.0.2.2']), null, 'no local address covered')
 })
 
 /** `gatekeeper serve` started from `cwd`; resolves with its admin URL and a stop function (SIGKILL: a crash keeps the state too). */

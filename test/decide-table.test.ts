@@ -133,7 +133,8 @@ const visitor: Omit<RequestFacts, 'method'> = {
   clientIp: '198.51.100.7',
   bypassToken: undefined,
   stickyCookie: VISITOR_COOKIE,
-  stagedKey: undefined
+  stagedKey: undefined,
+  upgrade: false
 }
 
 const FACTS: Array<[kind: string, facts: Omit<RequestFacts, 'method'>, row: Row]> = [

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { get, publicUrl } from './helpers/harness.js'
 import { settle, startReopenHarness, waitUntil, type ReopenHarness } from './helpers/reopen-harness.js'
 
@@ -32,7 +32,7 @@ async function startRamp (t: Tap, extra: Record<string, unknown> = {}): Promise<
   return h
 }
 
-interface Tap { teardown (fn: () => unknown): void, equal (found: unknown, wanted: unknown, message?: string): boolean }
+type Tap = Pick<Test, 'teardown' | 'equal'>
 
 t.test('an unadmitted client hammering an always-allowed path that fails does not abort the ramp', async (t) => {
   const h = await startRamp(t)

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { get, publicUrl } from './helpers/harness.js'
 import { settle, startReopenHarness, waitUntil, type ReopenHarness } from './helpers/reopen-harness.js'
 
@@ -10,7 +10,7 @@ async function judged (h: ReopenHarness): Promise<void> {
   await settle()
 }
 
-interface Tap { teardown (fn: () => unknown): void, equal (found: unknown, wanted: unknown, message?: string): boolean }
+type Tap = Pick<Test, 'teardown' | 'equal'>
 
 /** Everyone admitted: the staged share is 100 %, so every client's answers are judged. */
 async function stagedForAll (t: Tap): Promise<ReopenHarness> {

@@ -23,6 +23,7 @@ const clients: RequestFacts[] = Array.from({ length: CLIENTS }, (_, i) => ({
   clientIp: `100.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
   bypassToken: undefined,
   stickyCookie: undefined,
+  upgrade: false,
   stagedKey: i % 2 === 0 ? undefined : `api-key-${i}`
 }))
 

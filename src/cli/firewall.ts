@@ -11,7 +11,7 @@ import { isRecord, recordsOf, textOf } from './format.js'
 
 const FIREWALL_OPTIONS_HELP = `Options:
   --config FILE   the configuration with the \`firewall\` key (default: GATEKEEPER_CONFIG,
-                  else config/gatekeeper.yaml)
+                  else /etc/gatekeeper/gatekeeper.yaml)
   --url, --token, --token-file
                   plan and apply read the mode and the allowlist from the running
                   gatekeeper's admin API (GATEKEEPER_URL, GATEKEEPER_TOKEN)

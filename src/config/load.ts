@@ -4,7 +4,7 @@ import { parse, YAMLParseError } from 'yaml'
 import { errors } from '../errors.js'
 import { parseConfig, type Config } from './config.js'
 
-export const DEFAULT_CONFIG_PATH = 'config/gatekeeper.yaml'
+export const DEFAULT_CONFIG_PATH = '/etc/gatekeeper/gatekeeper.yaml'
 
 /** The config path: --config, else GATEKEEPER_CONFIG, else the shipped file. */
 export function configPath (flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
