@@ -56,6 +56,12 @@ function stagedKeyOf (request: GateRequest, options: FactsOptions): string | und
   return options.trustedProxies.has(request.socket.remoteAddress ?? '') ? value : undefined
 }
 
+/** Whether a request carries a body: a length above 0, or one sent in chunks. */
+function hasBody (headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length']
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
 /** Gathers what the pure decision needs from a request. */
 export function requestFacts (request: GateRequest, ip: string, options: FactsOptions): RequestFacts {
   const headers = request.headers
@@ -66,6 +72,8 @@ export function requestFacts (request: GateRequest, ip: string, options: FactsOp
     clientIp: ip,
     bypassToken: single(headers[options.bypassHeader]) ?? readCookie(cookie, options.bypassCookie),
     stickyCookie: readCookie(cookie, options.stickyCookie),
-    stagedKey: stagedKeyOf(request, options)
+    stagedKey: stagedKeyOf(request, options),
+    hasBody: hasBody(headers),
+    methodOverride: single(headers['x-http-method-override']) ?? single(headers['x-method-override']) ?? single(headers['x-http-method'])
   }
 }
