@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js'
 import { decide, isTester, type Decision } from '../gate/decide.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { MaintenanceReply } from './maintenance-reply.js'
+import type { PublicRequests } from './public-requests.js'
 import { clientIpOf, factsOptionsOf, requestFacts } from './request-facts.js'
 import { stickyCookieHeader } from './sticky-cookie.js'
 import type { UpstreamPass } from './upstream-pass.js'
@@ -13,6 +14,8 @@ export interface FrontDoorOptions {
   runtime: GateRuntime
   pass: UpstreamPass
   maintenance: MaintenanceReply
+  /** counts the public's requests in flight, and cuts them when the gate no longer admits them */
+  publicRequests: PublicRequests
   onDecision?: (decision: Decision) => void
 }
 
@@ -54,10 +57,9 @@ function isPlainTarget (url: string): boolean {
  * Fastify and the gate hook, untouched.
  */
 export function createFrontDoor (options: FrontDoorOptions) {
-  const { config, runtime, pass, maintenance, onDecision } = options
+  const { config, runtime, pass, maintenance, publicRequests, onDecision } = options
   const factsOptions = factsOptionsOf(config, runtime.trustedProxies)
   const stickyName = config.staged.cookieName
-  const leave = (): void => { runtime.inFlight-- }
   let accepting = true
 
   return {
@@ -77,8 +79,8 @@ export function createFrontDoor (options: FrontDoorOptions) {
         return true
       }
       const isPublic = PUBLIC_REASONS.has(decision.reason) && !isTester(snapshot, facts, now)
-      if (isPublic) runtime.inFlight++
-      pass.front(request, response, now, cookie, isPublic ? leave : undefined, route)
+      if (isPublic) publicRequests.enter(response, facts)
+      pass.front(request, response, now, cookie, isPublic ? publicRequests.leave : undefined, route)
       return true
     },
     /** From now on every request goes through Fastify, which answers 503 while it closes. */
