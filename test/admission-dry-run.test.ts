@@ -10,7 +10,7 @@ async function inBatches<T> (items: T[], width: number, work: (item: T) => Promi
 }
 
 t.test('the dry run agrees with real requests for 1 000 clients', async (t) => {
-  const h = await startReopenHarness(t, { initialMode: 'closed', staged: { keyHeader: 'x-api-key' }, allowlist: [{ cidr: '127.0.0.250/32' }] })
+  const h = await startReopenHarness(t, { initialMode: 'closed', staged: { keyHeader: 'x-api-key' }, trustedProxies: ['127.0.0.1/32'], allowlist: [{ cidr: '127.0.0.250/32' }] })
   t.equal((await h.admin('POST', '/v1/stage', { percent: 37.5 })).status, 200)
   const ask = async (query: string): Promise<Admission> => {
     const res = await h.admin('GET', `/v1/admission?${query}`, undefined, { authorization: `Bearer ${VIEWER_TOKEN}` })

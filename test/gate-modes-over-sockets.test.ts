@@ -21,6 +21,8 @@ t.test('closed, open and read-only decide over real sockets, by source address',
   t.equal((await get(url, { from: '127.0.0.3', method: 'HEAD' })).status, 200, 'read-only: HEAD passes')
   t.equal((await get(url, { from: '127.0.0.3', method: 'POST', body: 'x' })).status, 503, 'read-only: POST is held')
   t.equal((await get(url, { from: '127.0.0.3', method: 'DELETE' })).status, 503, 'read-only: DELETE is held')
+  t.equal((await get(url, { from: '127.0.0.3', method: 'PUT' })).status, 503, 'read-only: PUT is held, even without a body')
+  t.equal((await get(url, { from: '127.0.0.3', method: 'PATCH' })).status, 503, 'read-only: PATCH is held, even without a body')
   t.equal((await get(url, { from: '127.0.0.2', method: 'POST', body: 'x' })).status, 200, 'read-only: the allowlist still writes')
 
   t.equal((await h.admin('POST', '/v1/open')).status, 200)

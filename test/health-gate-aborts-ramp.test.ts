@@ -7,7 +7,9 @@ import { startReopenHarness, waitUntil } from './helpers/reopen-harness.js'
 t.test('an upstream that starts answering 500 during a step aborts the ramp and closes the site', async (t) => {
   const h = await startReopenHarness(t, {
     initialMode: 'closed',
+    // the keys come through the test's stand-in for an API gateway: the key header is taken only from a trusted proxy
     staged: { keyHeader: 'x-client' },
+    trustedProxies: ['127.0.0.1/32'],
     healthGate: { serverErrors: { maxShare: 0.2, minSamples: 10 } }
   })
   t.equal((await h.admin('POST', '/v1/ramp', { steps: [{ percent: 50, hold: '10m' }, { percent: 100 }] })).status, 200)

@@ -17,7 +17,9 @@ async function closedPortUrl (): Promise<string> {
 t.test('with action hold, connection errors pause the ramp and the site stays staged', async (t) => {
   const h = await startReopenHarness(t, {
     initialMode: 'closed',
+    // the keys come through the test's stand-in for an API gateway: the key header is taken only from a trusted proxy
     staged: { keyHeader: 'x-client' },
+    trustedProxies: ['127.0.0.1/32'],
     healthGate: { action: 'hold', connectionErrors: { maxShare: 0.5, minSamples: 8 } }
   }, { upstreamUrl: await closedPortUrl() })
   t.equal((await h.admin('POST', '/v1/ramp', { steps: [{ percent: 60, hold: '10m' }, { percent: 100 }] })).status, 200)

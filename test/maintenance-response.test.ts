@@ -20,6 +20,7 @@ t.test('the maintenance response: 503, Retry-After from the window end, no-store
   const json = await get(publicUrl(h, '/api/items'), { from: '127.0.0.3', headers: { accept: 'application/json' } })
   t.equal(json.status, 503)
   t.match(json.headers['content-type'], /application\/json/)
+  t.equal(json.headers['cache-control'], 'no-store', 'the JSON reply is never cached either')
   const body = JSON.parse(json.body) as Record<string, unknown>
   t.same(Object.keys(body).sort(), ['code', 'error', 'eta', 'message', 'retryAfter', 'statusCode'])
   t.equal(body.code, 'GK_MAINTENANCE')

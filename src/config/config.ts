@@ -65,6 +65,8 @@ export interface Config {
   }
   /** how long a graceful shutdown waits for in-flight requests */
   shutdownGraceMs: number
+  /** how long the public's requests in flight may run on after a change that would no longer admit them */
+  publicRequestCutoffMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   firewall: Obj | null
   /** watches the upstream while staged; aborts or holds a ramp */
@@ -81,7 +83,7 @@ export interface Config {
 }
 
 const TOP_KEYS = ['listen', 'upstream', 'admin', 'trustedProxies', 'allowlist', 'alwaysAllow', 'store', 'onStoreFailure',
-  'initialMode', 'maintenance', 'staged', 'bypass', 'websocket', 'shutdownGraceMs', 'logLevel', 'firewall',
+  'initialMode', 'maintenance', 'staged', 'bypass', 'websocket', 'shutdownGraceMs', 'publicRequestCutoffMs', 'logLevel', 'firewall',
   'healthGate', 'webhooks', 'ramp', 'workers'] as const
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -272,6 +274,7 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
       upstreamMaxMessageBytes: messageBytes(websocket.upstreamMaxMessageBytes, 'websocket.upstreamMaxMessageBytes', 100 * MiB)
     },
     shutdownGraceMs: integer(raw.shutdownGraceMs, 'shutdownGraceMs', 30000, 0, 3600000),
+    publicRequestCutoffMs: integer(raw.publicRequestCutoffMs, 'publicRequestCutoffMs', 30000, 0, 3600000),
     logLevel: oneOf(raw.logLevel, 'logLevel', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     firewall,
     healthGate: parseHealthGate(raw.healthGate, fail),

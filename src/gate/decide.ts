@@ -17,10 +17,14 @@ export interface RequestFacts {
   bypassToken: string | undefined
   /** the sticky cookie's raw value */
   stickyCookie: string | undefined
-  /** the configured key header's value, when one is configured and present */
+  /** the configured key header's value, when one is configured and the request came through a trusted proxy */
   stagedKey: string | undefined
   /** a WebSocket (or any protocol) upgrade: after its GET handshake it carries writes, so it is never a safe request */
   upgrade: boolean
+  /** whether the request carries a body (Content-Length above 0, or Transfer-Encoding) */
+  hasBody?: boolean
+  /** the method a method-override header (X-HTTP-Method-Override and kin) asks the application to take it for */
+  methodOverride?: string | undefined
 }
 
 export interface Decision {
@@ -41,6 +45,16 @@ const HOLD_UNSAFE: Decision = Object.freeze({ pass: false, reason: 'read-only-un
 
 export function isSafeMethod (method: string): boolean {
   return method === 'GET' || method === 'HEAD' || method === 'OPTIONS'
+}
+
+/**
+ * What read-only lets the public do: a safe method, with no body for the
+ * application to act on, not asking (through a method-override header that
+ * many frameworks honour) to be taken for a method that changes data.
+ */
+export function isReadOnlySafe (facts: RequestFacts): boolean {
+  if (!isSafeMethod(facts.method) || facts.upgrade || facts.hasBody === true) return false
+  return facts.methodOverride === undefined || isSafeMethod(facts.methodOverride.toUpperCase())
 }
 
 /** Whether `token` is a live bypass token of this state. */
@@ -75,7 +89,7 @@ export function decide (snapshot: GateSnapshot, facts: RequestFacts, now: number
   if (snapshot.mode === 'open') return PASS_OPEN
   if (snapshot.allowlist.size > 0 && snapshot.allowlist.has(facts.clientIp, now)) return PASS_ALLOWLIST
   if (bypassValid(snapshot, facts.bypassToken, now)) return PASS_BYPASS
-  if (snapshot.mode === 'read-only') return isSafeMethod(facts.method) && !facts.upgrade ? PASS_SAFE : HOLD_UNSAFE
+  if (snapshot.mode === 'read-only') return isReadOnlySafe(facts) ? PASS_SAFE : HOLD_UNSAFE
   if (snapshot.mode === 'staged') {
     const { id, fresh } = stickyIdOf(snapshot, facts)
     const pass = snapshot.threshold > 0 && bucketOf(snapshot.seed, id) < snapshot.threshold

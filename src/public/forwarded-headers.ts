@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Config } from '../config/config.js'
 import type { IpSet } from '../gate/ip-set.js'
-import { readCookie } from '../gate/cookies.js'
 
 export interface ForwardedOptions {
   trustedProxies: IpSet
@@ -9,22 +8,62 @@ export interface ForwardedOptions {
   proto: string
   bypassHeader: string
   bypassCookie: string
+  /** the staged sticky cookie's name: Gatekeeper's own, like the bypass cookie */
+  stickyCookie: string
 }
 
 /** The forwarding options a configuration implies: the same for passed requests and WebSocket handshakes. */
 export function forwardedOptionsOf (config: Config, trustedProxies: IpSet): ForwardedOptions {
-  return { trustedProxies, proto: 'http', bypassHeader: config.bypass.header, bypassCookie: config.bypass.cookieName }
+  return { trustedProxies, proto: 'http', bypassHeader: config.bypass.header, bypassCookie: config.bypass.cookieName, stickyCookie: config.staged.cookieName }
 }
+
+/**
+ * Headers that could steer the application past what the gate decided: a
+ * method override turns an admitted GET into a DELETE in many frameworks,
+ * X-Original-URL and X-Rewrite-URL turn an always-allowed path into another
+ * one, and the address and prefix headers stand in for X-Forwarded-For and
+ * its kin. A trusted proxy may set them; from anyone else they are dropped.
+ */
+export const STEERING_HEADERS: ReadonlySet<string> = new Set(['x-http-method-override', 'x-method-override', 'x-http-method',
+  'x-original-url', 'x-rewrite-url', 'forwarded', 'x-real-ip', 'x-forwarded-port', 'x-forwarded-prefix'])
 
 function joined (value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value
 }
 
-/** The Cookie header without one cookie, or undefined when nothing is left. */
-function withoutCookie (header: string, name: string): string | undefined {
+const SPACE = 32
+const TAB = 9
+const EQUALS = 61
+
+/** Whether the cookie at `from` of a Cookie header is named `name`. */
+function isNamed (header: string, from: number, name: string): boolean {
+  return header.charCodeAt(from + name.length) === EQUALS && header.startsWith(name, from)
+}
+
+/** Whether a Cookie header carries either of Gatekeeper's cookies: one scan, no allocation. */
+function hasOwnCookie (header: string, options: ForwardedOptions): boolean {
+  let from = 0
+  while (from < header.length) {
+    let code = header.charCodeAt(from)
+    while (code === SPACE || code === TAB) code = header.charCodeAt(++from)
+    if (isNamed(header, from, options.bypassCookie) || isNamed(header, from, options.stickyCookie)) return true
+    const end = header.indexOf(';', from)
+    if (end === -1) return false
+    from = end + 1
+  }
+  return false
+}
+
+/**
+ * The Cookie header for the application: without Gatekeeper's own cookies
+ * (the bypass secret and the staged sticky id), the same string when it
+ * carries neither, undefined when nothing is left.
+ */
+export function applicationCookies (header: string, options: ForwardedOptions): string | undefined {
+  if (!hasOwnCookie(header, options)) return header
   const kept = header.split(';').filter((part) => {
-    const trimmed = part.trimStart()
-    return !(trimmed.startsWith(name) && trimmed.charCodeAt(name.length) === 61)
+    const start = part.length - part.trimStart().length
+    return !isNamed(part, start, options.bypassCookie) && !isNamed(part, start, options.stickyCookie)
   })
   const result = kept.join(';').trim()
   return result.length === 0 ? undefined : result
@@ -33,8 +72,9 @@ function withoutCookie (header: string, name: string): string | undefined {
 /**
  * The headers the upstream receives. X-Forwarded-* are taken from the
  * request only when it came through a trusted proxy; from anyone else they
- * are replaced, so the application can rely on them. The bypass secret is
- * Gatekeeper's own and never reaches the application.
+ * are replaced, so the application can rely on them, and the steering
+ * headers are dropped. Gatekeeper's own cookies and the bypass header never
+ * reach the application.
  */
 export function upstreamHeaders (headers: IncomingHttpHeaders, remoteAddress: string, host: string | undefined, options: ForwardedOptions): IncomingHttpHeaders {
   const viaTrusted = options.trustedProxies.size > 0 && options.trustedProxies.has(remoteAddress)
@@ -46,12 +86,17 @@ export function upstreamHeaders (headers: IncomingHttpHeaders, remoteAddress: st
     if (host === undefined) delete headers['x-forwarded-host']
     else headers['x-forwarded-host'] = host
   }
+  if (!viaTrusted) {
+    for (const name of STEERING_HEADERS) {
+      if (headers[name] !== undefined) delete headers[name]
+    }
+  }
   if (headers[options.bypassHeader] !== undefined) delete headers[options.bypassHeader]
   const cookie = headers.cookie
-  if (cookie !== undefined && readCookie(cookie, options.bypassCookie) !== undefined) {
-    const rest = withoutCookie(cookie, options.bypassCookie)
-    if (rest === undefined) delete headers.cookie
-    else headers.cookie = rest
+  if (cookie !== undefined) {
+    const kept = applicationCookies(cookie, options)
+    if (kept === undefined) delete headers.cookie
+    else headers.cookie = kept
   }
   return headers
 }
@@ -78,13 +123,15 @@ function connectionNamed (connection: string | undefined): string[] | null {
  */
 export function upstreamHeaderList (headers: IncomingHttpHeaders, remoteAddress: string, upstreamHost: string, options: ForwardedOptions): string[] {
   const named = connectionNamed(headers.connection)
+  const viaTrusted = options.trustedProxies.size > 0 && options.trustedProxies.has(remoteAddress)
   const list: string[] = []
   for (const name in headers) {
-    if (NOT_FORWARDED.has(name) || name === options.bypassHeader || (named !== null && named.includes(name))) continue
+    if (NOT_FORWARDED.has(name) || name === options.bypassHeader || (named !== null && named.includes(name)) ||
+      (!viaTrusted && STEERING_HEADERS.has(name))) continue
     let value = headers[name]
     if (value === undefined) continue
-    if (name === 'cookie' && typeof value === 'string' && readCookie(value, options.bypassCookie) !== undefined) {
-      value = withoutCookie(value, options.bypassCookie)
+    if (name === 'cookie' && typeof value === 'string') {
+      value = applicationCookies(value, options)
       if (value === undefined) continue
     }
     if (typeof value === 'string') {
@@ -93,7 +140,6 @@ export function upstreamHeaderList (headers: IncomingHttpHeaders, remoteAddress:
       for (const each of value) list.push(name, each)
     }
   }
-  const viaTrusted = options.trustedProxies.size > 0 && options.trustedProxies.has(remoteAddress)
   const peer = remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress
   const forwardedFor = viaTrusted ? joined(headers['x-forwarded-for']) : undefined
   list.push('host', upstreamHost, 'x-forwarded-for', forwardedFor === undefined || forwardedFor.length === 0 ? peer : `${forwardedFor}, ${peer}`)

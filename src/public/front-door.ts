@@ -4,6 +4,7 @@ import { decide, isTester, type Decision } from '../gate/decide.js'
 import { judgedClientOf } from '../health/judged-client.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { MaintenanceReply } from './maintenance-reply.js'
+import type { PublicRequests } from './public-requests.js'
 import { clientIpOf, factsOptionsOf, requestFacts } from './request-facts.js'
 import { stickyCookieHeader } from './sticky-cookie.js'
 import type { UpstreamPass } from './upstream-pass.js'
@@ -14,6 +15,8 @@ export interface FrontDoorOptions {
   runtime: GateRuntime
   pass: UpstreamPass
   maintenance: MaintenanceReply
+  /** counts the public's requests in flight, and cuts them when the gate no longer admits them */
+  publicRequests: PublicRequests
   onDecision?: (decision: Decision) => void
 }
 
@@ -55,10 +58,9 @@ function isPlainTarget (url: string): boolean {
  * Fastify and the gate hook, untouched.
  */
 export function createFrontDoor (options: FrontDoorOptions) {
-  const { config, runtime, pass, maintenance, onDecision } = options
+  const { config, runtime, pass, maintenance, publicRequests, onDecision } = options
   const factsOptions = factsOptionsOf(config, runtime.trustedProxies)
   const stickyName = config.staged.cookieName
-  const leave = (): void => { runtime.inFlight-- }
   let accepting = true
 
   return {
@@ -78,8 +80,8 @@ export function createFrontDoor (options: FrontDoorOptions) {
         return true
       }
       const isPublic = PUBLIC_REASONS.has(decision.reason) && !isTester(snapshot, facts, now)
-      if (isPublic) runtime.inFlight++
-      pass.front(request, response, now, cookie, isPublic ? leave : undefined, route, judgedClientOf(decision.reason, facts.clientIp))
+      if (isPublic) publicRequests.enter(response, facts)
+      pass.front(request, response, now, cookie, isPublic ? publicRequests.leave : undefined, route, judgedClientOf(decision.reason, facts.clientIp))
       return true
     },
     /** From now on every request goes through Fastify, which answers 503 while it closes. */

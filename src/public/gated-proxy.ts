@@ -6,6 +6,7 @@ import { judgedClientOf } from '../health/judged-client.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import { forwardedOptionsOf, upstreamHeaders, webSocketHeaders } from './forwarded-headers.js'
 import type { MaintenanceReply } from './maintenance-reply.js'
+import type { PublicRequests } from './public-requests.js'
 import { clientIpOf, factsOptionsOf, requestFacts } from './request-facts.js'
 import { stickyCookieHeader } from './sticky-cookie.js'
 import { PUBLIC_REASONS, type WebSocketTracker } from './websockets.js'
@@ -19,6 +20,8 @@ export interface GatedProxyOptions {
   webSockets: WebSocketTracker
   /** carries passed requests to the upstream */
   pass: UpstreamPass
+  /** counts the public's requests in flight, and cuts them when the gate no longer admits them */
+  publicRequests: PublicRequests
   /** called with every decision, for metrics */
   onDecision?: (decision: Decision) => void
 }
@@ -49,7 +52,7 @@ declare module 'fastify' {
  * not the admin API).
  */
 export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptions): Promise<void> {
-  const { config, runtime, maintenance, webSockets, onDecision, pass } = options
+  const { config, runtime, maintenance, webSockets, onDecision, pass, publicRequests } = options
   const factsOptions = factsOptionsOf(config, runtime.trustedProxies)
   const forwarded = forwardedOptionsOf(config, runtime.trustedProxies)
   const stickyName = config.staged.cookieName
@@ -85,8 +88,8 @@ export async function gatedProxy (app: FastifyInstance, options: GatedProxyOptio
     if (request.headers.upgrade !== undefined) {
       webSockets.admitted(request.raw.socket, facts, isPublic)
     } else if (isPublic) {
-      runtime.inFlight++
-      reply.raw.once('close', () => { runtime.inFlight-- })
+      publicRequests.enter(reply.raw, facts)
+      reply.raw.once('close', publicRequests.onClose)
     }
     request.gkPassedAt = now
     request.gkJudgedClient = judgedClientOf(decision.reason, ip)

@@ -9,6 +9,7 @@ import { createFrontDoor, frontDoorServer } from './front-door.js'
 import { gatedProxy, type UpstreamObserver } from './gated-proxy.js'
 import { createMaintenanceReply } from './maintenance-reply.js'
 import { ownRoutes } from './own-routes.js'
+import { createPublicRequests } from './public-requests.js'
 import { createUpstreamPass } from './upstream-pass.js'
 import { createWebSocketTracker } from './websockets.js'
 
@@ -35,10 +36,11 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<{ app:
     forwarded: forwardedOptionsOf(config, runtime.trustedProxies),
     ...(options.upstream === undefined ? {} : { observer: options.upstream })
   })
+  const publicRequests = createPublicRequests(runtime, config.publicRequestCutoffMs, logger)
   // at debug, every decision is logged by the gate hook: then every request goes through it
   const frontDoor = logger.level === 'debug' || logger.level === 'trace'
     ? null
-    : createFrontDoor({ config, runtime, pass, maintenance, ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }) })
+    : createFrontDoor({ config, runtime, pass, maintenance, publicRequests, ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }) })
   const app = Fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -55,6 +57,7 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<{ app:
   app.addHook('onClose', async () => { await pass.close() })
   const webSockets = createWebSocketTracker(runtime, config.websocket.closeGraceMs, logger)
   app.addHook('onClose', async () => { webSockets.close() })
+  app.addHook('onClose', async () => { publicRequests.close() })
 
   app.all(BAD_TARGET, async (_request, reply) => {
     return reply.code(400).send({ statusCode: 400, code: 'GK_ERR_BAD_REQUEST', error: 'Bad Request', message: 'the request target must be a path; Gatekeeper is not a forward proxy' })
@@ -65,6 +68,7 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<{ app:
     runtime,
     webSockets,
     pass,
+    publicRequests,
     maintenance,
     ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision })
   })

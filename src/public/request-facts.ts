@@ -43,6 +43,25 @@ export function clientIpOf (request: GateRequest, trustedProxies: IpSet): string
   return clientIp(remote, request.headers['x-forwarded-for'], trustedProxies)
 }
 
+/**
+ * The staged key header's value, taken only from a trusted proxy (an API
+ * gateway that has authenticated the key): a client that reaches Gatekeeper
+ * directly could otherwise name any key it likes until one lands in an
+ * admitted bucket. Everyone else is keyed by address.
+ */
+function stagedKeyOf (request: GateRequest, options: FactsOptions): string | undefined {
+  if (options.stagedKeyHeader === undefined || options.trustedProxies.size === 0) return undefined
+  const value = single(request.headers[options.stagedKeyHeader])
+  if (value === undefined) return undefined
+  return options.trustedProxies.has(request.socket.remoteAddress ?? '') ? value : undefined
+}
+
+/** Whether a request carries a body: a length above 0, or one sent in chunks. */
+function hasBody (headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length']
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
 /** Gathers what the pure decision needs from a request. */
 export function requestFacts (request: GateRequest, ip: string, options: FactsOptions): RequestFacts {
   const headers = request.headers
@@ -53,7 +72,9 @@ export function requestFacts (request: GateRequest, ip: string, options: FactsOp
     clientIp: ip,
     bypassToken: single(headers[options.bypassHeader]) ?? readCookie(cookie, options.bypassCookie),
     stickyCookie: readCookie(cookie, options.stickyCookie),
-    stagedKey: options.stagedKeyHeader === undefined ? undefined : single(headers[options.stagedKeyHeader]),
+    stagedKey: stagedKeyOf(request, options),
+    hasBody: hasBody(headers),
+    methodOverride: single(headers['x-http-method-override']) ?? single(headers['x-method-override']) ?? single(headers['x-http-method']),
     upgrade: headers.upgrade !== undefined
   }
 }

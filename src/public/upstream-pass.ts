@@ -38,6 +38,9 @@ function sanitised (list: string[]): string[] {
   return list.map((text, i) => (i % 2 === 1 ? text.replace(INVALID_HEADER_CHARS, '') : text))
 }
 
+/** Called when a passed request's response closes: a public request leaving the count. */
+type Leave = (response: ServerResponse) => void
+
 /** A request the upstream failed to answer, handed back to Fastify to answer it with the 502 or 504 page. */
 const failures = new WeakMap<IncomingMessage, FastifyError>()
 
@@ -63,10 +66,10 @@ abstract class Passage implements Dispatcher.DispatchHandler {
   readonly onClose: () => void
 
   constructor (readonly request: IncomingMessage, readonly response: ServerResponse, private readonly passedAt: number,
-    private readonly ownCookie: string | undefined, private readonly observer: UpstreamObserver | undefined, leave: (() => void) | undefined,
+    private readonly ownCookie: string | undefined, private readonly observer: UpstreamObserver | undefined, leave: Leave | undefined,
     private readonly judgedClient: string | null) {
     this.onClose = () => {
-      if (leave !== undefined) leave()
+      if (leave !== undefined) leave(response)
       // a client gone before the answer ends releases the upstream connection at once
       if (!this.done && this.controller !== null && !this.controller.aborted) this.controller.abort(new Error('the client closed its connection'))
     }
@@ -156,7 +159,7 @@ class RoutedPassage extends Passage {
 /** A request passed before routing (the front door): a failure is handed to Fastify, whose error handler answers it. */
 class FrontPassage extends Passage {
   constructor (request: IncomingMessage, response: ServerResponse, passedAt: number, ownCookie: string | undefined,
-    observer: UpstreamObserver | undefined, leave: (() => void) | undefined, private readonly route: (request: IncomingMessage, response: ServerResponse) => void,
+    observer: UpstreamObserver | undefined, leave: Leave | undefined, private readonly route: (request: IncomingMessage, response: ServerResponse) => void,
     judgedClient: string | null) {
     super(request, response, passedAt, ownCookie, observer, leave, judgedClient)
   }
@@ -212,7 +215,7 @@ export function createUpstreamPass (options: UpstreamPassOptions) {
      * health gate counts the answer for (null: nobody).
      */
     front (request: IncomingMessage, response: ServerResponse, passedAt: number, ownCookie: string | undefined,
-      leave: (() => void) | undefined, route: (request: IncomingMessage, response: ServerResponse) => void, judgedClient: string | null): void {
+      leave: Leave | undefined, route: (request: IncomingMessage, response: ServerResponse) => void, judgedClient: string | null): void {
       dispatch(new FrontPassage(request, response, passedAt, ownCookie, observer, leave, route, judgedClient), rawBodyOf(request))
     },
     // after the listener has drained: answers still streaming are let finish

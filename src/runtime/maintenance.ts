@@ -1,4 +1,5 @@
 import type { State } from '../state/types.js'
+import { NOTHING_KNOWN, STORE_UNREACHABLE } from '../store/redis-store-types.js'
 
 /** What the public is told while it waits: the same facts for the page, the JSON and the headers. */
 export interface MaintenanceFacts {
@@ -11,6 +12,18 @@ export interface MaintenanceFacts {
 
 export const DEFAULT_REASON = 'The site is being upgraded.'
 
+/**
+ * Reasons Gatekeeper writes into the state itself when its store fails:
+ * they are for the operator (the admin API, /healthz, the logs). The public
+ * gets the neutral words instead, never a word about the infrastructure.
+ */
+const OPERATOR_ONLY_REASONS: ReadonlySet<string> = new Set([STORE_UNREACHABLE, NOTHING_KNOWN])
+
+/** What the public may read of the state's reason. */
+function publicReason (reason: string): string {
+  return reason.length === 0 || OPERATOR_ONLY_REASONS.has(reason) ? DEFAULT_REASON : reason
+}
+
 /** The expected end counts down to the second; without one, the configured or stated hint holds. */
 export function maintenanceFacts (state: State, defaultRetryAfter: number, now: number): MaintenanceFacts {
   const end = state.window.end === undefined ? NaN : Date.parse(state.window.end)
@@ -18,7 +31,7 @@ export function maintenanceFacts (state: State, defaultRetryAfter: number, now: 
     ? Math.max(1, Math.ceil((end - now) / 1000))
     : (state.retryAfter ?? defaultRetryAfter)
   return {
-    reason: state.reason.length > 0 ? state.reason : DEFAULT_REASON,
+    reason: publicReason(state.reason),
     eta: Number.isFinite(end) ? new Date(end).toISOString() : '',
     retryAfter
   }
