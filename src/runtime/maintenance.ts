@@ -1,5 +1,5 @@
 import type { State } from '../state/types.js'
-import { NOTHING_KNOWN, STORE_UNREACHABLE } from '../store/redis-store-types.js'
+import { OPERATOR_ONLY_REASONS } from '../state/own-reasons.js'
 
 /** What the public is told while it waits: the same facts for the page, the JSON and the headers. */
 export interface MaintenanceFacts {
@@ -13,13 +13,11 @@ export interface MaintenanceFacts {
 export const DEFAULT_REASON = 'The site is being upgraded.'
 
 /**
- * Reasons Gatekeeper writes into the state itself when its store fails:
- * they are for the operator (the admin API, /healthz, the logs). The public
- * gets the neutral words instead, never a word about the infrastructure.
+ * What the public may read of the state's reason: the reasons Gatekeeper
+ * writes itself when its store fails are for the operator (the admin API,
+ * /healthz, the logs); the public gets neutral words, never a word about the
+ * infrastructure.
  */
-const OPERATOR_ONLY_REASONS: ReadonlySet<string> = new Set([STORE_UNREACHABLE, NOTHING_KNOWN])
-
-/** What the public may read of the state's reason. */
 function publicReason (reason: string): string {
   return reason.length === 0 || OPERATOR_ONLY_REASONS.has(reason) ? DEFAULT_REASON : reason
 }

@@ -1,3 +1,4 @@
+import { STATE_FILE_MISSING } from '../state/own-reasons.js'
 import type { FileHandle } from 'node:fs/promises'
 import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -25,7 +26,7 @@ export interface FileStoreOptions {
 }
 
 /** The reason of the closed state a lost state file is replaced with; shown to the public, so no paths. */
-export const STATE_FILE_MISSING = 'state file missing: audit history exists'
+export { STATE_FILE_MISSING }
 
 const SILENT: StoreLog = { warn () {}, error () {} }
 

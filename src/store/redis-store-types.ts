@@ -1,3 +1,4 @@
+import { NOTHING_KNOWN, STATE_MISSING, STORE_UNREACHABLE } from '../state/own-reasons.js'
 import type { Lease } from '../reopen/lease.js'
 import { initialState } from '../state/initial.js'
 import type { State } from '../state/types.js'
@@ -36,8 +37,6 @@ export interface RedisStore extends Store {
   lease (name: string, ttlMs: number): Lease
 }
 
-export const STORE_UNREACHABLE = 'the state store is unreachable'
-
 /**
  * What an instance serves while the store is down with onStoreFailure
  * `closed`: the last state closed, its version unchanged (nothing was
@@ -48,16 +47,6 @@ export function closedStandIn (state: State): State {
   return { ...state, mode: 'closed', percent: 0, reason: STORE_UNREACHABLE }
 }
 
-/** The reason stored by an instance that found Redis empty after booting without it and without a local copy. */
-export const NOTHING_KNOWN = 'the state was lost while the state store was unreachable; open the site again once it is safe'
-
-/**
- * The reason stored by an instance that found no state document, no local
- * copy of its own, and an audit history: Redis lost the state of a running
- * deployment, which is not a fresh install.
- */
-export const STATE_MISSING = 'the state was missing from the state store; open the site again once it is safe'
-
 /**
  * What an instance stores then: closed, with no allowlist or tokens to trust,
  * at the version after the last one audited so the audit has no gap.
@@ -65,3 +54,5 @@ export const STATE_MISSING = 'the state was missing from the state store; open t
 export function closedAfterLostState (lastAudited: number): State {
   return { ...initialState('closed', STATE_MISSING), version: lastAudited + 1 }
 }
+
+export { NOTHING_KNOWN, STATE_MISSING, STORE_UNREACHABLE }
