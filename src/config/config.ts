@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { isIP } from 'node:net'
+import { parseConnectionLimits, type ConnectionLimits } from '../connections/config.js'
 import { parseFirewallConfig } from '../firewall/config.js'
 import { parseCidr } from '../gate/cidr.js'
 import { compilePathMatcher } from '../gate/path.js'
@@ -67,11 +68,13 @@ export interface Config {
    * process keeps the store and the admin API (src/cluster/).
    */
   workers: number
+  /** connection caps and the header timeout (src/connections/) */
+  limits: ConnectionLimits
 }
 
 const TOP_KEYS = ['listen', 'upstream', 'admin', 'trustedProxies', 'allowlist', 'alwaysAllow', 'store', 'onStoreFailure',
   'initialMode', 'maintenance', 'staged', 'bypass', 'websocket', 'shutdownGraceMs', 'logLevel', 'firewall',
-  'healthGate', 'webhooks', 'ramp', 'workers'] as const
+  'healthGate', 'webhooks', 'ramp', 'workers', 'limits'] as const
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -220,6 +223,7 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
     healthGate: parseHealthGate(raw.healthGate, fail),
     webhooks: parseWebhooks(raw.webhooks, env, fail),
     ramp: parseRampConfig(raw.ramp, fail),
-    workers: integer(raw.workers, 'workers', 1, 1, 64)
+    workers: integer(raw.workers, 'workers', 1, 1, 64),
+    limits: parseConnectionLimits(raw.limits)
   }
 }

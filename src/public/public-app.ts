@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Config } from '../config/config.js'
+import { cutSlowHeaders } from '../connections/slow-headers.js'
 import type { Decision } from '../gate/decide.js'
 import { loadAssets } from '../page/assets.js'
 import { loadPages } from '../page/pages.js'
@@ -47,6 +48,7 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<{ app:
     rewriteUrl: (req) => (req.url !== undefined && req.url.startsWith('/') ? req.url : BAD_TARGET),
     serverFactory: (route, fastifyOptions) => frontDoorServer(route, frontDoor, fastifyOptions)
   })
+  cutSlowHeaders(app.server, config.limits.headersTimeoutMs)
   app.addHook('preClose', (done) => {
     frontDoor?.close()
     done()
