@@ -13,18 +13,20 @@ const WARN_EVERY_MS = 60_000
  * Holds the public listener to its connection budget. A new connection
  * over `publicMax` is closed at once, before a byte is read, unless it
  * comes from an allowlisted address: a tester or an operator still gets
- * in while the public fills the listener, up to `listenerMax`, where Node
- * refuses every new connection alike. The address is the socket's: behind
- * a trusted proxy, the proxy's connections count as the public's.
+ * in while the public fills the listener, up to `listenerMax`, where every
+ * new connection is closed alike. The address is the socket's: behind a
+ * trusted proxy, the proxy's connections count as the public's.
+ * Not `server.maxConnections`: in a cluster worker, a connection it turns
+ * away goes back to the primary, which hands it to the next worker, and
+ * holds it (and its descriptor) meanwhile.
  */
 export function capPublicConnections (server: Server, budget: ConnectionBudget, isAllowlisted: (ip: string) => boolean, logger: PublicCapLogger): void {
-  server.maxConnections = budget.listenerMax
   let open = 0
   let refused = 0
   let warnedAt = -Infinity
   const closed = (): void => { open-- }
   server.on('connection', (socket: Socket) => {
-    if (open >= budget.publicMax && !isAllowlisted(socket.remoteAddress ?? '')) {
+    if (open >= budget.listenerMax || (open >= budget.publicMax && !isAllowlisted(socket.remoteAddress ?? ''))) {
       socket.destroy()
       refused++
       const now = Date.now()
