@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import { CONSOLE_PATHS } from '../console/console-assets.js'
 import { consoleRoutes } from '../console/console-routes.js'
+import { cutSlowHeaders } from '../connections/slow-headers.js'
 import { acceptJsonBodiesOnly } from './json-only.js'
 import { errors } from '../errors.js'
 import { authHook } from './auth.js'
@@ -24,6 +25,7 @@ export type AdminRoutes = (scope: FastifyInstance, ctx: AdminContext) => Promise
 /** The admin API, on its own listener: JSON in and out, bearer tokens, Fastify's error shape. */
 export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogger, moreRoutes: readonly AdminRoutes[] = []): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger, bodyLimit: ADMIN_BODY_LIMIT, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true })
+  cutSlowHeaders(app.server, ctx.config.limits.headersTimeoutMs)
   app.decorateRequest('adminToken', null)
   // every answer is JSON or the console's files, each with its own type: never to be sniffed as anything else
   app.addHook('onRequest', async (_request, reply) => { reply.header('x-content-type-options', 'nosniff') })

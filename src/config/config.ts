@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isIP } from 'node:net'
+import { parseConnectionLimits, type ConnectionLimits } from '../connections/config.js'
 import { parseFirewallConfig } from '../firewall/config.js'
 import { normalHost } from '../admin/host-check.js'
 import { parseCidr } from '../gate/cidr.js'
@@ -80,11 +81,13 @@ export interface Config {
    * process keeps the store and the admin API (src/cluster/).
    */
   workers: number
+  /** connection caps and the header timeout (src/connections/) */
+  limits: ConnectionLimits
 }
 
 const TOP_KEYS = ['listen', 'upstream', 'admin', 'trustedProxies', 'allowlist', 'alwaysAllow', 'store', 'onStoreFailure',
   'initialMode', 'maintenance', 'staged', 'bypass', 'websocket', 'shutdownGraceMs', 'publicRequestCutoffMs', 'logLevel', 'firewall',
-  'healthGate', 'webhooks', 'ramp', 'workers'] as const
+  'healthGate', 'webhooks', 'ramp', 'workers', 'limits'] as const
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -280,6 +283,7 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
     healthGate: parseHealthGate(raw.healthGate, fail),
     webhooks: parseWebhooks(raw.webhooks, env, fail),
     ramp: parseRampConfig(raw.ramp, fail),
-    workers: integer(raw.workers, 'workers', 1, 1, 64)
+    workers: integer(raw.workers, 'workers', 1, 1, 64),
+    limits: parseConnectionLimits(raw.limits)
   }
 }

@@ -1,5 +1,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Config } from '../config/config.js'
+import { connectionBudget, readFdLimit } from '../connections/fd-budget.js'
+import { capPublicConnections } from '../connections/public-cap.js'
+import { cutSlowHeaders } from '../connections/slow-headers.js'
 import type { Decision } from '../gate/decide.js'
 import { loadAssets } from '../page/assets.js'
 import { loadPages } from '../page/pages.js'
@@ -49,6 +52,11 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<{ app:
     rewriteUrl: (req) => (req.url !== undefined && req.url.startsWith('/') ? req.url : BAD_TARGET),
     serverFactory: (route, fastifyOptions) => frontDoorServer(route, frontDoor, fastifyOptions)
   })
+  // the cap first: a connection it closes is not given a header timer
+  const budget = connectionBudget(config.limits.maxConnections, config.workers, readFdLimit())
+  capPublicConnections(app.server, budget, (ip) => runtime.current().allowlist.has(ip, Date.now()), logger)
+  cutSlowHeaders(app.server, config.limits.headersTimeoutMs)
+  logger.info({ ...budget, headersTimeoutMs: config.limits.headersTimeoutMs }, 'public connection limits')
   app.addHook('preClose', (done) => {
     frontDoor?.close()
     done()

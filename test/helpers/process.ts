@@ -22,9 +22,17 @@ export function writeConfig (dir: string, raw: Record<string, unknown>, name = '
   return path
 }
 
+/** The command line of `gatekeeper serve`; with `fdLimit`, under that `ulimit -n` (through bash). */
+function serveCommand (configPath: string, fdLimit?: number): [string, string[]] {
+  const args = [CLI, 'serve', '--config', configPath]
+  if (fdLimit === undefined) return [process.execPath, args]
+  return ['bash', ['-c', `ulimit -n ${fdLimit} && exec "$0" "$@"`, process.execPath, ...args]]
+}
+
 /** Runs `gatekeeper serve` as a real process and waits for its 'gatekeeper started' line. */
-export function startProcess (t: Teardown, configPath: string, timeoutMs = 15000): Promise<GatekeeperProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { env: TEST_ENV, stdio: ['ignore', 'pipe', 'pipe'] })
+export function startProcess (t: Teardown, configPath: string, timeoutMs = 15000, options: { fdLimit?: number } = {}): Promise<GatekeeperProcess> {
+  const [command, args] = serveCommand(configPath, options.fdLimit)
+  const child = spawn(command, args, { env: TEST_ENV, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let exited: Promise<number | null> = new Promise((resolve) => child.once('exit', (code) => resolve(code)))
   t.teardown(async () => {
