@@ -12,17 +12,15 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root="$work/$name"
 
-echo "package:deb: building the program" >&2
-npx tsc -p tsconfig.json
-
 lib="$root/usr/lib/gatekeeper"
 install -d "$lib/dist" "$root/usr/bin" "$root/lib/systemd/system" "$root/etc/gatekeeper/pages" \
   "$root/usr/share/doc/gatekeeper" "$root/DEBIAN"
-cp -r dist/src "$lib/dist/src"
-find "$lib/dist" -name '*.map' -delete
+echo "package:deb: building the program" >&2
+# into the package's own tree: the checkout's dist/ is left alone
+npx tsc -p tsconfig.json --outDir "$lib/dist" --sourceMap false
 cp package.json package-lock.json LICENSE "$lib/"
 echo "package:deb: production dependencies" >&2
-(cd "$lib" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error)
+(cd "$lib" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
 rm "$lib/package-lock.json"
 chmod 0755 "$lib/dist/src/cli.js"
 ln -s ../lib/gatekeeper/dist/src/cli.js "$root/usr/bin/gatekeeper"
