@@ -11,6 +11,7 @@ import { instanceRoutes } from './routes-instances.js'
 import { HEALTH_PATHS, healthRoutes } from './routes-health.js'
 import { modeRoutes } from './routes-mode.js'
 import { tokenRoutes } from './routes-tokens.js'
+import { answerUnknownCalls } from './unknown-calls.js'
 
 /** Admin bodies are small; anything larger is refused before it is read whole. */
 export const ADMIN_BODY_LIMIT = 64 * 1024
@@ -34,9 +35,7 @@ export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogge
     const message = statusCode >= 500 && !(error.code ?? '').startsWith('GK_ERR_') ? 'internal error; see the gatekeeper log' : error.message
     reply.code(statusCode).send({ statusCode, code: error.code ?? 'GK_ERR_INTERNAL', error: httpError(statusCode), message, ...errorDetails(error) })
   })
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ statusCode: 404, code: 'GK_ERR_NOT_FOUND', error: 'Not Found', message: `no admin call ${request.method} ${request.url.split('?', 1)[0] ?? ''}` })
-  })
+  app.setNotFoundHandler(answerUnknownCalls(app))
 
   await healthRoutes(app, ctx)
 
@@ -63,6 +62,7 @@ function httpError (statusCode: number): string {
     401: 'Unauthorized',
     403: 'Forbidden',
     404: 'Not Found',
+    405: 'Method Not Allowed',
     409: 'Conflict',
     412: 'Precondition Failed',
     413: 'Payload Too Large',

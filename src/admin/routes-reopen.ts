@@ -83,7 +83,9 @@ export async function reopenRoutes (app: FastifyInstance, ctx: AdminContext, reo
     const now = clock.now()
     const input = scheduleInputOf(request.body, now, reopen.rampDefaults)
     reply.code(201)
-    return await change(ctx, request, reply, 'schedule.create', (current) => createSchedule(current, input, now, actorOf(request)))
+    const state = await change(ctx, request, reply, 'schedule.create', (current) => createSchedule(current, input, now, actorOf(request)))
+    reply.header('location', '/v1/schedule')
+    return state
   })
 
   app.post('/v1/schedule/extend', async (request, reply) => {
