@@ -19,6 +19,8 @@ export const errors = {
   GK_ERR_CONFLICT: createError('GK_ERR_CONFLICT', '%s', 409),
   GK_ERR_VERSION_MISMATCH: createError('GK_ERR_VERSION_MISMATCH', 'the state is at version %s, not %s: someone changed it first; re-read it and try again', 412),
   GK_ERR_BAD_IF_MATCH: createError('GK_ERR_BAD_IF_MATCH', 'If-Match must be a quoted version such as "12", got %s', 400),
+  GK_ERR_WEAK_IF_MATCH: createError('GK_ERR_WEAK_IF_MATCH', 'If-Match compares strongly, so the weak tag %s never matches; send the strong tag %s', 412),
+  GK_ERR_METHOD_NOT_ALLOWED: createError('GK_ERR_METHOD_NOT_ALLOWED', 'no admin call %s %s; this path answers %s', 405),
   GK_ERR_STORE_CORRUPT: createError('GK_ERR_STORE_CORRUPT', 'the stored state at %s cannot be used: %s', 500),
   // worded by the caller: a refused change, a read and a note each say what the outage means for them
   GK_ERR_STORE_UNAVAILABLE: createError('GK_ERR_STORE_UNAVAILABLE', '%s', 503),

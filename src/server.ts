@@ -13,6 +13,7 @@ import { createReopen, type Reopen } from './reopen/services.js'
 import type { HealthRecorder } from './health/recorder.js'
 import { sharedHealthSource } from './health/shared-source.js'
 import { createConfirm } from './admin/confirm.js'
+import { createReadiness } from './admin/readiness.js'
 import { followStateWithFirewall } from './firewall/follow-state.js'
 import type { FirewallOptions } from './firewall/firewall.js'
 import { createGateRuntime, type GateRuntime } from './runtime/gate-runtime.js'
@@ -122,12 +123,14 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   // not a refusal: the demo allowlists this machine on purpose; a production config should not
   const allowlistWarning = localAllowlistWarning(config)
   if (allowlistWarning !== null) logger.warn({ key: 'allowlist' }, allowlistWarning)
+  const readiness = createReadiness()
   const adminApp = await buildAdminApp({
     config,
     store: reopen.store,
     runtime,
     instances,
     confirm: createConfirm(instances, () => instanceId, logger),
+    readiness,
     healthDetails: () => {
       const firewallHealth = firewall.health()
       return {
@@ -141,6 +144,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   let publicAddress: AddressInfo
   try {
     publicAddress = await publicSide.listen()
+    readiness.publicListening()
     await adminApp.listen({ host: config.admin.listen.host, port: config.admin.listen.port })
   } catch (err) {
     await reopen.close()
@@ -181,6 +185,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     adminUrl: urlOf(adminApp.server.address() as AddressInfo),
     reopen,
     close () {
+      readiness.stopping()
       closing ??= (async () => {
         await reopen.close()
         await adminApp.close()

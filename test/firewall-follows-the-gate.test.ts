@@ -60,11 +60,15 @@ t.test('a firewall that cannot be applied is reported in /healthz and the audit,
   const gk = await startGatekeeper(config, { logger: pino({ level: 'silent' }), firewall: { iptables: { exec: ['ip', 'netns', 'exec', 'gk-no-such-namespace'] }, retryMs: 60000 } })
   t.teardown(() => gk.close())
   let health = { status: '', firewall: { ok: true, message: '' } }
+  let httpStatus = 0
   for (let i = 0; i < 50 && health.firewall.ok; i++) {
-    health = await (await fetch(gk.adminUrl + '/healthz')).json() as typeof health
+    const res = await fetch(gk.adminUrl + '/healthz')
+    httpStatus = res.status
+    health = await res.json() as typeof health
     if (health.firewall.ok) await new Promise((resolve) => setTimeout(resolve, 100))
   }
   t.equal(health.status, 'degraded')
+  t.equal(httpStatus, 503, 'a degraded instance answers 503')
   t.equal(health.firewall.ok, false)
   let audit: Array<{ action: string }> = []
   for (let i = 0; i < 50 && !audit.some((entry) => entry.action === 'firewall.failed'); i++) {

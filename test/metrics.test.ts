@@ -2,8 +2,11 @@ import t from 'tap'
 import { get, publicUrl, VIEWER_TOKEN } from './helpers/harness.js'
 import { startReopenHarness } from './helpers/reopen-harness.js'
 
-/** Every sample line of the text format: name, optional labels, a value. */
-const SAMPLE = /^[a-z_:][a-z0-9_:]*(\{[a-z_][a-z0-9_]*="(?:[^"\\\n]|\\["\\n])*"(,[a-z_][a-z0-9_]*="(?:[^"\\\n]|\\["\\n])*")*\})? (-?[0-9.e+-]+|\+Inf|NaN)$/
+/**
+ * Every sample line of the text format: name, optional labels, a value.
+ * prom-client writes NaN as "Nan" (an event-loop lag with no sample yet); Prometheus reads either.
+ */
+const SAMPLE = /^[a-z_:][a-z0-9_:]*(\{[a-z_][a-z0-9_]*="(?:[^"\\\n]|\\["\\n])*"(,[a-z_][a-z0-9_]*="(?:[^"\\\n]|\\["\\n])*")*\})? (-?[0-9.e+-]+|[+-]Inf|NaN|Nan)$/
 
 function value (text: string, series: string): number {
   const line = text.split('\n').find((l) => l.startsWith(series + ' '))
@@ -30,7 +33,8 @@ t.test('/metrics speaks the Prometheus text format and counts what the gate did'
 
   const text = await scrape()
   for (const line of text.trimEnd().split('\n')) {
-    if (line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue
+    // prom-client leaves a blank line between families, which the format allows
+    if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue
     t.match(line, SAMPLE, 'a well-formed sample')
   }
   t.equal(value(text, 'gatekeeper_requests_total{decision="pass",reason="open"}'), 5)

@@ -4,10 +4,11 @@ import { join } from 'node:path'
 import { STORE_UNREACHABLE } from '../src/store/redis-store.js'
 import { startCluster, until, type Member } from './helpers/cluster.js'
 
-interface Health { status: string, mode: string, version: number, store: { ok: boolean, message?: string } }
+interface Health { httpStatus: number, status: string, mode: string, version: number, store: { ok: boolean, message?: string } }
 
 async function health (m: Member): Promise<Health> {
-  return await (await fetch(m.gk.adminUrl + '/healthz')).json() as Health
+  const res = await fetch(m.gk.adminUrl + '/healthz')
+  return { ...await res.json() as Omit<Health, 'httpStatus'>, httpStatus: res.status }
 }
 
 t.test('an instance booted while Redis is down in a closed window stays closed, with or without a local copy', async (t) => {
@@ -31,7 +32,7 @@ t.test('an instance booted while Redis is down in a closed window stays closed, 
   for (const m of [restarted, stranger]) {
     t.equal((await m.publicGet()).status, 503, `${m.name} turns the public away`)
     t.equal(m.gk.runtime.current().mode, 'closed')
-    t.match(await health(m), { status: 'degraded', mode: 'closed', store: { ok: false } }, `${m.name}: /healthz says degraded`)
+    t.match(await health(m), { httpStatus: 503, status: 'degraded', mode: 'closed', store: { ok: false } }, `${m.name}: /healthz says degraded`)
   }
   t.match(restarted.gk.runtime.current().state, { version, reason: 'Database upgrade' }, 'C serves its local copy: the window it knew')
   t.match((await health(restarted)).store.message, new RegExp(`serving the last-known state \\(version ${version}\\); changes are refused`))

@@ -1,11 +1,12 @@
 import t from 'tap'
 import { everyoneListed, startCluster, until, type Member } from './helpers/cluster.js'
 
-interface Health { status: string, mode: string, version: number, store: { ok: boolean, message?: string } }
+interface Health { httpStatus: number, status: string, mode: string, version: number, store: { ok: boolean, message?: string } }
 interface ErrorBody { statusCode: number, code: string, message: string }
 
 async function health (m: Member): Promise<Health> {
-  return await (await fetch(m.gk.adminUrl + '/healthz')).json() as Health
+  const res = await fetch(m.gk.adminUrl + '/healthz')
+  return { ...await res.json() as Omit<Health, 'httpStatus'>, httpStatus: res.status }
 }
 
 /** What the public gets from one member: a page read, and a form posted. */
@@ -30,7 +31,7 @@ t.test('Redis killed mid-run: instances keep their mode, refuse changes clearly,
   await until('every instance reports the outage', async () => (await Promise.all(cluster.members.map(health))).every((h) => h.status === 'degraded'))
   for (const m of [a, b, c]) {
     const h = await health(m)
-    t.match(h, { status: 'degraded', mode: 'read-only', version, store: { ok: false } }, `${m.name}: /healthz says degraded`)
+    t.match(h, { httpStatus: 503, status: 'degraded', mode: 'read-only', version, store: { ok: false } }, `${m.name}: /healthz says degraded`)
     t.match(h.store.message, new RegExp(`redis://127\\.0\\.0\\.1:${cluster.redis.port} is unavailable \\(.+\\); serving the last-known state \\(version ${version}\\); changes are refused`))
     t.same(await answers(m), [200, 503], `${m.name} keeps its mode: the public gets the same answers`)
   }

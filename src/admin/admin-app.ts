@@ -10,14 +10,16 @@ import type { AdminContext } from './context.js'
 import { errorDetails } from './error-details.js'
 import { allowlistRoutes } from './routes-allowlist.js'
 import { instanceRoutes } from './routes-instances.js'
+import { HEALTH_PATHS, healthRoutes } from './routes-health.js'
 import { modeRoutes } from './routes-mode.js'
 import { tokenRoutes } from './routes-tokens.js'
+import { answerUnknownCalls } from './unknown-calls.js'
 
 /** Admin bodies are small; anything larger is refused before it is read whole. */
 export const ADMIN_BODY_LIMIT = 64 * 1024
 
-/** Exact paths served without a token: liveness, and the console's static shell (no data, no /v1 call). */
-const OPEN_PATHS = new Set(['/healthz', ...CONSOLE_PATHS])
+/** Exact paths served without a token: liveness and readiness, and the console's static shell (no data, no /v1 call). */
+const OPEN_PATHS = new Set([...HEALTH_PATHS, ...CONSOLE_PATHS])
 
 /** Routes of other parts (ramps, schedules, /metrics): registered beside the core ones, behind the same auth. */
 export type AdminRoutes = (scope: FastifyInstance, ctx: AdminContext) => Promise<void>
@@ -39,18 +41,9 @@ export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogge
     const message = statusCode >= 500 && !(error.code ?? '').startsWith('GK_ERR_') ? 'internal error; see the gatekeeper log' : error.message
     reply.code(statusCode).send({ statusCode, code: error.code ?? 'GK_ERR_INTERNAL', error: httpError(statusCode), message, ...errorDetails(error) })
   })
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ statusCode: 404, code: 'GK_ERR_NOT_FOUND', error: 'Not Found', message: `no admin call ${request.method} ${request.url.split('?', 1)[0] ?? ''}` })
-  })
+  app.setNotFoundHandler(answerUnknownCalls(app))
 
-  app.get('/healthz', async (_request, reply) => {
-    const snapshot = ctx.runtime.current()
-    const store = ctx.store.health()
-    const details = ctx.healthDetails()
-    const ok = store.ok && Object.values(details).every((detail) => (detail as { ok?: boolean } | null)?.ok !== false)
-    reply.header('cache-control', 'no-store')
-    return { status: ok ? 'ok' : 'degraded', mode: snapshot.mode, percent: snapshot.state.percent, version: snapshot.version, store, ...details }
-  })
+  await healthRoutes(app, ctx)
 
   await app.register(consoleRoutes, {})
   await app.register(async (scope) => {
@@ -75,6 +68,7 @@ function httpError (statusCode: number): string {
     401: 'Unauthorized',
     403: 'Forbidden',
     404: 'Not Found',
+    405: 'Method Not Allowed',
     409: 'Conflict',
     412: 'Precondition Failed',
     413: 'Payload Too Large',

@@ -6,6 +6,7 @@ import type { InstanceRegistry } from '../store/instances.js'
 import type { Mutation, Store } from '../store/store.js'
 import { waitOptions, type Confirm } from './confirm.js'
 import { expectedVersion } from './if-match.js'
+import type { Readiness } from './readiness.js'
 
 /** What the admin routes share. */
 export interface AdminContext {
@@ -18,6 +19,8 @@ export interface AdminContext {
   instances: InstanceRegistry
   /** waits, when the request asks (?wait=applied|drained), until the change has reached every instance */
   confirm: Confirm
+  /** for /readyz: told by the process when the public listener is up and when it begins to stop */
+  readiness: Readiness
 }
 
 /** The state as the API shows it: no token hashes, no bucket seed (it is the key of the sticky cookies). */

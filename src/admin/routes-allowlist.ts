@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { errors } from '../errors.js'
 import { parseCidr } from '../gate/cidr.js'
 import { MAX_ALLOWLIST_ENTRIES } from '../state/limits.js'
+import type { AllowEntry } from '../state/types.js'
 import { bodyOf, futureTime, optionalText } from './input.js'
 import { change, type AdminContext } from './context.js'
 
@@ -10,17 +11,26 @@ function cidrOf (value: unknown): string {
   return parseCidr(value).text
 }
 
+function shown (entry: AllowEntry, now: number): AllowEntry & { expired: boolean } {
+  return { ...entry, expired: entry.expiresAt !== undefined && Date.parse(entry.expiresAt) <= now }
+}
+
 /** Dynamic allowlist entries: added and removed at run time, with an optional expiry. */
 export async function allowlistRoutes (app: FastifyInstance, ctx: AdminContext): Promise<void> {
   app.get('/v1/allowlist', async () => {
     const now = Date.now()
     return {
       static: ctx.config.allowlist,
-      dynamic: ctx.runtime.current().state.allowlist.map((entry) => ({
-        ...entry,
-        expired: entry.expiresAt !== undefined && Date.parse(entry.expiresAt) <= now
-      }))
+      dynamic: ctx.runtime.current().state.allowlist.map((entry) => shown(entry, now))
     }
+  })
+
+  // where a 201 points: one dynamic entry
+  app.get('/v1/allowlist/*', async (request) => {
+    const cidr = cidrOf((request.params as { '*': string })['*'])
+    const entry = ctx.runtime.current().state.allowlist.find((candidate) => candidate.cidr === cidr)
+    if (entry === undefined) throw new errors.GK_ERR_NOT_FOUND(`${cidr} is not a dynamic allowlist entry`)
+    return shown(entry, Date.now())
   })
 
   app.post('/v1/allowlist', async (request, reply) => {
@@ -31,7 +41,7 @@ export async function allowlistRoutes (app: FastifyInstance, ctx: AdminContext):
     const expiresAt = futureTime(body, 'expiresAt', now)
     const actor = request.adminToken?.name ?? 'unknown'
     reply.code(201)
-    return await change(ctx, request, reply, 'allowlist.add', (current) => {
+    const state = await change(ctx, request, reply, 'allowlist.add', (current) => {
       if (current.allowlist.some((entry) => entry.cidr === cidr)) {
         throw new errors.GK_ERR_CONFLICT(`${cidr} is already in the allowlist; remove it first to change it`)
       }
@@ -43,6 +53,8 @@ export async function allowlistRoutes (app: FastifyInstance, ctx: AdminContext):
       const entry = { cidr, label, addedBy: actor, addedAt: new Date(now).toISOString(), ...(expiresAt === undefined ? {} : { expiresAt }) }
       return { ...current, allowlist: [...current.allowlist, entry] }
     })
+    reply.header('location', `/v1/allowlist/${encodeURIComponent(cidr)}`)
+    return state
   })
 
   // the CIDR's slash may come encoded (%2F) or as a second path segment

@@ -2,13 +2,16 @@ import type { FastifyInstance } from 'fastify'
 import { errors } from '../errors.js'
 import { bodyOf, futureTime, optionalText, percentOf, wholeSeconds } from './input.js'
 import { change, publicState, type AdminContext } from './context.js'
+import { namedByIfNoneMatch } from './if-none-match.js'
 import { withMode } from './mode-changes.js'
 
 /** The state and the calls that change the mode. */
 export async function modeRoutes (app: FastifyInstance, ctx: AdminContext): Promise<void> {
-  app.get('/v1/state', async (_request, reply) => {
+  app.get('/v1/state', async (request, reply) => {
     const state = ctx.runtime.current().state
-    reply.header('etag', `"${state.version}"`)
+    const etag = `"${state.version}"`
+    reply.header('etag', etag)
+    if (namedByIfNoneMatch(request.headers['if-none-match'], etag)) return await reply.code(304).send()
     return publicState(state)
   })
 

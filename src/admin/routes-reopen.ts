@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 import { figuresOf } from '../health/evaluate.js'
-import { CONTENT_TYPE } from '../metrics/exposition.js'
+import { METRICS_CONTENT_TYPE } from '../metrics/metrics.js'
 import { admissionOf, admissionQueryOf } from '../reopen/admission.js'
 import { rampPlanOf } from '../reopen/plan-input.js'
 import { abortRamp, pauseRamp, promoteRamp, resumeRamp, runningRamp, startRamp } from '../reopen/ramp.js'
@@ -83,7 +83,9 @@ export async function reopenRoutes (app: FastifyInstance, ctx: AdminContext, reo
     const now = clock.now()
     const input = scheduleInputOf(request.body, now, reopen.rampDefaults)
     reply.code(201)
-    return await change(ctx, request, reply, 'schedule.create', (current) => createSchedule(current, input, now, actorOf(request)))
+    const state = await change(ctx, request, reply, 'schedule.create', (current) => createSchedule(current, input, now, actorOf(request)))
+    reply.header('location', '/v1/schedule')
+    return state
   })
 
   app.post('/v1/schedule/extend', async (request, reply) => {
@@ -105,7 +107,7 @@ export async function reopenRoutes (app: FastifyInstance, ctx: AdminContext, reo
   })
 
   app.get('/metrics', async (_request, reply) => {
-    reply.header('cache-control', 'no-store').type(CONTENT_TYPE)
-    return reopen.metricsText()
+    reply.header('cache-control', 'no-store').type(METRICS_CONTENT_TYPE)
+    return await reopen.metricsText()
   })
 }

@@ -1,23 +1,31 @@
 import type { FastifyInstance } from 'fastify'
 import { errors } from '../errors.js'
 import { generateBypassToken, sha256Hex } from '../gate/token.js'
+import type { BypassToken } from '../state/types.js'
 import { bodyOf, ttlSeconds } from './input.js'
 import { change, type AdminContext } from './context.js'
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
 const MAX_TTL = 30 * 86400
 
+/** What the API shows of a token: never its hash. */
+function shown (token: BypassToken, now: number): Record<string, unknown> {
+  return { name: token.name, expiresAt: token.expiresAt, createdBy: token.createdBy, createdAt: token.createdAt, expired: Date.parse(token.expiresAt) <= now }
+}
+
 /** Named, expiring, revocable bypass tokens for testers. The secret is shown once. */
 export async function tokenRoutes (app: FastifyInstance, ctx: AdminContext): Promise<void> {
   app.get('/v1/tokens', async () => {
     const now = Date.now()
-    return ctx.runtime.current().state.tokens.map((token) => ({
-      name: token.name,
-      expiresAt: token.expiresAt,
-      createdBy: token.createdBy,
-      createdAt: token.createdAt,
-      expired: Date.parse(token.expiresAt) <= now
-    }))
+    return ctx.runtime.current().state.tokens.map((token) => shown(token, now))
+  })
+
+  // where a 201 points: one token, without its secret
+  app.get<{ Params: { name: string } }>('/v1/tokens/:name', async (request) => {
+    const name = request.params.name
+    const token = ctx.runtime.current().state.tokens.find((candidate) => candidate.name === name)
+    if (token === undefined) throw new errors.GK_ERR_NOT_FOUND(`no token named "${name}"`)
+    return shown(token, Date.now())
   })
 
   app.post('/v1/tokens', async (request, reply) => {
@@ -38,6 +46,7 @@ export async function tokenRoutes (app: FastifyInstance, ctx: AdminContext): Pro
       if (live.some((token) => token.name === name)) throw new errors.GK_ERR_CONFLICT(`a token named "${name}" already exists; revoke it first or pick another name`)
       return { ...current, tokens: [...live, { name, sha256: sha256Hex(secret), expiresAt, createdBy: actor, createdAt: new Date(now).toISOString() }] }
     })
+    reply.header('location', `/v1/tokens/${encodeURIComponent(name)}`)
     return { name, token: secret, link: `/__gatekeeper/bypass/${secret}`, header: ctx.config.bypass.header, expiresAt, version: state.version }
   })
 

@@ -1,3 +1,4 @@
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { Decision, Reason } from '../gate/decide.js'
 import type { HealthVerdict } from '../health/evaluate.js'
 import type { HealthCounts } from '../health/window.js'
@@ -6,7 +7,10 @@ import type { NotifierStats } from '../notify/notifier.js'
 import { runningRamp } from '../reopen/ramp.js'
 import { MODES, type State } from '../state/types.js'
 import type { StoreHealth } from '../store/store.js'
-import { createExposition } from './exposition.js'
+import { packageVersion } from './build-info.js'
+import { registerSnapshotHistogram } from './snapshot-histogram.js'
+
+export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE
 
 const PASS_REASONS: readonly Reason[] = ['always-allow', 'open', 'allowlist', 'bypass', 'read-only-safe', 'staged-admitted']
 const HOLD_REASONS: readonly Reason[] = ['closed', 'read-only-unsafe', 'staged-waiting']
@@ -22,9 +26,47 @@ export interface MetricsSources {
 }
 
 export interface Metrics {
-  /** On the request path: one increment. */
+  /** On the request path: one increment, no prom-client call. */
   recordDecision (decision: Decision): void
-  render (sources: MetricsSources): string
+  /** The text format for a scrape. */
+  text (): Promise<string>
+}
+
+type Labels = Record<string, string>
+type Samples = number | ReadonlyArray<readonly [Labels, number]>
+
+function samplesOf (read: Samples): ReadonlyArray<readonly [Labels, number]> {
+  return typeof read === 'number' ? [[{}, read]] : read
+}
+
+/**
+ * The counts are kept as plain numbers where they happen; these families
+ * only read them when Prometheus scrapes, through prom-client's collect().
+ */
+function gauge (registry: Registry, name: string, help: string, read: () => Samples, labelNames: readonly string[] = []): void {
+  registry.registerMetric(new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [],
+    collect () {
+      this.reset()
+      for (const [labels, value] of samplesOf(read())) this.set(labels, value)
+    }
+  }))
+}
+
+function counter (registry: Registry, name: string, help: string, read: () => Samples, labelNames: readonly string[] = []): void {
+  registry.registerMetric(new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [],
+    collect () {
+      this.reset()
+      for (const [labels, value] of samplesOf(read())) this.inc(labels, value)
+    }
+  }))
 }
 
 function newDecisionCounts (): Record<Reason, number> {
@@ -41,87 +83,91 @@ function newDecisionCounts (): Record<Reason, number> {
   }
 }
 
-export function createMetrics (): Metrics {
+/**
+ * One registry per gatekeeper (never prom-client's global one), so two
+ * instances in one process keep their own figures. It holds prom-client's
+ * default process_* and nodejs_* metrics (of this process: with workers,
+ * the primary's) and Gatekeeper's own.
+ */
+export function createMetrics (sources: MetricsSources): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
   const decisions = newDecisionCounts()
+
+  const build = { version: packageVersion(), node: process.version }
+  gauge(registry, 'gatekeeper_build_info', 'The running Gatekeeper: always 1, its version and Node.js\'s in the labels.',
+    () => [[build, 1]], ['version', 'node'])
+
+  counter(registry, 'gatekeeper_requests_total', 'Public requests by the gate\'s decision and its reason.', () => [
+    ...PASS_REASONS.map((reason) => [{ decision: 'pass', reason }, decisions[reason]] as const),
+    ...HOLD_REASONS.map((reason) => [{ decision: 'hold', reason }, decisions[reason]] as const)
+  ], ['decision', 'reason'])
+
+  gauge(registry, 'gatekeeper_mode', 'The mode in force: 1 for the current mode, 0 for the others.',
+    () => MODES.map((mode) => [{ mode }, sources.state().mode === mode ? 1 : 0] as const), ['mode'])
+  gauge(registry, 'gatekeeper_admitted_ratio', 'The share of the public the state admits, from 0 to 1 (1 when open, 0 when closed or read-only).',
+    () => sources.state().percent / 100)
+  gauge(registry, 'gatekeeper_percent', 'The state\'s percent: the share of the public admitted while staged (100 when open); gatekeeper_admitted_ratio is the same as a ratio.',
+    () => sources.state().percent)
+  gauge(registry, 'gatekeeper_state_version', 'The version of the state this instance serves.', () => sources.state().version)
+
+  const ramp = (): ReturnType<typeof runningRamp> => runningRamp(sources.state())
+  gauge(registry, 'gatekeeper_ramp_running', '1 while a ramp is running (paused included).', () => ramp() === undefined ? 0 : 1)
+  gauge(registry, 'gatekeeper_ramp_paused', '1 while the running ramp is paused.', () => ramp()?.paused === true ? 1 : 0)
+  gauge(registry, 'gatekeeper_ramp_step', 'The running ramp\'s current step, counted from 1; 0 without a ramp.', () => {
+    const running = ramp()
+    return running === undefined ? 0 : running.index + 1
+  })
+  gauge(registry, 'gatekeeper_ramp_steps', 'How many steps the running ramp has; 0 without a ramp.', () => ramp()?.steps.length ?? 0)
+  gauge(registry, 'gatekeeper_ramp_next_step_timestamp_seconds', 'When the running ramp takes its next step (Unix time); 0 when paused or without a ramp.', () => {
+    const nextAt = ramp()?.nextAt
+    return nextAt === undefined ? 0 : Date.parse(nextAt) / 1000
+  })
+
+  counter(registry, 'gatekeeper_upstream_responses_total', 'Answers of the upstream to proxied requests, by status class.',
+    () => { const { statuses } = sources.upstream(); return STATUS_CLASSES.map((name, i) => [{ class: name }, statuses[i] ?? 0] as const) }, ['class'])
+  counter(registry, 'gatekeeper_upstream_errors_total', 'Proxied requests the upstream did not answer, by kind.', () => {
+    const upstream = sources.upstream()
+    return [[{ kind: 'connection' }, upstream.connectionErrors], [{ kind: 'timeout' }, upstream.timeouts]]
+  }, ['kind'])
+  registerSnapshotHistogram(registry, 'gatekeeper_upstream_latency_seconds', 'Time from the gate\'s decision to the upstream\'s response headers.',
+    LATENCY_BOUNDS_MS.map((bound) => bound / 1000), () => {
+      const upstream = sources.upstream()
+      return { perBucket: upstream.latency, sum: upstream.latencySumMs / 1000 }
+    })
+
+  counter(registry, 'gatekeeper_health_gate_trips_total', 'Times the health gate found a threshold crossed and acted.', () => sources.healthGate().trips)
+  gauge(registry, 'gatekeeper_health_window_requests', 'Proxied requests in the health gate\'s last judgement (0 when not staged).',
+    () => sources.healthGate().verdict?.figures.requests ?? 0)
+  gauge(registry, 'gatekeeper_health_window_server_error_ratio', 'Share of 5xx answers in the health gate\'s last judgement.',
+    () => sources.healthGate().verdict?.figures.serverErrorShare ?? 0)
+  gauge(registry, 'gatekeeper_health_window_connection_error_ratio', 'Share of connection errors and timeouts in the health gate\'s last judgement.',
+    () => sources.healthGate().verdict?.figures.connectionErrorShare ?? 0)
+
+  gauge(registry, 'gatekeeper_store_up', '1 when the state store answers, 0 when it does not.', () => {
+    const store = sources.store()
+    return [[{ kind: store.kind }, store.health.ok ? 1 : 0]]
+  }, ['kind'])
+
+  gauge(registry, 'gatekeeper_public_in_flight', 'Public requests passed to the upstream and not yet finished.', () => sources.inFlight().requests)
+  gauge(registry, 'gatekeeper_public_websockets', 'Public WebSockets open through the gate.', () => sources.inFlight().webSockets)
+
+  counter(registry, 'gatekeeper_webhook_deliveries_total', 'Webhook deliveries by outcome (retried counts attempts repeated).', () => {
+    const hooks = sources.webhooks()
+    return [[{ outcome: 'delivered' }, hooks.delivered], [{ outcome: 'failed' }, hooks.failed], [{ outcome: 'retried' }, hooks.retried], [{ outcome: 'dropped' }, hooks.dropped]]
+  }, ['outcome'])
+  counter(registry, 'gatekeeper_webhook_attempts_total', 'Webhook attempts (first tries and retries) by outcome: ok (2xx), rejected (another answer), unanswered (no answer).', () => {
+    const { attempts } = sources.webhooks()
+    return [[{ outcome: 'ok' }, attempts.ok], [{ outcome: 'rejected' }, attempts.rejected], [{ outcome: 'unanswered' }, attempts.unanswered]]
+  }, ['outcome'])
+  gauge(registry, 'gatekeeper_webhook_queue', 'Webhook deliveries waiting.', () => sources.webhooks().queued)
 
   return {
     recordDecision (decision) {
       decisions[decision.reason]++
     },
-
-    render (sources) {
-      const out = createExposition()
-      const state = sources.state()
-
-      out.family('gatekeeper_requests_total', 'counter', 'Public requests by the gate\'s decision and its reason.')
-      for (const reason of PASS_REASONS) out.sample('gatekeeper_requests_total', decisions[reason], { decision: 'pass', reason })
-      for (const reason of HOLD_REASONS) out.sample('gatekeeper_requests_total', decisions[reason], { decision: 'hold', reason })
-
-      out.family('gatekeeper_mode', 'gauge', 'The mode in force: 1 for the current mode, 0 for the others.')
-      for (const mode of MODES) out.sample('gatekeeper_mode', state.mode === mode ? 1 : 0, { mode })
-      out.family('gatekeeper_percent', 'gauge', 'The state\'s percent: the share of the public admitted while staged (100 when open).')
-      out.sample('gatekeeper_percent', state.percent)
-      out.family('gatekeeper_state_version', 'gauge', 'The version of the state this instance serves.')
-      out.sample('gatekeeper_state_version', state.version)
-
-      const ramp = runningRamp(state)
-      out.family('gatekeeper_ramp_running', 'gauge', '1 while a ramp is running (paused included).')
-      out.sample('gatekeeper_ramp_running', ramp === undefined ? 0 : 1)
-      out.family('gatekeeper_ramp_paused', 'gauge', '1 while the running ramp is paused.')
-      out.sample('gatekeeper_ramp_paused', ramp?.paused === true ? 1 : 0)
-      out.family('gatekeeper_ramp_step', 'gauge', 'The running ramp\'s current step, counted from 1; 0 without a ramp.')
-      out.sample('gatekeeper_ramp_step', ramp === undefined ? 0 : ramp.index + 1)
-      out.family('gatekeeper_ramp_steps', 'gauge', 'How many steps the running ramp has; 0 without a ramp.')
-      out.sample('gatekeeper_ramp_steps', ramp === undefined ? 0 : ramp.steps.length)
-      out.family('gatekeeper_ramp_next_step_timestamp_seconds', 'gauge', 'When the running ramp takes its next step (Unix time); 0 when paused or without a ramp.')
-      out.sample('gatekeeper_ramp_next_step_timestamp_seconds', ramp?.nextAt === undefined ? 0 : Date.parse(ramp.nextAt) / 1000)
-
-      const upstream = sources.upstream()
-      out.family('gatekeeper_upstream_responses_total', 'counter', 'Answers of the upstream to proxied requests, by status class.')
-      STATUS_CLASSES.forEach((name, i) => { out.sample('gatekeeper_upstream_responses_total', upstream.statuses[i] ?? 0, { class: name }) })
-      out.family('gatekeeper_upstream_errors_total', 'counter', 'Proxied requests the upstream did not answer, by kind.')
-      out.sample('gatekeeper_upstream_errors_total', upstream.connectionErrors, { kind: 'connection' })
-      out.sample('gatekeeper_upstream_errors_total', upstream.timeouts, { kind: 'timeout' })
-      out.family('gatekeeper_upstream_latency_seconds', 'histogram', 'Time from the gate\'s decision to the upstream\'s response headers.')
-      let cumulative = 0
-      LATENCY_BOUNDS_MS.forEach((bound, i) => {
-        cumulative += upstream.latency[i] ?? 0
-        out.sample('gatekeeper_upstream_latency_seconds_bucket', cumulative, { le: String(bound / 1000) })
-      })
-      cumulative += upstream.latency[LATENCY_BOUNDS_MS.length] ?? 0
-      out.sample('gatekeeper_upstream_latency_seconds_bucket', cumulative, { le: '+Inf' })
-      out.sample('gatekeeper_upstream_latency_seconds_sum', upstream.latencySumMs / 1000)
-      out.sample('gatekeeper_upstream_latency_seconds_count', cumulative)
-
-      const { verdict, trips } = sources.healthGate()
-      out.family('gatekeeper_health_gate_trips_total', 'counter', 'Times the health gate found a threshold crossed and acted.')
-      out.sample('gatekeeper_health_gate_trips_total', trips)
-      out.family('gatekeeper_health_window_requests', 'gauge', 'Proxied requests in the health gate\'s last judgement (0 when not staged).')
-      out.sample('gatekeeper_health_window_requests', verdict?.figures.requests ?? 0)
-      out.family('gatekeeper_health_window_server_error_ratio', 'gauge', 'Share of 5xx answers in the health gate\'s last judgement.')
-      out.sample('gatekeeper_health_window_server_error_ratio', verdict?.figures.serverErrorShare ?? 0)
-      out.family('gatekeeper_health_window_connection_error_ratio', 'gauge', 'Share of connection errors and timeouts in the health gate\'s last judgement.')
-      out.sample('gatekeeper_health_window_connection_error_ratio', verdict?.figures.connectionErrorShare ?? 0)
-
-      const store = sources.store()
-      out.family('gatekeeper_store_up', 'gauge', '1 when the state store answers, 0 when it does not.')
-      out.sample('gatekeeper_store_up', store.health.ok ? 1 : 0, { kind: store.kind })
-
-      const live = sources.inFlight()
-      out.family('gatekeeper_public_in_flight', 'gauge', 'Public requests passed to the upstream and not yet finished.')
-      out.sample('gatekeeper_public_in_flight', live.requests)
-      out.family('gatekeeper_public_websockets', 'gauge', 'Public WebSockets open through the gate.')
-      out.sample('gatekeeper_public_websockets', live.webSockets)
-
-      const hooks = sources.webhooks()
-      out.family('gatekeeper_webhook_deliveries_total', 'counter', 'Webhook deliveries by outcome (retried counts attempts repeated).')
-      out.sample('gatekeeper_webhook_deliveries_total', hooks.delivered, { outcome: 'delivered' })
-      out.sample('gatekeeper_webhook_deliveries_total', hooks.failed, { outcome: 'failed' })
-      out.sample('gatekeeper_webhook_deliveries_total', hooks.retried, { outcome: 'retried' })
-      out.sample('gatekeeper_webhook_deliveries_total', hooks.dropped, { outcome: 'dropped' })
-      out.family('gatekeeper_webhook_queue', 'gauge', 'Webhook deliveries waiting.')
-      out.sample('gatekeeper_webhook_queue', hooks.queued)
-      return out.text()
+    async text () {
+      return await registry.metrics()
     }
   }
 }

@@ -29,12 +29,17 @@ export interface DeliveryReport {
   error?: string
 }
 
+/** How one attempt ended: a 2xx, another answer, or none (refused, reset, timed out, aborted). */
+export type AttemptOutcome = 'ok' | 'rejected' | 'unanswered'
+
 export interface NotifierStats {
   delivered: number
   failed: number
   retried: number
   dropped: number
   queued: number
+  /** every attempt, first tries and retries alike */
+  attempts: Record<AttemptOutcome, number>
 }
 
 export interface NotifierOptions {
@@ -81,6 +86,7 @@ export function createNotifier (config: WebhooksConfig, options: NotifierOptions
   const inFlight = new Set<AbortController>()
   const waits = new Set<() => void>()
   const totals = { delivered: 0, failed: 0, retried: 0, dropped: 0 }
+  const attemptCounts: Record<AttemptOutcome, number> = { ok: 0, rejected: 0, unanswered: 0 }
   let closed = false
 
   async function attempt (endpoint: WebhookEndpoint, item: Queued): Promise<{ ok: boolean, status?: number, error?: string }> {
@@ -131,6 +137,7 @@ export function createNotifier (config: WebhooksConfig, options: NotifierOptions
     const { endpoint } = lane
     for (let attempts = 1; ; attempts++) {
       const result = await attempt(endpoint, item)
+      attemptCounts[result.ok ? 'ok' : result.status === undefined ? 'unanswered' : 'rejected']++
       const report: DeliveryReport = { url: endpoint.url, event: item.event, attempts, ...result }
       options.onAttempt?.(report)
       if (result.ok) {
@@ -180,7 +187,7 @@ export function createNotifier (config: WebhooksConfig, options: NotifierOptions
     stats () {
       let queued = 0
       for (const lane of lanes) queued += lane.queue.length
-      return { ...totals, queued }
+      return { ...totals, queued, attempts: { ...attemptCounts } }
     },
     async close () {
       closed = true

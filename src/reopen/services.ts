@@ -41,7 +41,7 @@ export interface Reopen<S extends Store = Store> {
   rampDefaults: RampDefaults
   /** for the public app's onDecision */
   recordDecision: (decision: Decision) => void
-  metricsText (): string
+  metricsText (): Promise<string>
   start (): void
   close (): Promise<void>
 }
@@ -83,7 +83,14 @@ export function createReopen<S extends Store> (options: ReopenOptions<S>): Reope
     createStateDriver({ runtime, store, clock, lease, log, dueAt: rampDueAt, transition: rampTransition, retryMs: config.ramp.leaseRetryMs }),
     createStateDriver({ runtime, store, clock, lease, log, dueAt: scheduleDueAt, transition: scheduleTransition, retryMs: config.ramp.leaseRetryMs })
   ]
-  const metrics = createMetrics()
+  const metrics = createMetrics({
+    state: () => runtime.current().state,
+    store: () => ({ kind: rawStore.kind, health: rawStore.health() }),
+    inFlight: () => ({ requests: runtime.inFlight, webSockets: runtime.webSockets }),
+    upstream: () => health.totals(),
+    healthGate: () => ({ verdict: healthGate.lastVerdict(), trips: healthGate.trips }),
+    webhooks: () => notifier.stats()
+  })
   let closing: Promise<void> | undefined
 
   return {
@@ -96,16 +103,7 @@ export function createReopen<S extends Store> (options: ReopenOptions<S>): Reope
     metrics,
     rampDefaults: { steps: config.ramp.steps, thresholds: config.healthGate.thresholds },
     recordDecision: (decision) => { metrics.recordDecision(decision) },
-    metricsText () {
-      return metrics.render({
-        state: () => runtime.current().state,
-        store: () => ({ kind: rawStore.kind, health: rawStore.health() }),
-        inFlight: () => ({ requests: runtime.inFlight, webSockets: runtime.webSockets }),
-        upstream: () => health.totals(),
-        healthGate: () => ({ verdict: healthGate.lastVerdict(), trips: healthGate.trips }),
-        webhooks: () => notifier.stats()
-      })
-    },
+    metricsText: async () => await metrics.text(),
     start () {
       for (const driver of drivers) driver.start()
       healthGate.start()
