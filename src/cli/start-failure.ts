@@ -22,6 +22,9 @@ export function describeStartFailure (err: unknown, config: Config | undefined):
   if (config !== undefined && config.store.type === 'file' && typeof e.path === 'string' && e.code !== undefined) {
     const stateDir = dirname(resolve(config.store.path))
     if (resolve(e.path).startsWith(stateDir)) {
+      if (e.code === 'ENOTDIR' || (e.code === 'EEXIST' && e.syscall === 'mkdir')) {
+        return `store.path: ${e.path} is not a directory (${e.code}); the directory of ${config.store.path} must be one, writable by this user`
+      }
       return `store.path: cannot ${e.syscall ?? 'use'} ${e.path} (${e.code}); make the directory of ${config.store.path} writable by this user, or point store.path elsewhere`
     }
   }
