@@ -210,7 +210,7 @@ async function main () {
     // V8's young generation at 4 MB instead of its 16 MB default: the same work in a smaller footprint
     await gatekeeper('open-semi4', 'Gatekeeper open, node --max-semi-space-size=4', { allowlist: allowlistOf(10) }, undefined, [SEMI_SPACE_FLAG])
     await gatekeeper('open-100k', 'Gatekeeper open, 100 000 allowlist entries', { allowlist: allowlistOf(100_000) })
-    const staged = await gatekeeper('staged-50', 'Gatekeeper staged 50 % (keyed clients)', { extra: { staged: { keyHeader: 'x-client-key' } } },
+    const staged = await gatekeeper('staged-50', 'Gatekeeper staged 50 % (keyed clients)', { extra: { staged: { keyHeader: 'x-client-key' }, trustedProxies: ['127.0.0.1/32'] } },
       (gk) => gk.admin('POST', '/v1/stage', { percent: 50 }))
     if (staged !== null) {
       staged.script = STAGED_SCRIPT

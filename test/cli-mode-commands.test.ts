@@ -149,7 +149,8 @@ t.test('--wait applied and --wait drained hold until confirmed, with progress on
   t.match(drained.stdout, /^mode:\s+closed$/m)
 
   await h.admin('POST', '/v1/open')
-  const stuck = get(publicUrl(h, '/slow?ms=2500'), { from: '127.0.0.3' })
+  // long enough to outlast a CLI that starts slowly on a loaded machine
+  const stuck = get(publicUrl(h, '/slow?ms=10000'), { from: '127.0.0.3' })
   await untilInFlight(h)
   const late = await run(['close', '--wait', 'drained', '--timeout', '1'])
   t.equal(late.code, 4, 'a drain that runs out: exit 4')
