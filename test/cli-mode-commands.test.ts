@@ -137,7 +137,7 @@ t.test('--wait applied and --wait drained hold until confirmed, with progress on
   await h.admin('POST', '/v1/open')
 
   const order: string[] = []
-  const slow = get(publicUrl(h, '/slow?ms=2500'), { from: '127.0.0.3' }).then((res) => { order.push('slow request done'); return res })
+  const slow = get(publicUrl(h, '/slow?ms=6000'), { from: '127.0.0.3' }).then((res) => { order.push('slow request done'); return res })
   await untilInFlight(h)
   const drained = await run(['close', '--reason', 'Backup', '--wait', 'drained', '--timeout', '20'])
   order.push('close returned')
