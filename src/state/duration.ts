@@ -20,7 +20,6 @@ export const DURATION_EXAMPLES = '90s, 5m, 1h30m, 2d or PT10M (a plain number is
 
 export const MAX_DURATION_MS = 100 * 365 * 86_400_000
 
-
 const DAY = 86_400_000
 const HOUR = 3_600_000
 const MINUTE = 60_000
@@ -117,7 +116,7 @@ export function parseDuration (value: unknown): number | null {
 export function readWholeSeconds (value: unknown, min: number, max: number): { ok: true, seconds: number } | { ok: false, reason: string } {
   const reading = readDuration(value)
   if (!reading.ok) return reading
-  if (reading.ms % 1000 !== 0) return { ok: false, reason: `is not whole seconds (${formatDuration(reading.ms)})` }
+  if (reading.ms % 1000 !== 0) return { ok: false, reason: `is ${formatDuration(reading.ms)}, not whole seconds` }
   const seconds = reading.ms / 1000
   if (seconds < min || seconds > max) {
     return { ok: false, reason: `is ${formatDuration(reading.ms)}, outside ${formatDuration(min * 1000)} to ${formatDuration(max * 1000)}` }
@@ -138,4 +137,14 @@ export function formatDuration (ms: number): string {
     rest -= count * size
   }
   return text
+}
+
+/**
+ * What a field of whole seconds says when it refuses a value: the range, the
+ * grammar, the value and why — e.g. `must be a duration of whole seconds from
+ * 1m to 30d, such as …, got "500ms" (it is 500ms, not whole seconds)`.
+ */
+export function wholeSecondsRefusal (value: unknown, min: number, max: number, reason: string): string {
+  const shown = value === undefined ? 'nothing' : JSON.stringify(value)
+  return `must be a duration of whole seconds from ${formatDuration(min * 1000)} to ${formatDuration(max * 1000)}, such as ${DURATION_EXAMPLES}, got ${shown} (it ${reason})`
 }
