@@ -1,4 +1,5 @@
 import { errors } from '../errors.js'
+import { readWholeSeconds, wholeSecondsRefusal } from '../state/duration.js'
 
 /** Checks of API bodies: each names the field it refuses, and nothing is changed before they all pass. */
 
@@ -46,28 +47,16 @@ export function percentOf (value: unknown): number {
   return Math.round(value * 100) / 100
 }
 
+/** A field of whole seconds, in the one duration grammar: 120, "2m", "PT2M". */
 export function wholeSeconds (body: Body, key: string, min: number, max: number): number | undefined {
   const value = body[key]
   if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new errors.GK_ERR_BAD_REQUEST(`"${key}" must be a whole number of seconds from ${min} to ${max}`)
-  }
-  return value
+  return ttlSeconds(value, key, max, min)
 }
 
-const DURATION = /^(\d+)(s|m|h|d)$/
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
-
-/** A time to live: seconds as a number, or text such as "90m", "8h", "2d". */
-export function ttlSeconds (value: unknown, key: string, maxSeconds: number): number {
-  let seconds: number | undefined
-  if (typeof value === 'number' && Number.isInteger(value)) seconds = value
-  if (typeof value === 'string') {
-    const match = DURATION.exec(value)
-    if (match !== null) seconds = Number(match[1]) * (UNIT_SECONDS[match[2] as string] as number)
-  }
-  if (seconds === undefined || seconds < 60 || seconds > maxSeconds) {
-    throw new errors.GK_ERR_BAD_REQUEST(`"${key}" must be a duration from 60 seconds to ${maxSeconds / 86400} days, as seconds or text such as "8h", got ${JSON.stringify(value) ?? 'nothing'}`)
-  }
-  return seconds
+/** A time to live in whole seconds, in the one duration grammar: 5400, "90m", "1h30m", "PT8H". */
+export function ttlSeconds (value: unknown, key: string, maxSeconds: number, minSeconds = 60): number {
+  const reading = readWholeSeconds(value, minSeconds, maxSeconds)
+  if (!reading.ok) throw new errors.GK_ERR_BAD_REQUEST(`"${key}" ${wholeSecondsRefusal(value, minSeconds, maxSeconds, reading.reason)}`)
+  return reading.seconds
 }

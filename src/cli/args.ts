@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { usageError } from './errors.js'
+import { DURATION_EXAMPLES, readDuration } from '../state/duration.js'
 
 export type OptionTable = NonNullable<ParseArgsConfig['options']>
 
@@ -76,20 +77,13 @@ export function expectPositionals (command: string, parsed: ParsedArgs, names: r
   return given
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-const DURATION = /^(?:\d+(?:ms|s|m|h|d))+$/
-const DURATION_PART = /(\d+)(ms|s|m|h|d)/g
-
-/** A duration: "90s", "5m", "1h30m", "2d", or a plain number of seconds. */
+/** A duration in the one grammar (src/state/duration.ts): "90s", "5m", "1h30m", "2d", "PT10M", or a plain number of seconds. */
 export function durationMs (text: string, what: string): number {
-  const trimmed = text.trim()
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
-  if (!DURATION.test(trimmed)) {
-    throw usageError(`${what} must be a duration such as 90s, 5m, 1h30m or 2d (a plain number is seconds), got ${JSON.stringify(text)}`)
+  const reading = readDuration(text.trim())
+  if (!reading.ok) {
+    throw usageError(`${what} must be a duration such as ${DURATION_EXAMPLES}, got ${JSON.stringify(text)} (it ${reading.reason})`)
   }
-  let total = 0
-  for (const part of trimmed.matchAll(DURATION_PART)) total += Number(part[1]) * (UNIT_MS[part[2] as string] as number)
-  return total
+  return reading.ms
 }
 
 /** Whole seconds, for the API's fields that count seconds. */
@@ -111,7 +105,7 @@ export function timeArg (text: string, what: string, now: number): string {
   const trimmed = text.trim()
   if (ISO_WITH_ZONE.test(trimmed) && !Number.isNaN(Date.parse(trimmed))) return trimmed
   const relative = trimmed.startsWith('+') ? trimmed.slice(1) : trimmed
-  if (DURATION.test(relative)) return new Date(now + durationMs(relative, what)).toISOString()
+  if (!/^[\d.]*$/.test(relative) && readDuration(relative).ok) return new Date(now + durationMs(relative, what)).toISOString()
   throw usageError(`${what} must be an ISO 8601 time with a zone (2026-11-22T06:00:00Z, 2026-11-22T07:00+01:00) or a duration from now (2h, +90m), got ${JSON.stringify(text)}`)
 }
 

@@ -1,3 +1,4 @@
+import { readWholeSeconds, wholeSecondsRefusal } from '../state/duration.js'
 import type { HealthThresholds, RampStep } from '../state/types.js'
 
 /** Names the key it refuses; the config and the API each throw their own error. */
@@ -12,9 +13,6 @@ export interface RampPlan {
 export const MAX_STEPS = 20
 export const MAX_HOLD_SECONDS = 7 * 86400
 
-const DURATION = /^(\d{1,7})(s|m|h|d)$/
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
-
 function isObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
@@ -23,18 +21,11 @@ function shown (value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value)
 }
 
-/** A duration as seconds (a whole number) or text such as "90s", "5m", "2h". */
+/** A duration in whole seconds, in the one grammar: 300, "90s", "5m", "1h30m", "PT5M". */
 export function durationSeconds (value: unknown, key: string, fail: Fail, min = 1, max = MAX_HOLD_SECONDS): number {
-  let seconds: number | undefined
-  if (typeof value === 'number' && Number.isInteger(value)) seconds = value
-  if (typeof value === 'string') {
-    const match = DURATION.exec(value)
-    if (match !== null) seconds = Number(match[1]) * (UNIT_SECONDS[match[2] as string] as number)
-  }
-  if (seconds === undefined || seconds < min || seconds > max) {
-    return fail(key, `must be a duration from ${min} s to ${max / 86400} days, as seconds or text such as "5m", got ${shown(value)}`)
-  }
-  return seconds
+  const reading = readWholeSeconds(value, min, max)
+  if (!reading.ok) return fail(key, wholeSecondsRefusal(value, min, max, reading.reason))
+  return reading.seconds
 }
 
 /** 0.01 to 100, two decimals at most: a step of 0 % would admit nobody and hold for nothing. */
