@@ -8,7 +8,7 @@ import { abortRamp, pauseRamp, promoteRamp, resumeRamp, runningRamp, startRamp }
 import type { Reopen } from '../reopen/services.js'
 import { extensionOf, scheduleInputOf } from '../schedule/input.js'
 import { cancelSchedule, createSchedule, extendSchedule, openAtExtendedBy } from '../schedule/schedule.js'
-import { bodyOf, optionalText } from './input.js'
+import { bodyOf, optionalText } from '../input/body.js'
 import { change, type AdminContext } from './context.js'
 
 function actorOf (request: FastifyRequest): string {

@@ -1,4 +1,4 @@
-import { withMode } from '../admin/mode-changes.js'
+import { withMode } from '../state/mode-changes.js'
 import type { Clock } from '../reopen/clock.js'
 import type { Lease } from '../state/lease.js'
 import { abortRamp, pauseRamp, runningRamp } from '../reopen/ramp.js'
