@@ -16,7 +16,7 @@ import { parseRampConfig, type RampConfig } from '../reopen/config.js'
 import { parseRedisStoreConfig, type RedisStoreConfig } from '../store/redis-config.js'
 import {
   array, fail, integer, isObject, object, oneOf, onlyKeys, optionalString, string, type Obj
-} from './check.js'
+} from '../input/config-checks.js'
 
 export interface Listen { host: string, port: number }
 
