@@ -1,7 +1,7 @@
 import pino from 'pino'
 import t from 'tap'
 import { parseConfig } from '../src/config/config.js'
-import { DEFAULT_THRESHOLDS } from '../src/health/thresholds.js'
+import { DEFAULT_THRESHOLDS } from '../src/reopen/thresholds.js'
 import type { Lease } from '../src/state/lease.js'
 import { rampDueAt, rampTransition, startRamp } from '../src/reopen/ramp.js'
 import { createStateDriver } from '../src/reopen/state-driver.js'

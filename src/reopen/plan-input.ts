@@ -1,5 +1,5 @@
 import { errors } from '../errors.js'
-import { parseThresholds } from '../health/thresholds.js'
+import { parseThresholds } from './thresholds.js'
 import type { HealthThresholds, RampStep } from '../state/types.js'
 import type { Fail } from '../input/fail.js'
 import { parseSteps, type RampPlan } from './plan.js'
