@@ -20,7 +20,7 @@ import { createGateRuntime, type GateRuntime } from './runtime/gate-runtime.js'
 import { initialState } from './state/initial.js'
 import { localAllowlistWarning } from './config/local-allowlist.js'
 import { createLocalRegistry, type InstanceRegistry } from './store/instances.js'
-import { openStore } from './store/open-store.js'
+import { openStore } from './config/open-store.js'
 import type { RegistryOptions } from './store/redis-store.js'
 import type { Store } from './store/store.js'
 
