@@ -1,6 +1,6 @@
 import t from 'tap'
 import { parseConfig } from '../src/config/config.js'
-import { DEFAULT_THRESHOLDS } from '../src/health/thresholds.js'
+import { DEFAULT_THRESHOLDS } from '../src/reopen/thresholds.js'
 import { TEST_ENV, rawConfig } from './helpers/harness.js'
 
 function parse (extra: Record<string, unknown>): ReturnType<typeof parseConfig> {

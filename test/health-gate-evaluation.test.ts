@@ -1,7 +1,7 @@
 import t from 'tap'
 import { figuresOf, judge, quantileMs } from '../src/health/evaluate.js'
 import { createHealthRecorder } from '../src/health/recorder.js'
-import { DEFAULT_THRESHOLDS } from '../src/health/thresholds.js'
+import { DEFAULT_THRESHOLDS } from '../src/reopen/thresholds.js'
 import { LATENCY_BOUNDS_MS, mergeWindows, parseHealthWindow } from '../src/health/window.js'
 import type { HealthThresholds } from '../src/state/types.js'
 import { createManualClock } from './helpers/manual-clock.js'

@@ -4,7 +4,7 @@ import type { ObservedMessage } from '../src/cluster/messages.js'
 import { figuresOf, judge } from '../src/health/evaluate.js'
 import { healthClientKey } from '../src/health/judged-client.js'
 import { createHealthRecorder } from '../src/health/recorder.js'
-import { DEFAULT_THRESHOLDS } from '../src/health/thresholds.js'
+import { DEFAULT_THRESHOLDS } from '../src/reopen/thresholds.js'
 import { createManualClock } from './helpers/manual-clock.js'
 
 t.test('a client counts for at most its share of any window, and counts again as its answers leave it', async (t) => {

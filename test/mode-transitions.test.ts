@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
-import { withMode, type ModeChange } from '../src/admin/mode-changes.js'
-import { DEFAULT_THRESHOLDS } from '../src/health/thresholds.js'
+import { withMode, type ModeChange } from '../src/state/mode-changes.js'
+import { DEFAULT_THRESHOLDS } from '../src/reopen/thresholds.js'
 import { initialState } from '../src/state/initial.js'
 import { MODES, type Mode, type State } from '../src/state/types.js'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEFAULT_THRESHOLDS } from '../src/health/thresholds.js'
+import { DEFAULT_THRESHOLDS } from '../src/reopen/thresholds.js'
 import type { RampPlan } from '../src/reopen/plan.js'
 import { abortRamp, pauseRamp, promoteRamp, rampDueAt, rampTransition, resumeRamp, runningRamp, startRamp } from '../src/reopen/ramp.js'
 import { initialState } from '../src/state/initial.js'

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { DEFAULT_THRESHOLDS } from '../src/health/thresholds.js'
+import { DEFAULT_THRESHOLDS } from '../src/reopen/thresholds.js'
 import { initialState } from '../src/state/initial.js'
 import { tempDir } from './helpers/harness.js'
 import { startReopenHarness } from './helpers/reopen-harness.js'

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { join } from 'node:path'
-import type { Lease } from '../src/reopen/lease.js'
+import type { Lease } from '../src/state/lease.js'
 import { startHarness, tempDir } from './helpers/harness.js'
 import { startReopenHarness } from './helpers/reopen-harness.js'
 

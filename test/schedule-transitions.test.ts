@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { DEFAULT_THRESHOLDS } from '../src/health/thresholds.js'
+import { DEFAULT_THRESHOLDS } from '../src/reopen/thresholds.js'
 import type { RampPlan } from '../src/reopen/plan.js'
 import { runningRamp, startRamp } from '../src/reopen/ramp.js'
 import { cancelSchedule, createSchedule, extendSchedule, openAtExtendedBy, scheduleDueAt, scheduleTransition, type ScheduleInput } from '../src/schedule/schedule.js'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { withMode } from '../src/admin/mode-changes.js'
+import { withMode } from '../src/state/mode-changes.js'
 import { decide, type RequestFacts } from '../src/gate/decide.js'
 import { compileGateConfig, compileSnapshot } from '../src/gate/snapshot.js'
 import { initialState } from '../src/state/initial.js'

@@ -1,23 +1,10 @@
 import type { FastifyRequest } from 'fastify'
 import { canonicalIp, parseIp } from '../gate/cidr.js'
+import { normalHost } from '../gate/host.js'
 import { errors } from '../errors.js'
 
-const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)*$/
 const PORT = /^[0-9]{1,5}$/
 const WILDCARDS = new Set(['0.0.0.0', '::', ''])
-
-/**
- * A host as this check compares it: a lower-case name without its trailing
- * dot, or an address in canonical form (IPv6 without brackets); null when
- * `text` is neither.
- */
-export function normalHost (text: string): string | null {
-  const inner = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text
-  if (inner.includes(':')) return canonicalIp(inner)
-  const name = (inner.endsWith('.') ? inner.slice(0, -1) : inner).toLowerCase()
-  if (!HOST_NAME.test(name)) return null
-  return canonicalIp(name) ?? name
-}
 
 /** The host of a Host header, its port dropped; null when the header is malformed. */
 function hostOfHeader (header: string): string | null {

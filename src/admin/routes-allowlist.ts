@@ -3,7 +3,7 @@ import { errors } from '../errors.js'
 import { parseCidr } from '../gate/cidr.js'
 import { MAX_ALLOWLIST_ENTRIES } from '../state/limits.js'
 import type { AllowEntry } from '../state/types.js'
-import { bodyOf, futureTime, optionalText } from './input.js'
+import { bodyOf, futureTime, optionalText } from '../input/body.js'
 import { change, type AdminContext } from './context.js'
 
 function cidrOf (value: unknown): string {

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { errors } from '../errors.js'
-import { bodyOf, futureTime, optionalText, percentOf, wholeSeconds } from './input.js'
+import { bodyOf, futureTime, optionalText, percentOf, wholeSeconds } from '../input/body.js'
 import { change, publicState, type AdminContext } from './context.js'
 import { namedByIfNoneMatch } from './if-none-match.js'
-import { withMode } from './mode-changes.js'
+import { withMode } from '../state/mode-changes.js'
 
 /** The state and the calls that change the mode. */
 export async function modeRoutes (app: FastifyInstance, ctx: AdminContext): Promise<void> {

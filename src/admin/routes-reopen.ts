@@ -5,10 +5,10 @@ import { METRICS_CONTENT_TYPE } from '../metrics/metrics.js'
 import { admissionOf, admissionQueryOf } from '../reopen/admission.js'
 import { rampPlanOf } from '../reopen/plan-input.js'
 import { abortRamp, pauseRamp, promoteRamp, resumeRamp, runningRamp, startRamp } from '../reopen/ramp.js'
-import type { Reopen } from '../reopen/services.js'
+import type { Reopen } from '../reopen-services.js'
 import { extensionOf, scheduleInputOf } from '../schedule/input.js'
 import { cancelSchedule, createSchedule, extendSchedule, openAtExtendedBy } from '../schedule/schedule.js'
-import { bodyOf, optionalText } from './input.js'
+import { bodyOf, optionalText } from '../input/body.js'
 import { change, type AdminContext } from './context.js'
 
 function actorOf (request: FastifyRequest): string {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { errors } from '../errors.js'
 import { generateBypassToken, sha256Hex } from '../gate/token.js'
 import type { BypassToken } from '../state/types.js'
-import { bodyOf, ttlSeconds } from './input.js'
+import { bodyOf, ttlSeconds } from '../input/body.js'
 import { change, type AdminContext } from './context.js'
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { isIP } from 'node:net'
 import { parseConnectionLimits, type ConnectionLimits } from '../connections/config.js'
 import { parseFirewallConfig } from '../firewall/config.js'
-import { normalHost } from '../admin/host-check.js'
+import { normalHost } from '../gate/host.js'
 import { parseCidr } from '../gate/cidr.js'
 import { compilePathMatcher } from '../gate/path.js'
 import { MAX_ALLOWLIST_ENTRIES } from '../state/limits.js'
@@ -16,7 +16,7 @@ import { parseRampConfig, type RampConfig } from '../reopen/config.js'
 import { parseRedisStoreConfig, type RedisStoreConfig } from '../store/redis-config.js'
 import {
   array, fail, integer, isObject, object, oneOf, onlyKeys, optionalString, string, type Obj
-} from './check.js'
+} from '../input/config-checks.js'
 
 export interface Listen { host: string, port: number }
 

@@ -1,4 +1,4 @@
-import { integer, object, onlyKeys } from '../config/check.js'
+import { integer, object, onlyKeys } from '../input/config-checks.js'
 
 /** `limits:` in the configuration: what one client connection may hold. */
 export interface ConnectionLimits {

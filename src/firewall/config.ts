@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path'
-import { array, boolean, fail, integer, object, oneOf, onlyKeys, string } from '../config/check.js'
+import { array, boolean, fail, integer, object, oneOf, onlyKeys, string } from '../input/config-checks.js'
 import { isGatekeeperError } from '../errors.js'
 import { parseCidr } from '../gate/cidr.js'
 import { gidOf, uidOf } from './system-users.js'

@@ -1,6 +1,6 @@
-import type { Fail } from '../reopen/plan.js'
+import type { Fail } from '../input/fail.js'
 import type { HealthThresholds } from '../state/types.js'
-import { DEFAULT_THRESHOLDS, parseThresholds } from './thresholds.js'
+import { DEFAULT_THRESHOLDS, parseThresholds } from '../reopen/thresholds.js'
 
 export interface HealthGateConfig {
   enabled: boolean

@@ -1,6 +1,6 @@
-import { withMode } from '../admin/mode-changes.js'
+import { withMode } from '../state/mode-changes.js'
 import type { Clock } from '../reopen/clock.js'
-import type { Lease } from '../reopen/lease.js'
+import type { Lease } from '../state/lease.js'
 import { abortRamp, pauseRamp, runningRamp } from '../reopen/ramp.js'
 import type { DriverLog } from '../reopen/state-driver.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'

@@ -1,4 +1,4 @@
-import type { Fail } from '../reopen/plan.js'
+import type { Fail } from '../input/fail.js'
 import { EVENT_NAMES } from './events.js'
 import type { WebhookEndpoint, WebhooksConfig } from './notifier.js'
 

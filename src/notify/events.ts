@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Ramp, Schedule, State } from '../state/types.js'
-import type { ChangeContext } from '../store/store.js'
+import type { ChangeContext } from '../state/types.js'
 
 export const EVENT_NAMES = [
   'mode.changed',

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { Pool, type Dispatcher } from 'undici'
 import { clientHeaderList, upstreamHeaderList, type ForwardedOptions } from './forwarded-headers.js'
-import type { UpstreamObserver } from './gated-proxy.js'
+import type { UpstreamObserver } from './upstream-observer.js'
 
 export interface UpstreamPassOptions {
   upstream: URL

@@ -3,7 +3,7 @@ import { canonicalIp } from '../gate/cidr.js'
 import { decide, stickyIdOf, type Reason, type RequestFacts } from '../gate/decide.js'
 import type { GateSnapshot } from '../gate/snapshot.js'
 import { errors } from '../errors.js'
-import { percentOf } from '../admin/input.js'
+import { percentOf } from '../input/body.js'
 import type { Mode } from '../state/types.js'
 
 export interface AdmissionQuery {

@@ -1,5 +1,6 @@
 import type { RampStep } from '../state/types.js'
-import { parseSteps, type Fail } from './plan.js'
+import type { Fail } from '../input/fail.js'
+import { parseSteps } from './plan.js'
 
 export interface RampConfig {
   /** the steps of a ramp started without any (and of a schedule's `then: ramp`) */

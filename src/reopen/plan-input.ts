@@ -1,7 +1,8 @@
 import { errors } from '../errors.js'
-import { parseThresholds } from '../health/thresholds.js'
+import { parseThresholds } from './thresholds.js'
 import type { HealthThresholds, RampStep } from '../state/types.js'
-import { parseSteps, type Fail, type RampPlan } from './plan.js'
+import type { Fail } from '../input/fail.js'
+import { parseSteps, type RampPlan } from './plan.js'
 
 /** What a ramp falls back on when the call leaves something out: the configuration's. */
 export interface RampDefaults {

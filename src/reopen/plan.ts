@@ -1,8 +1,6 @@
 import { readWholeSeconds, wholeSecondsRefusal } from '../state/duration.js'
+import type { Fail } from '../input/fail.js'
 import type { HealthThresholds, RampStep } from '../state/types.js'
-
-/** Names the key it refuses; the config and the API each throw their own error. */
-export type Fail = (key: string, why: string) => never
 
 /** What a ramp is asked to do: its steps and the health thresholds in force while it runs. */
 export interface RampPlan {

@@ -1,4 +1,4 @@
-import { withMode } from '../admin/mode-changes.js'
+import { withMode } from '../state/mode-changes.js'
 import { errors } from '../errors.js'
 import type { Ramp, RampEnd, State } from '../state/types.js'
 import { isoAt } from './clock.js'

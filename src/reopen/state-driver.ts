@@ -3,7 +3,7 @@ import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { State } from '../state/types.js'
 import type { Store } from '../store/store.js'
 import type { Clock } from './clock.js'
-import type { Lease } from './lease.js'
+import type { Lease } from '../state/lease.js'
 
 export interface Transition {
   action: string

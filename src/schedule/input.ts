@@ -1,4 +1,4 @@
-import { bodyOf, futureTime, optionalText } from '../admin/input.js'
+import { bodyOf, futureTime, optionalText } from '../input/body.js'
 import { errors } from '../errors.js'
 import { durationSeconds } from '../reopen/plan.js'
 import { apiFail, rampPlanOf, type RampDefaults } from '../reopen/plan-input.js'

@@ -1,4 +1,4 @@
-import { withMode } from '../admin/mode-changes.js'
+import { withMode } from '../state/mode-changes.js'
 import { errors } from '../errors.js'
 import { isoAt } from '../reopen/clock.js'
 import type { RampPlan } from '../reopen/plan.js'

@@ -1,5 +1,4 @@
-import type { AuditEntry, State } from './types.js'
-import type { ChangeContext } from '../store/store.js'
+import type { AuditEntry, ChangeContext, State } from './types.js'
 
 /**
  * Fields left out of the audit's before → after: bookkeeping, and the bucket

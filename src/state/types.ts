@@ -131,3 +131,10 @@ export interface AuditEntry {
   /** the scalar fields as they became, and each changed list (allowlist, tokens by name only) as `{added, removed}` */
   after: Record<string, unknown>
 }
+
+/** Who makes a change, from where, and what they call it: recorded in the audit log. */
+export interface ChangeContext {
+  actor: string
+  ip: string
+  action: string
+}

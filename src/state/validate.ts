@@ -1,7 +1,7 @@
 import { errors } from '../errors.js'
 import { MODES, type AllowEntry, type BypassToken, type Mode, type State } from './types.js'
-import { rampProblem } from '../reopen/stored.js'
-import { scheduleProblem } from '../schedule/stored.js'
+import { rampProblem } from './ramp.js'
+import { scheduleProblem } from './schedule.js'
 
 type Obj = Record<string, unknown>
 

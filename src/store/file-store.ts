@@ -5,11 +5,11 @@ import { dirname, join } from 'node:path'
 import { errors } from '../errors.js'
 import { buildAuditEntry, stampState } from '../state/audit.js'
 import { initialState } from '../state/initial.js'
-import type { AuditEntry, State } from '../state/types.js'
+import type { AuditEntry, ChangeContext, State } from '../state/types.js'
 import { RenameNotDurableError, writeFileAtomic } from './atomic-write.js'
 import { inspectAuditTail, openAuditForAppend, readAuditNewestFirst, truncateAudit, type AuditTail } from './audit-file.js'
 import { readStateFile } from './read-state-file.js'
-import type { ChangeContext, Mutation, Store, StoreHealth } from './store.js'
+import type { Mutation, Store, StoreHealth } from './store.js'
 
 /** Where the file store says what it found at start-up; a pino logger fits. */
 export interface StoreLog {

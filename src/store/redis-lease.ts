@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Lease } from '../reopen/lease.js'
+import type { Lease } from '../state/lease.js'
 import { luaScript, type RedisConnection } from './redis-connection.js'
 
 /*

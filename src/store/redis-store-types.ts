@@ -1,5 +1,5 @@
 import { NOTHING_KNOWN, STATE_MISSING, STORE_UNREACHABLE } from '../state/own-reasons.js'
-import type { Lease } from '../reopen/lease.js'
+import type { Lease } from '../state/lease.js'
 import { initialState } from '../state/initial.js'
 import type { State } from '../state/types.js'
 import type { InstanceRegistry } from './instances.js'

@@ -1,11 +1,4 @@
-import type { AuditEntry, State } from '../state/types.js'
-
-/** Who makes a change, from where, and what they call it: recorded in the audit log. */
-export interface ChangeContext {
-  actor: string
-  ip: string
-  action: string
-}
+import type { AuditEntry, ChangeContext, State } from '../state/types.js'
 
 /**
  * Computes the next state from the current one. It may throw a

@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { State } from '../../src/state/types.js'
 import { redisStoreConfig, type RedisStoreConfig } from '../../src/store/redis-config.js'
 import type { StoreLogger } from '../../src/store/redis-store.js'
-import type { ChangeContext, Store } from '../../src/store/store.js'
+import type { ChangeContext } from '../../src/state/types.js'
+import type { Store } from '../../src/store/store.js'
 import type { RedisServer } from './redis-server.js'
 
 interface Teardown {

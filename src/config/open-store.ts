@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
-import type { Config } from '../config/config.js'
-import { createFileStore } from './file-store.js'
-import { createRedisStore, type RedisStore } from './redis-store.js'
-import type { Store } from './store.js'
+import type { Config } from './config.js'
+import { createFileStore } from '../store/file-store.js'
+import { createRedisStore, type RedisStore } from '../store/redis-store.js'
+import type { Store } from '../store/store.js'
 
 export type OpenedStore = RedisStore | (Store & { readonly kind: 'file' })
 

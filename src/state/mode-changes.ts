@@ -1,5 +1,5 @@
-import { newSeed } from '../state/initial.js'
-import type { Mode, State } from '../state/types.js'
+import { newSeed } from './initial.js'
+import type { Mode, State } from './types.js'
 
 export interface ModeChange {
   mode: Mode

@@ -1,4 +1,4 @@
-import { stepsProblem, thresholdsProblem } from '../reopen/stored.js'
+import { stepsProblem, thresholdsProblem } from './ramp.js'
 
 function isObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)

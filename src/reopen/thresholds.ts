@@ -1,4 +1,4 @@
-import type { Fail } from '../reopen/plan.js'
+import type { Fail } from '../input/fail.js'
 import type { HealthThresholds } from '../state/types.js'
 
 export const DEFAULT_THRESHOLDS: HealthThresholds = {
