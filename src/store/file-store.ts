@@ -163,28 +163,15 @@ export function createFileStore (options: FileStoreOptions): Store {
     }
     committedSize = tail.keep
     if (stored === null) return
+    const reconciled = async (after: Record<string, unknown>): Promise<void> => {
+      await commit({ version: stored.version, at: new Date().toISOString(), actor: 'gatekeeper', ip: '', action: 'audit.reconciled', before: null, after }, null, null)
+    }
     if (tail.notApplied.length > 0 || tail.torn > 0) {
-      await commit({
-        version: stored.version,
-        at: new Date().toISOString(),
-        actor: 'gatekeeper',
-        ip: '',
-        action: 'audit.reconciled',
-        before: null,
-        after: { notApplied: tail.notApplied.map(summary), ...(tail.torn > 0 ? { tornBytes: tail.torn } : {}) }
-      }, null, null)
+      await reconciled({ notApplied: tail.notApplied.map(summary), ...(tail.torn > 0 ? { tornBytes: tail.torn } : {}) })
     }
     if (tail.last !== null && tail.last.version < stored.version) {
       logger.error({ path, auditPath, audited: tail.last.version, stored: stored.version }, 'the state file is newer than its audit log: the changes between have no audit entry')
-      await commit({
-        version: stored.version,
-        at: new Date().toISOString(),
-        actor: 'gatekeeper',
-        ip: '',
-        action: 'audit.reconciled',
-        before: null,
-        after: { unaudited: { from: tail.last.version, to: stored.version } }
-      }, null, null)
+      await reconciled({ unaudited: { from: tail.last.version, to: stored.version } })
     }
   }
 
