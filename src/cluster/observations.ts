@@ -1,5 +1,5 @@
 import type { Decision, Reason } from '../gate/decide.js'
-import type { UpstreamObserver } from '../public/gated-proxy.js'
+import type { UpstreamObserver } from '../public/upstream-observer.js'
 import type { ObservedMessage } from './messages.js'
 
 /** How often a worker reports what it saw: the health gate judges windows of seconds, so a quarter second late is on time. */
