@@ -34,7 +34,7 @@ t.test('the maintenance page carries a Content-Security-Policy that allows its o
   const h = await startHarness(t, { maintenance: { pagesDir } }, dir)
   t.equal((await h.admin('POST', '/v1/close', { reason: 'Upgrade' })).status, 200)
 
-  // the front door answers a plain target, Fastify an unusual one: the same headers either way
+  // a plain target and one that needs a closer look (percent-encoded): the same headers either way
   for (const path of ['/account', '/a%20b']) {
     const page = await get(publicUrl(h, path), { headers: { accept: 'text/html' } })
     t.equal(page.status, 503, `${path}: the maintenance page`)

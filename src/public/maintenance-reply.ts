@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { GateSnapshot } from '../gate/snapshot.js'
 import type { RenderPage } from '../page/template.js'
 import {
@@ -26,7 +25,7 @@ interface Answer {
  * The maintenance response. The page is rendered once per state and
  * template; the headers and the JSON body, which count down to the expected
  * end, once per second. A closed site under a crowd costs a lookup and a
- * write per request, whether Fastify or the front door answers.
+ * write per request, whether to a request or an upgrade.
  */
 export function createMaintenanceReply (options: MaintenanceOptions) {
   const { statusCode, defaultRetryAfter, forHost } = options
@@ -90,14 +89,7 @@ export function createMaintenanceReply (options: MaintenanceOptions) {
   }
 
   return {
-    /** Through Fastify: the reply may already carry a header of the gate's (the staged sticky cookie). */
-    send (request: FastifyRequest, reply: FastifyReply, snapshot: GateSnapshot, now: number): FastifyReply {
-      const { headers, body } = answerFor(snapshot, request.headers.host, request.headers.accept, now)
-      reply.code(statusCode)
-      for (let i = 0; i < headers.length; i += 2) reply.header(headers[i] as string, headers[i + 1])
-      return reply.send(request.method === 'HEAD' ? undefined : body)
-    },
-    /** Straight to Node's response, from the front door; `cookie` is the staged sticky cookie, when one is due. */
+    /** Straight to Node's response; `cookie` is the staged sticky cookie, when one is due. */
     write (request: IncomingMessage, response: ServerResponse, snapshot: GateSnapshot, now: number, cookie: string | undefined): void {
       const { headers, body } = answerFor(snapshot, request.headers.host, request.headers.accept, now)
       response.writeHead(statusCode, cookie === undefined ? headers : [...headers, 'set-cookie', cookie])

@@ -7,14 +7,16 @@ import type { Decision } from '../gate/decide.js'
 import { loadAssets } from '../page/assets.js'
 import { loadPages } from '../page/pages.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
+import { createAdmit } from './admit.js'
+import { createDoor } from './door.js'
+import { doorBeforeUpgrades, doorServer } from './door-server.js'
 import { forwardedOptionsOf } from './forwarded-headers.js'
-import { createFrontDoor, frontDoorServer } from './front-door.js'
-import { gatedProxy } from './gated-proxy.js'
-import type { UpstreamObserver } from './upstream-observer.js'
 import { createMaintenanceReply } from './maintenance-reply.js'
 import { ownRoutes } from './own-routes.js'
 import { createPublicRequests } from './public-requests.js'
 import { createUpstreamPass } from './upstream-pass.js'
+import type { UpstreamObserver } from './upstream-observer.js'
+import { webSocketRelay } from './websocket-relay.js'
 import { createWebSocketTracker } from './websockets.js'
 
 export interface PublicAppOptions {
@@ -25,9 +27,10 @@ export interface PublicAppOptions {
   upstream?: UpstreamObserver
 }
 
-const BAD_TARGET = '/__gatekeeper/bad-target'
-
-/** The public listener: Gatekeeper's own paths, then the gate and the proxy. */
+/**
+ * The public listener: the door (door.ts) takes every request; Fastify
+ * answers Gatekeeper's own paths and carries the WebSocket relay.
+ */
 export async function buildPublicApp (options: PublicAppOptions): Promise<{ app: FastifyInstance, pageProblems: string[] }> {
   const { config, runtime, logger } = options
   const pages = loadPages(config.maintenance.pagesDir)
@@ -38,20 +41,25 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<{ app:
   const pass = createUpstreamPass({
     upstream: config.upstream,
     forwarded: forwardedOptionsOf(config, runtime.trustedProxies),
+    log: logger,
     ...(options.upstream === undefined ? {} : { observer: options.upstream })
   })
   const publicRequests = createPublicRequests(runtime, config.publicRequestCutoffMs, logger)
-  // at debug, every decision is logged by the gate hook: then every request goes through it
-  const frontDoor = logger.level === 'debug' || logger.level === 'trace'
-    ? null
-    : createFrontDoor({ config, runtime, pass, maintenance, publicRequests, ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }) })
+  const webSockets = createWebSocketTracker(runtime, config.websocket.closeGraceMs, logger)
+  const door = createDoor({
+    admit: createAdmit(config, runtime),
+    pass,
+    maintenance,
+    publicRequests,
+    webSockets,
+    log: logger,
+    ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision })
+  })
   const app = Fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    // an absolute-form target must never make Gatekeeper a forward proxy
-    rewriteUrl: (req) => (req.url !== undefined && req.url.startsWith('/') ? req.url : BAD_TARGET),
-    serverFactory: (route, fastifyOptions) => frontDoorServer(route, frontDoor, fastifyOptions)
+    serverFactory: (route, fastifyOptions) => doorServer(door, route, fastifyOptions)
   })
   // the cap first: a connection it closes is not given a header timer
   const budget = connectionBudget(config.limits.maxConnections, config.workers, readFdLimit())
@@ -59,27 +67,16 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<{ app:
   cutSlowHeaders(app.server, config.limits.headersTimeoutMs)
   logger.info({ ...budget, headersTimeoutMs: config.limits.headersTimeoutMs }, 'public connection limits')
   app.addHook('preClose', (done) => {
-    frontDoor?.close()
+    door.close()
     done()
   })
   // after the listener has drained, so answers still streaming finish
   app.addHook('onClose', async () => { await pass.close() })
-  const webSockets = createWebSocketTracker(runtime, config.websocket.closeGraceMs, logger)
   app.addHook('onClose', async () => { webSockets.close() })
   app.addHook('onClose', async () => { publicRequests.close() })
 
-  app.all(BAD_TARGET, async (_request, reply) => {
-    return reply.code(400).send({ statusCode: 400, code: 'GK_ERR_BAD_REQUEST', error: 'Bad Request', message: 'the request target must be a path; Gatekeeper is not a forward proxy' })
-  })
   await app.register(ownRoutes, { config, runtime, assets })
-  await app.register(gatedProxy, {
-    config,
-    runtime,
-    webSockets,
-    pass,
-    publicRequests,
-    maintenance,
-    ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision })
-  })
+  await app.register(webSocketRelay, { config, runtime, webSockets })
+  doorBeforeUpgrades(app.server, door)
   return { app, pageProblems: problems }
 }

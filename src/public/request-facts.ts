@@ -13,7 +13,7 @@ export interface FactsOptions {
   stagedKeyHeader: string | undefined
 }
 
-/** The facts options a configuration implies: the same for the gate hook and the status endpoint. */
+/** The facts options a configuration implies: the same for the gate (admit.ts) and the status endpoint. */
 export function factsOptionsOf (config: Config, trustedProxies: IpSet): FactsOptions {
   return {
     trustedProxies,
@@ -28,7 +28,7 @@ function single (value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
-/** What the gate reads of a request: a Fastify request has it, and so has Node's own before Fastify routes it. */
+/** What the gate reads of a request: Node's own request has it (and so has a Fastify request, for the status endpoint). */
 export interface GateRequest {
   method?: string
   url?: string

@@ -1,4 +1,3 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { prefersJson } from '../runtime/maintenance.js'
 
 const PAGE = (status: number, title: string, text: string): string => `<!doctype html>
@@ -8,27 +7,34 @@ const PAGE = (status: number, title: string, text: string): string => `<!doctype
 <body><main><h1>${title}</h1><p>${text}</p></main></body></html>
 `
 
-/**
- * The upstream failed, not the gate: a 502 (or 504 for a timeout) that says
- * so, never Gatekeeper's 503 (which means maintenance) and never a stack trace.
- */
-export function sendUpstreamError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const isTimeout = error.statusCode === 504
-  const upstreamFailed = typeof error.code === 'string' && (error.code.startsWith('FST_REPLY_FROM') || error.code.startsWith('UND_ERR') || error.code === 'ECONNRESET')
-  if (!upstreamFailed && error.statusCode !== undefined && error.statusCode < 500) {
-    reply.code(error.statusCode).send({ statusCode: error.statusCode, code: error.code, error: 'Bad Request', message: error.message })
-    return
-  }
-  const status = isTimeout ? 504 : 502
-  const title = isTimeout ? 'Gateway Timeout' : 'Bad Gateway'
-  const text = isTimeout
+/** One answer, as Node writes it: a status, a flat header list and a body. */
+export interface UpstreamErrorAnswer {
+  status: 502 | 504
+  headers: string[]
+  body: Buffer
+}
+
+function answer (status: 502 | 504, json: boolean): UpstreamErrorAnswer {
+  const title = status === 504 ? 'Gateway Timeout' : 'Bad Gateway'
+  const text = status === 504
     ? 'The application did not answer in time. Please try again in a moment.'
     : 'The application behind this site is not answering right now. Please try again in a moment.'
-  request.log.warn({ err: { code: error.code, message: error.message } }, 'upstream failed')
-  reply.code(status).header('cache-control', 'no-store')
-  if (prefersJson(request.headers.accept)) {
-    reply.send({ statusCode: status, code: 'GK_UPSTREAM_UNAVAILABLE', error: title, message: text })
-    return
-  }
-  reply.header('content-type', 'text/html; charset=utf-8').send(PAGE(status, title, text))
+  const body = Buffer.from(json ? JSON.stringify({ statusCode: status, code: 'GK_UPSTREAM_UNAVAILABLE', error: title, message: text }) : PAGE(status, title, text))
+  const type = json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8'
+  return { status, headers: ['cache-control', 'no-store', 'content-type', type, 'content-length', String(body.length)], body }
+}
+
+const ANSWERS = {
+  502: { json: answer(502, true), html: answer(502, false) },
+  504: { json: answer(504, true), html: answer(504, false) }
+}
+
+/**
+ * The upstream failed, not the gate: a 502 (or 504 for a timeout) that says
+ * so, never Gatekeeper's 503 (which means maintenance) and never a stack
+ * trace; JSON for a client that prefers it.
+ */
+export function upstreamErrorAnswer (timedOut: boolean, accept: string | undefined): UpstreamErrorAnswer {
+  const answers = ANSWERS[timedOut ? 504 : 502]
+  return prefersJson(accept) ? answers.json : answers.html
 }

@@ -1,13 +1,15 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger } from 'fastify'
 import { Pool, type Dispatcher } from 'undici'
 import { clientHeaderList, upstreamHeaderList, type ForwardedOptions } from './forwarded-headers.js'
+import { upstreamErrorAnswer } from './upstream-error.js'
 import type { UpstreamObserver } from './upstream-observer.js'
 
 export interface UpstreamPassOptions {
   upstream: URL
   forwarded: ForwardedOptions
   observer?: UpstreamObserver
+  log: FastifyBaseLogger
 }
 
 /**
@@ -24,11 +26,9 @@ const POOL_OPTIONS: Pool.Options = {
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 
-/** An upstream failure for the error handler: a timeout is a 504, anything else a 502. */
-function upstreamFailure (err: Error): FastifyError {
-  const error = err as FastifyError
-  error.statusCode = TIMEOUT_CODES.has(error.code ?? '') ? 504 : 502
-  return error
+/** Whether the upstream failed by taking too long (a 504) rather than otherwise (a 502). */
+function isTimeout (err: Error): boolean {
+  return TIMEOUT_CODES.has((err as { code?: string }).code ?? '')
 }
 
 const INVALID_HEADER_CHARS = /[^\t\x20-\x7e\x80-\xff]/g
@@ -38,23 +38,12 @@ function sanitised (list: string[]): string[] {
   return list.map((text, i) => (i % 2 === 1 ? text.replace(INVALID_HEADER_CHARS, '') : text))
 }
 
-/** Called when a passed request's response closes: a public request leaving the count. */
-type Leave = (response: ServerResponse) => void
-
-/** A request the upstream failed to answer, handed back to Fastify to answer it with the 502 or 504 page. */
-const failures = new WeakMap<IncomingMessage, FastifyError>()
-
-/** The upstream failure a request was handed back with, if it was. */
-export function failureOf (request: IncomingMessage): FastifyError | undefined {
-  return failures.get(request)
-}
-
 /**
  * One passed request: the upstream's answer is written straight to the
  * client's response as it arrives (status and headers, then each chunk,
  * with backpressure both ways), without a stream in between.
  */
-abstract class Passage implements Dispatcher.DispatchHandler {
+class Passage implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null
   private started = false
   private done = false
@@ -62,23 +51,17 @@ abstract class Passage implements Dispatcher.DispatchHandler {
   private length = -1
   /** a whole body that came in one chunk, written with the end of the answer */
   private whole: Buffer | null = null
-  /** when the response closes, for whatever reason: one listener, for the count of public requests too */
+  /** when the response closes, for whatever reason */
   readonly onClose: () => void
 
   constructor (readonly request: IncomingMessage, readonly response: ServerResponse, private readonly passedAt: number,
-    private readonly ownCookie: string | undefined, private readonly observer: UpstreamObserver | undefined, leave: Leave | undefined,
-    private readonly judgedClient: string | null) {
+    private readonly ownCookie: string | undefined, private readonly observer: UpstreamObserver | undefined,
+    private readonly judgedClient: string | null, private readonly log: FastifyBaseLogger) {
     this.onClose = () => {
-      if (leave !== undefined) leave(response)
       // a client gone before the answer ends releases the upstream connection at once
       if (!this.done && this.controller !== null && !this.controller.aborted) this.controller.abort(new Error('the client closed its connection'))
     }
   }
-
-  /** Before the status line is written: whoever else could answer this request must stand back. */
-  protected abstract beforeAnswer (): void
-  /** The upstream never answered: the client gets the 502 or 504 page. */
-  protected abstract failed (error: FastifyError): void
 
   onRequestStart (controller: Dispatcher.DispatchController): void {
     this.controller = controller
@@ -89,7 +72,6 @@ abstract class Passage implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return
     this.started = true
     this.observer?.response(statusCode, Date.now() - this.passedAt, this.judgedClient)
-    this.beforeAnswer()
     const length = headers['content-length']
     if (typeof length === 'string') this.length = Number(length)
     const kept = clientHeaderList(headers, this.ownCookie)
@@ -135,44 +117,17 @@ abstract class Passage implements Dispatcher.DispatchHandler {
       return
     }
     if (this.response.destroyed) return
-    const error = upstreamFailure(err)
-    this.observer?.failure(error.statusCode === 504, Date.now() - this.passedAt, this.judgedClient)
-    this.failed(error)
+    const timedOut = isTimeout(err)
+    this.observer?.failure(timedOut, Date.now() - this.passedAt, this.judgedClient)
+    this.log.warn({ err: { code: (err as { code?: string }).code, message: err.message } }, 'upstream failed')
+    // the upstream never answered: the client gets the 502 or 504 page, written here and now
+    const { status, headers, body } = upstreamErrorAnswer(timedOut, this.request.headers.accept)
+    this.response.writeHead(status, this.ownCookie === undefined ? headers : [...headers, 'set-cookie', this.ownCookie])
+    this.response.end(this.request.method === 'HEAD' ? undefined : body)
   }
 }
 
-/** A request Fastify routed: its reply is hijacked once the upstream answers, and a failure goes to its error handler. */
-class RoutedPassage extends Passage {
-  constructor (private readonly reply: FastifyReply, passedAt: number, ownCookie: string | undefined, observer: UpstreamObserver | undefined) {
-    super(reply.request.raw, reply.raw, passedAt, ownCookie, observer, undefined, reply.request.gkJudgedClient)
-  }
-
-  protected beforeAnswer (): void {
-    this.reply.hijack()
-  }
-
-  protected failed (error: FastifyError): void {
-    this.reply.send(error)
-  }
-}
-
-/** A request passed before routing (the front door): a failure is handed to Fastify, whose error handler answers it. */
-class FrontPassage extends Passage {
-  constructor (request: IncomingMessage, response: ServerResponse, passedAt: number, ownCookie: string | undefined,
-    observer: UpstreamObserver | undefined, leave: Leave | undefined, private readonly route: (request: IncomingMessage, response: ServerResponse) => void,
-    judgedClient: string | null) {
-    super(request, response, passedAt, ownCookie, observer, leave, judgedClient)
-  }
-
-  protected beforeAnswer (): void {}
-
-  protected failed (error: FastifyError): void {
-    failures.set(this.request, error)
-    this.route(this.request, this.response)
-  }
-}
-
-/** Fastify hands a request body over unread only to a content parser; GET and HEAD never have one. */
+/** The request's body, streamed to the upstream, when it has one; GET and HEAD never have one. */
 function rawBodyOf (request: IncomingMessage): IncomingMessage | null {
   if (request.method === 'GET' || request.method === 'HEAD') return null
   const length = request.headers['content-length']
@@ -184,7 +139,7 @@ function rawBodyOf (request: IncomingMessage): IncomingMessage | null {
  * body is streamed, and so is the answer.
  */
 export function createUpstreamPass (options: UpstreamPassOptions) {
-  const { upstream, forwarded, observer } = options
+  const { upstream, forwarded, observer, log } = options
   const pool = new Pool(upstream.origin, POOL_OPTIONS)
   const origin = upstream.origin
   const upstreamHost = upstream.host
@@ -202,21 +157,14 @@ export function createUpstreamPass (options: UpstreamPassOptions) {
   }
 
   return {
-    /** A request Fastify routed to the proxy (its body, if any, handed over unread by the proxy's content parser). */
-    routed (request: FastifyRequest, reply: FastifyReply): void {
-      const cookie = reply.getHeader('set-cookie')
-      const body = request.body === undefined || request.body === null ? null : request.raw
-      dispatch(new RoutedPassage(reply, request.gkPassedAt, typeof cookie === 'string' ? cookie : undefined, observer), body)
-    },
     /**
-     * A request passed before routing: `leave` is called when its response
-     * closes (a public request leaving the count), `route` is Fastify's own
-     * handler, for a failure to be answered by it; `judgedClient` is who the
-     * health gate counts the answer for (null: nobody).
+     * Passes an admitted request: `passedAt` is when the gate passed it (the
+     * upstream's latency counts from there), `ownCookie` a Set-Cookie line of
+     * the gate's to add to the answer, `judgedClient` who the health gate
+     * counts the answer for (null: nobody).
      */
-    front (request: IncomingMessage, response: ServerResponse, passedAt: number, ownCookie: string | undefined,
-      leave: Leave | undefined, route: (request: IncomingMessage, response: ServerResponse) => void, judgedClient: string | null): void {
-      dispatch(new FrontPassage(request, response, passedAt, ownCookie, observer, leave, route, judgedClient), rawBodyOf(request))
+    forward (request: IncomingMessage, response: ServerResponse, passedAt: number, ownCookie: string | undefined, judgedClient: string | null): void {
+      dispatch(new Passage(request, response, passedAt, ownCookie, observer, judgedClient, log), rawBodyOf(request))
     },
     // after the listener has drained: answers still streaming are let finish
     close: async () => { await pool.close() }

@@ -5,9 +5,6 @@ import { decide, type Decision, type RequestFacts } from '../gate/decide.js'
 import type { GateSnapshot } from '../gate/snapshot.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 
-/** Reasons that admit the public; a tester's request passes for these too while open, so isTester() tells them apart. */
-export const PUBLIC_REASONS = new Set<Decision['reason']>(['open', 'staged-admitted', 'read-only-safe'])
-
 /** setTimeout's longest delay; a later moment is reached in steps */
 const LONGEST_TIMER_MS = 2_147_483_647
 

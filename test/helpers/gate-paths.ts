@@ -7,19 +7,19 @@ import { TEST_ENV, adminClient, rawConfig, tempDir, type Harness } from './harne
 interface Teardown { teardown (fn: () => unknown): void }
 
 /**
- * The two ways a plain public request is decided: the front door (before
- * Fastify routes it) and the Fastify gate hook, which takes every request
- * when decisions are logged (debug). A behaviour of the gate must hold on
- * both, so the tests that pin one run once for each.
+ * The log levels a gate test runs at. Every public request goes through one
+ * door (src/public/door.ts) whatever the level: at debug it also logs one
+ * line per decision. Running the tests that pin the gate at both levels
+ * checks that logging changes what is logged, never what is answered.
  */
 export const GATE_PATHS = [
-  { name: 'front door', logLevel: 'silent' },
-  { name: 'gate hook (debug)', logLevel: 'debug' }
+  { name: 'silent', logLevel: 'silent' },
+  { name: 'debug', logLevel: 'debug' }
 ] as const
 
 export type GatePath = typeof GATE_PATHS[number]
 
-/** startHarness, with the logger at the path's level; its lines are discarded unless GK_TEST_LOG asks for them. */
+/** startHarness, with the logger at the given level; its lines are discarded unless GK_TEST_LOG asks for them. */
 export async function startHarnessOn (t: Teardown, path: GatePath, extra: Record<string, unknown> = {}, dir = tempDir(t)): Promise<Harness> {
   const upstream = await startSampleUpstream(0)
   t.teardown(() => upstream.close())

@@ -1,0 +1,138 @@
+import { ServerResponse, type IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Decision } from '../gate/decide.js'
+import { judgedClientOf } from '../health/judged-client.js'
+import type { Admission, Admit } from './admit.js'
+import type { MaintenanceReply } from './maintenance-reply.js'
+import type { PublicRequests } from './public-requests.js'
+import { isPlainTarget, targetProblem } from './target.js'
+import type { UpstreamPass } from './upstream-pass.js'
+import type { WebSocketTracker } from './websockets.js'
+
+export interface DoorOptions {
+  admit: Admit
+  pass: UpstreamPass
+  maintenance: MaintenanceReply
+  /** counts the public's requests in flight, and cuts them when the gate no longer admits them */
+  publicRequests: PublicRequests
+  webSockets: WebSocketTracker
+  log: FastifyBaseLogger
+  /** called with every decision, for metrics */
+  onDecision?: (decision: Decision) => void
+}
+
+/** Fastify's handling of a request: Gatekeeper's own routes, its 404 and its 503 while closing. */
+export type RouteRequest = (request: IncomingMessage, response: ServerResponse) => void
+/** The WebSocket relay's handling of an upgrade the gate admitted. */
+export type RelayUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => void
+
+/** The methods the upstream is passed; any other is Fastify's to answer (404). */
+const PROXIED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'])
+
+const OWN_PREFIX = '/__gatekeeper/'
+
+const BAD_TARGET = Buffer.from(JSON.stringify({ statusCode: 400, code: 'GK_ERR_BAD_REQUEST', error: 'Bad Request', message: 'the request target must be a path within the site; Gatekeeper is not a forward proxy' }))
+
+function refuseTarget (response: ServerResponse, cookie: string | undefined): void {
+  const headers = ['content-type', 'application/json; charset=utf-8', 'cache-control', 'no-store', 'content-length', String(BAD_TARGET.length)]
+  response.writeHead(400, cookie === undefined ? headers : [...headers, 'set-cookie', cookie])
+  response.end(BAD_TARGET)
+}
+
+/** A response written on an upgrade's socket, which is closed once it is sent. */
+function socketResponse (request: IncomingMessage, socket: Duplex): ServerResponse {
+  const response = new ServerResponse(request)
+  response.shouldKeepAlive = false
+  response.assignSocket(socket as Socket)
+  response.on('finish', () => { socket.destroy() })
+  return response
+}
+
+/**
+ * The public listener's one way in. Every request, plain HTTP or a
+ * WebSocket upgrade, at every log level, takes the same steps: a target
+ * that is not a path is refused; Gatekeeper's own paths (and anything while
+ * the listener closes) go to Fastify; everything else is admitted by the
+ * one gate (admit.ts) and then answered with the maintenance response, or
+ * passed to the upstream (plain HTTP) or the WebSocket relay (upgrades).
+ * The log level changes what is logged, never which code runs.
+ */
+export function createDoor (options: DoorOptions) {
+  const { admit, pass, maintenance, publicRequests, webSockets, log, onDecision } = options
+  // the decision's log line costs an object per request: built only when someone reads it
+  const logDecisions = log.level === 'debug' || log.level === 'trace'
+  let accepting = true
+
+  function decided (request: IncomingMessage, admission: Admission): void {
+    if (onDecision !== undefined) onDecision(admission.decision)
+    if (logDecisions) {
+      log.debug({ clientIp: admission.facts.clientIp, method: request.method, pass: admission.decision.pass, reason: admission.decision.reason, audience: admission.audience, mode: admission.snapshot.mode }, 'gate decision')
+    }
+  }
+
+  return {
+    /** The public HTTP server's 'request' handler; `route` is Fastify's. */
+    request (request: IncomingMessage, response: ServerResponse, route: RouteRequest): void {
+      const url = request.url ?? '/'
+      const plain = isPlainTarget(url)
+      if (!plain && targetProblem(url) === 'absolute') {
+        refuseTarget(response, undefined)
+        return
+      }
+      if (!accepting || url.startsWith(OWN_PREFIX) || !PROXIED_METHODS.has(request.method ?? '')) {
+        route(request, response)
+        return
+      }
+      const admission = admit(request)
+      decided(request, admission)
+      const { decision, cookie, now } = admission
+      if (!decision.pass) {
+        maintenance.write(request, response, admission.snapshot, now, cookie)
+        return
+      }
+      if (!plain && targetProblem(url) !== null) {
+        refuseTarget(response, cookie)
+        return
+      }
+      if (admission.audience === 'public') {
+        publicRequests.enter(response, admission.facts)
+        response.once('close', publicRequests.onClose)
+      }
+      pass.forward(request, response, now, cookie, judgedClientOf(decision.reason, admission.facts.clientIp))
+    },
+
+    /** The public HTTP server's 'upgrade' handler; `relay` carries an admitted WebSocket (and answers what Fastify answers). */
+    upgrade (request: IncomingMessage, socket: Duplex, head: Buffer, relay: RelayUpgrade): void {
+      const url = request.url ?? '/'
+      if (targetProblem(url) === 'absolute') {
+        refuseTarget(socketResponse(request, socket), undefined)
+        return
+      }
+      if (!accepting || url.startsWith(OWN_PREFIX)) {
+        relay(request, socket, head)
+        return
+      }
+      const admission = admit(request)
+      decided(request, admission)
+      if (!admission.decision.pass) {
+        maintenance.write(request, socketResponse(request, socket), admission.snapshot, admission.now, admission.cookie)
+        return
+      }
+      if (targetProblem(url) !== null) {
+        refuseTarget(socketResponse(request, socket), admission.cookie)
+        return
+      }
+      webSockets.admitted(socket as Socket, admission.facts, admission.audience === 'public')
+      relay(request, socket, head)
+    },
+
+    /** From now on Fastify answers every request (503 while it closes). */
+    close (): void {
+      accepting = false
+    }
+  }
+}
+
+export type Door = ReturnType<typeof createDoor>
