@@ -54,7 +54,7 @@ t.test('the shipped config is for production: state in /var/lib/gatekeeper, page
 })
 
 t.test('an allowlist that covers this machine with no trusted proxy is warned about', async (t) => {
-  t.match(localAllowlistWarning({ allowlist: [{ cidr: '127.0.0.0/8', label: 'local' }], trustedProxies: [] }, ['127.0.0.1']), /127\.0\.0\.0\/8 \(127\.0\.0\.1\).*trustedProxies is empty/)
+  t.match(localAllowlistWarning({ allowlist: [{ cidr: '127.0.0.0/8', label: 'local' }], trustedProxies: [] }, ['127.0.0.1']), /this machine \(127\.0\.0\.1\).*trustedProxies is empty/)
   t.equal(localAllowlistWarning({ allowlist: [{ cidr: '127.0.0.0/8', label: 'local' }], trustedProxies: ['127.0.0.1/32'] }, ['127.0.0.1']), null, 'a trusted local proxy: no trap')
   t.equal(localAllowlistWarning({ allowlist: [{ cidr: '10.20.0.0/16', label: 'ops' }], trustedProxies: [] }, ['127.0.0.1', '192.0.2.2']), null, 'no local address covered')
 })

@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os'
 import { parseCidr } from '../gate/cidr.js'
-import { createIpSet } from '../gate/ip-set.js'
+import { createRangeSet } from '../gate/range-set.js'
 import type { Config } from './config.js'
 
 /** The addresses a reverse proxy on this host would connect from. */
@@ -20,13 +20,10 @@ function localAddresses (): string[] {
  */
 export function localAllowlistWarning (config: Pick<Config, 'allowlist' | 'trustedProxies'>, addresses: readonly string[] = localAddresses()): string | null {
   if (config.trustedProxies.length > 0 || config.allowlist.length === 0) return null
-  const covered: string[] = []
-  for (const entry of config.allowlist) {
-    const set = createIpSet([parseCidr(entry.cidr)])
-    const local = addresses.filter((address) => set.has(address))
-    if (local.length > 0) covered.push(`${entry.cidr} (${local.join(', ')})`)
-  }
+  // one set for the whole list: it may hold 100 000 entries
+  const allowed = createRangeSet(config.allowlist.map((entry) => parseCidr(entry.cidr)))
+  const covered = addresses.filter((address) => allowed.has(address))
   if (covered.length === 0) return null
-  return `the allowlist covers addresses of this machine: ${covered.join('; ')}, and trustedProxies is empty: ` +
+  return `the allowlist covers addresses of this machine (${covered.join(', ')}) and trustedProxies is empty: ` +
     'a reverse proxy on this host would let every visitor through a closed gate; list it in trustedProxies and take it out of the allowlist'
 }
