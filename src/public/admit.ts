@@ -44,3 +44,13 @@ export function createAdmit (config: Config, runtime: GateRuntime) {
 }
 
 export type Admit = ReturnType<typeof createAdmit>
+
+/**
+ * The gate asked again about facts gathered earlier: an open WebSocket or a
+ * request in flight when the state changes, or the status poll asking for
+ * the page's own navigation. The same pure decision as admit(), so the
+ * public side reaches the gate through this module alone.
+ */
+export function judge (snapshot: GateSnapshot, facts: RequestFacts, now: number): Decision {
+  return decide(snapshot, facts, now)
+}

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config/config.js'
-import { bypassValid, decide } from '../gate/decide.js'
+import { bypassValid } from '../gate/decide.js'
+import { judge } from './admit.js'
 import { sha256Hex } from '../gate/token.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import { maintenanceFacts } from '../runtime/maintenance.js'
@@ -28,8 +29,8 @@ export async function ownRoutes (app: FastifyInstance, options: OwnRoutesOptions
     const now = Date.now()
     const ip = clientIpOf(request, runtime.trustedProxies)
     // asked as the page's own navigation would be: a GET of the site
-    const facts = { ...requestFacts(request, ip, factsOptions), method: 'GET', url: '/' }
-    const decision = decide(snapshot, facts, now)
+    const facts = { ...requestFacts(request, ip, factsOptions), method: 'GET', url: '/', hasBody: false, methodOverride: undefined, upgrade: false }
+    const decision = judge(snapshot, facts, now)
     const held = maintenanceFacts(snapshot.state, config.maintenance.retryAfter, now)
     reply.header('cache-control', 'no-store')
     return {

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
-import { decide, type RequestFacts } from '../gate/decide.js'
+import type { RequestFacts } from '../gate/decide.js'
+import { judge } from './admit.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 
 /**
@@ -25,7 +26,7 @@ export function createPublicRequests (runtime: GateRuntime, cutoffMs: number, lo
     const now = Date.now()
     let count = 0
     for (const [response, facts] of live) {
-      if (decide(snapshot, facts, now).pass) continue
+      if (judge(snapshot, facts, now).pass) continue
       count++
       // its 'close' takes it off the count and aborts its upstream request
       response.destroy()

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net'
 import type { FastifyBaseLogger } from 'fastify'
 import { accessExpiries, firstAfter } from '../gate/access-expiries.js'
-import { decide, type Decision, type RequestFacts } from '../gate/decide.js'
+import type { Decision, RequestFacts } from '../gate/decide.js'
+import { judge } from './admit.js'
 import type { GateSnapshot } from '../gate/snapshot.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 
@@ -69,7 +70,7 @@ export function createWebSocketTracker (runtime: GateRuntime, closeGraceMs: numb
     let next = nextExpiry(snapshot, now)
     for (const [socket, tracked] of live) {
       if (tracked.closing === true) continue
-      const decision = decide(snapshot, tracked.facts, now)
+      const decision = judge(snapshot, tracked.facts, now)
       if (decision.pass) {
         tracked.closeAt = undefined
         continue
