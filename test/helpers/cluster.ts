@@ -79,7 +79,7 @@ export async function startCluster (t: Teardown, count = 3, shared: { clock?: Cl
 }
 
 /** Polls until `check` holds; fails naming `what` after `timeoutMs` (a bound, not an assertion on timing). */
-export async function until (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+export async function until (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (await check()) return

@@ -30,7 +30,7 @@ function serveCommand (configPath: string, fdLimit?: number): [string, string[]]
 }
 
 /** Runs `gatekeeper serve` as a real process and waits for its 'gatekeeper started' line. */
-export function startProcess (t: Teardown, configPath: string, timeoutMs = 15000, options: { fdLimit?: number } = {}): Promise<GatekeeperProcess> {
+export function startProcess (t: Teardown, configPath: string, timeoutMs = 60_000, options: { fdLimit?: number } = {}): Promise<GatekeeperProcess> {
   const [command, args] = serveCommand(configPath, options.fdLimit)
   const child = spawn(command, args, { env: TEST_ENV, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
@@ -75,7 +75,7 @@ export function startProcess (t: Teardown, configPath: string, timeoutMs = 15000
 }
 
 /** Runs `gatekeeper serve` expecting it to refuse to start; resolves with its exit code and output. */
-export function runToExit (configPath: string, timeoutMs = 15000): Promise<{ code: number | null, output: string }> {
+export function runToExit (configPath: string, timeoutMs = 60_000): Promise<{ code: number | null, output: string }> {
   const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { env: TEST_ENV, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString() })

@@ -46,7 +46,7 @@ export function recordChanges (store: Store): { states: State[], seen (what: str
   store.onChange((state) => { states.push(state) })
   return {
     states,
-    async seen (what, match, timeoutMs = 5000) {
+    async seen (what, match, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
         const found = states.find(match)
@@ -58,7 +58,7 @@ export function recordChanges (store: Store): { states: State[], seen (what: str
   }
 }
 
-export async function eventually (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+export async function eventually (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (await check()) return

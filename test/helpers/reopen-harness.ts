@@ -31,7 +31,7 @@ export interface ReopenHarnessOptions {
 }
 
 /** Polls `check` until it holds, at most `timeoutMs`: every wait in these tests is bounded. */
-export async function waitUntil (check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+export async function waitUntil (check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -68,7 +68,7 @@ export async function startReopenHarness (t: Teardown, extra: Record<string, unk
     clock,
     state,
     stateBytes: () => readFileSync(join(dir, 'state.json')),
-    async waitForState (predicate, what, timeoutMs = 5000) {
+    async waitForState (predicate, what, timeoutMs = 20_000) {
       await waitUntil(() => predicate(state()), what, timeoutMs)
       return state()
     }
