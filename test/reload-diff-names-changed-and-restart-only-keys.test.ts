@@ -41,3 +41,8 @@ t.test('health gate thresholds change live, its window does not', async (t) => {
 t.test('a key no reload part applies is refused, not silently ignored', async (t) => {
   t.same(diffConfig(parse({}), parse({ upstream: 'http://127.0.0.1:3001' })).restartOnly, ['upstream'])
 })
+
+t.test('the WebSocket grace period changes live, its message limits do not', async (t) => {
+  t.same(diffConfig(parse({}), parse({ websocket: { closeGraceMs: 1000 } })), { changed: ['websocket'], restartOnly: [] })
+  t.same(diffConfig(parse({}), parse({ websocket: { maxMessageBytes: 4096 } })).restartOnly, ['websocket.maxMessageBytes'])
+})

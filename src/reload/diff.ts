@@ -12,11 +12,14 @@ export const LIVE_KEYS: ReadonlySet<string> = new Set([
 
 /**
  * Parts of a live key that still need a restart: the listeners are bound,
- * the admin API's host check is built once, and the health figures are
- * kept in buckets sized for the window they were started with.
+ * the admin API's host check is built once, the health figures are kept in
+ * buckets sized for the window they were started with, and the WebSocket
+ * relay's message limits are fixed into its server and client when the
+ * relay is registered.
  */
 const RESTART_ONLY_PARTS: Readonly<Record<string, readonly string[]>> = {
   admin: ['listen', 'hosts'],
+  websocket: ['maxMessageBytes', 'upstreamMaxMessageBytes'],
   healthGate: ['windowSeconds', 'perClientSamples']
 }
 
