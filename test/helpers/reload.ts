@@ -1,4 +1,4 @@
-import pino from 'pino'
+import pino, { type Logger } from 'pino'
 import { loadConfig } from '../../src/config/load.js'
 import { startGatekeeper, type Gatekeeper } from '../../src/server.js'
 import { startSampleUpstream, type SampleUpstream } from '../../src/sample/sample-upstream.js'
@@ -21,14 +21,14 @@ export interface ReloadHarness {
 }
 
 /** A gatekeeper started from a configuration file (as `serve --config` does), which a reload reads again. */
-export async function startFromFile (t: Teardown, extra: Record<string, unknown> = {}): Promise<ReloadHarness> {
+export async function startFromFile (t: Teardown, extra: Record<string, unknown> = {}, logger: Logger = pino({ level: process.env.GK_TEST_LOG ?? 'silent' })): Promise<ReloadHarness> {
   const dir = tempDir(t)
   const upstream = await startSampleUpstream(0)
   t.teardown(() => upstream.close())
   const raw = rawConfig(dir, upstream.url, extra)
   const path = writeConfig(dir, raw)
   const config = await loadConfig(path, TEST_ENV)
-  const gk = await startGatekeeper(config, { logger: pino({ level: process.env.GK_TEST_LOG ?? 'silent' }), configFile: { path, env: TEST_ENV } })
+  const gk = await startGatekeeper(config, { logger, configFile: { path, env: TEST_ENV } })
   t.teardown(() => gk.close())
   return {
     gk,
