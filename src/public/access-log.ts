@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Decision } from '../gate/decide.js'
@@ -54,20 +55,24 @@ export function createAccessLog (options: AccessLogOptions) {
   }
 
   function entryOf (request: IncomingMessage): AccessEntry {
-    return { startedAt: performance.now(), bytesBefore: request.socket.bytesWritten, reason: null, passed: false, clientIp: request.socket.remoteAddress ?? '', status: 0 }
+    const socket = request.socket as Socket | null
+    return { startedAt: performance.now(), bytesBefore: socket?.bytesWritten ?? 0, reason: null, passed: false, clientIp: socket?.remoteAddress ?? '', status: 0 }
   }
 
   return {
     /** Starts the entry of a request; its line is written when `response` closes. */
     begin (request: IncomingMessage, response: ServerResponse): AccessEntry {
       const entry = entryOf(request)
-      response.once('close', () => { write(request, response.statusCode, (response.socket ?? request.socket).bytesWritten, entry) })
+      // held now: by the time the response closes, the request may have let go of its socket
+      const socket = request.socket as Socket | null
+      response.once('close', () => { write(request, response.statusCode, socket?.bytesWritten ?? entry.bytesBefore, entry) })
       return entry
     },
     /** The same for an upgrade: its line is written when its socket closes (a relayed WebSocket: when it ends). */
     beginUpgrade (request: IncomingMessage, socket: Duplex): AccessEntry {
       const entry = entryOf(request)
-      socket.once('close', () => { write(request, entry.status, request.socket.bytesWritten, entry) })
+      const connection = request.socket as Socket | null
+      socket.once('close', () => { write(request, entry.status, connection?.bytesWritten ?? entry.bytesBefore, entry) })
       return entry
     }
   }
