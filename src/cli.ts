@@ -91,7 +91,8 @@ async function serve (args: string[]): Promise<number> {
   let gatekeeper
   const path = configPath(values.config)
   try {
-    config = await loadConfig(path)
+    // a worker of `workers: N` serves its primary's configuration, whatever the file now says
+    config = cluster.isWorker ? await (await import('./cluster/worker-config.js')).configFromPrimary() : await loadConfig(path)
     gatekeeper = await startServing(config, { path })
   } catch (err) {
     process.stderr.write(`gatekeeper serve: ${describeStartFailure(err, config)}\n`)

@@ -40,6 +40,16 @@ export interface StopMessage {
 
 export type ToWorker = StateMessage | ConfigMessage | StopMessage
 
+/**
+ * A worker that has just started asks for the configuration in force
+ * (answered with a `gk:config` of seq 0): it never reads the file itself, so
+ * a restarted worker serves what the primary serves, even when the file has
+ * since been changed or broken.
+ */
+export interface ConfigRequestMessage {
+  type: 'gk:config?'
+}
+
 /** The worker listens for the primary's messages: it may now be sent its state. */
 export interface HelloMessage {
   type: 'gk:hello'
@@ -76,7 +86,7 @@ export interface ObservedMessage {
   failureClients: Array<string | null>
 }
 
-export type ToPrimary = HelloMessage | AppliedMessage | CountsMessage | ObservedMessage
+export type ToPrimary = ConfigRequestMessage | HelloMessage | AppliedMessage | CountsMessage | ObservedMessage
 
 function tagged (message: unknown): message is { type: string } {
   return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string'
@@ -87,7 +97,7 @@ export function isToWorker (message: unknown): message is ToWorker {
 }
 
 export function isToPrimary (message: unknown): message is ToPrimary {
-  return tagged(message) && (message.type === 'gk:hello' || message.type === 'gk:applied' || message.type === 'gk:counts' || message.type === 'gk:observed')
+  return tagged(message) && (message.type === 'gk:config?' || message.type === 'gk:hello' || message.type === 'gk:applied' || message.type === 'gk:counts' || message.type === 'gk:observed')
 }
 
 export function toWire (config: Config): WireConfig {

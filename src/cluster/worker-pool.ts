@@ -132,6 +132,9 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
 
   function onMessage (member: Member, message: ToPrimary): void {
     switch (message.type) {
+      case 'gk:config?':
+        send(member, { type: 'gk:config', seq: 0, config: toWire(configInForce) })
+        return
       case 'gk:hello':
         member.joined = true
         // a worker started after a reload builds its app with what is in force, not what it read at start-up
