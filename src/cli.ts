@@ -90,6 +90,9 @@ async function serve (args: string[]): Promise<number> {
   let config: Config | undefined
   let gatekeeper
   const path = configPath(values.config)
+  // a SIGHUP while starting must not end the process (its default); the reload handler replaces this once serving
+  const hupWhileStarting = (): void => { process.stderr.write('gatekeeper: SIGHUP while starting is ignored; reload once started\n') }
+  process.on('SIGHUP', hupWhileStarting)
   try {
     // a worker of `workers: N` serves its primary's configuration, whatever the file now says
     config = cluster.isWorker ? await (await import('./cluster/worker-config.js')).configFromPrimary() : await loadConfig(path)
@@ -102,6 +105,7 @@ async function serve (args: string[]): Promise<number> {
   // the primary is the service's main process; workers (`workers: N`) run serve too
   if (!cluster.isWorker) await notifySystemd({ READY: '1', STATUS: 'serving' })
   // SIGHUP reloads (the primary tells its workers); it never ends the process, a worker's neither
+  process.off('SIGHUP', hupWhileStarting)
   if (gatekeeper.reload !== undefined) reloadOnSighup(gatekeeper.reload, (line) => process.stderr.write(line))
   else process.on('SIGHUP', () => {})
   const probe = gatekeeper.store
