@@ -10,6 +10,8 @@ import { runCommand } from './cli/run.js'
 import { readEntry, suggestion } from './cli/entry-args.js'
 import { describeStartFailure } from './cli/start-failure.js'
 import { notifySystemd } from './cli/systemd-notify.js'
+import { reloadOnSighup } from './cli/reload-signal.js'
+import { startWatchdog } from './cli/watchdog.js'
 import type { Config } from './config/config.js'
 
 const PROCESS_COMMANDS = [
@@ -25,6 +27,8 @@ const SHORT_USAGE = 'Usage: gatekeeper <command> [options]   (gatekeeper help li
 const SERVE_HELP = `Usage: gatekeeper serve [--config FILE]
 
 Runs the proxy and the admin API until SIGTERM or SIGINT (a graceful stop).
+SIGHUP reads the configuration file again and applies it whole, or refuses
+it and keeps the running configuration (see gatekeeper reload --help).
 The configuration comes from --config FILE, else GATEKEEPER_CONFIG, else
 /etc/gatekeeper/gatekeeper.yaml; relative paths in it are relative to its
 directory. It is checked whole before anything listens: a problem stops
@@ -85,9 +89,14 @@ async function serve (args: string[]): Promise<number> {
   }
   let config: Config | undefined
   let gatekeeper
+  const path = configPath(values.config)
+  // a SIGHUP while starting must not end the process (its default); the reload handler replaces this once serving
+  const hupWhileStarting = (): void => { process.stderr.write('gatekeeper: SIGHUP while starting is ignored; reload once started\n') }
+  process.on('SIGHUP', hupWhileStarting)
   try {
-    config = await loadConfig(configPath(values.config))
-    gatekeeper = await startServing(config)
+    // a worker of `workers: N` serves its primary's configuration, whatever the file now says
+    config = cluster.isWorker ? await (await import('./cluster/worker-config.js')).configFromPrimary() : await loadConfig(path)
+    gatekeeper = await startServing(config, { path })
   } catch (err) {
     process.stderr.write(`gatekeeper serve: ${describeStartFailure(err, config)}\n`)
     return 1
@@ -95,6 +104,12 @@ async function serve (args: string[]): Promise<number> {
   const shutdownGraceMs = config.shutdownGraceMs
   // the primary is the service's main process; workers (`workers: N`) run serve too
   if (!cluster.isWorker) await notifySystemd({ READY: '1', STATUS: 'serving' })
+  // SIGHUP reloads (the primary tells its workers); it never ends the process, a worker's neither
+  process.off('SIGHUP', hupWhileStarting)
+  if (gatekeeper.reload !== undefined) reloadOnSighup(gatekeeper.reload, (line) => process.stderr.write(line))
+  else process.on('SIGHUP', () => {})
+  const probe = gatekeeper.store
+  if (probe !== undefined) startWatchdog(async () => await probe.readAudit(1))
   let stopping = false
   const stop = (signal: string): void => {
     if (stopping) return

@@ -35,6 +35,8 @@ export const errors = {
   GK_ERR_FIREWALL_MISMATCH: createError('GK_ERR_FIREWALL_MISMATCH', 'the rules in place differ from the rules applied: %s', 500),
   GK_ERR_FIREWALL_COMMAND: createError('GK_ERR_FIREWALL_COMMAND', 'cannot run %s: %s', 500),
   GK_ERR_FIREWALL_HELPER: createError('GK_ERR_FIREWALL_HELPER', 'the firewall helper at %s: %s', 502),
+  // a reload that would not apply whole: the configuration in force keeps running
+  GK_ERR_RELOAD_REFUSED: createError('GK_ERR_RELOAD_REFUSED', 'reload refused, the configuration in force is unchanged: %s', 422),
   GK_ERR_ALLOWLIST_FULL: createError('GK_ERR_ALLOWLIST_FULL', 'the allowlist holds at most %s entries, static and dynamic together; %s', 409)
 } as const
 

@@ -6,6 +6,7 @@ import { createHealthRecorder, type HealthRecorder } from './health/recorder.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
 import { eventOf } from './notify/events.js'
 import { createNotifier, type Notifier } from './notify/notifier.js'
+import { replaceableNotifier } from './notify/replaceable-notifier.js'
 import { withNotifications } from './notify/notifying-store.js'
 import { rampDueAt, rampTransition } from './reopen/ramp.js'
 import type { GateRuntime } from './runtime/gate-runtime.js'
@@ -43,6 +44,8 @@ export interface Reopen<S extends Store = Store> {
   /** for the public app's onDecision */
   recordDecision: (decision: Decision) => void
   metricsText (): Promise<string>
+  /** Takes a reloaded configuration's webhooks and health gate (thresholds, and the defaults of new ramps). */
+  reconfigure (next: Config): void
   start (): void
   close (): Promise<void>
 }
@@ -53,14 +56,14 @@ export function createReopen<S extends Store> (options: ReopenOptions<S>): Reope
   const lease = options.lease ?? createLocalLease()
   const log = options.logger.child({ component: 'reopen' })
   const rawStore = options.store
-  const notifier = createNotifier(config.webhooks, {
+  const notifier = replaceableNotifier((webhooks) => createNotifier(webhooks, {
     log,
     onGiveUp (report) {
       rawStore.note({ actor: 'gatekeeper', ip: '', action: 'webhook.failed' }, {
         url: report.url, event: report.event.event, id: report.event.id, attempts: report.attempts, error: report.error ?? null
       }).catch((err: unknown) => { log.warn({ err: (err as Error).message }, 'could not record a failed webhook in the audit') })
     }
-  })
+  }), config.webhooks)
   const store = withNotifications(rawStore, (events) => { notifier.publish(events) }, log)
   const health = createHealthRecorder({ clock, windowMs: config.healthGate.windowSeconds * 1000, perClient: config.healthGate.perClientSamples })
   const source: HealthSource = typeof options.healthSource === 'function'
@@ -93,6 +96,8 @@ export function createReopen<S extends Store> (options: ReopenOptions<S>): Reope
     webhooks: () => notifier.stats()
   })
   let closing: Promise<void> | undefined
+  let webhooksInForce = config.webhooks
+  const rampDefaults: RampDefaults = { steps: config.ramp.steps, thresholds: config.healthGate.thresholds }
 
   return {
     clock,
@@ -102,9 +107,15 @@ export function createReopen<S extends Store> (options: ReopenOptions<S>): Reope
     healthGate,
     notifier,
     metrics,
-    rampDefaults: { steps: config.ramp.steps, thresholds: config.healthGate.thresholds },
+    rampDefaults,
     recordDecision: (decision) => { metrics.recordDecision(decision) },
     metricsText: async () => await metrics.text(),
+    reconfigure (next) {
+      if (JSON.stringify(next.webhooks) !== JSON.stringify(webhooksInForce)) notifier.replace(next.webhooks)
+      webhooksInForce = next.webhooks
+      healthGate.reconfigure(next.healthGate)
+      rampDefaults.thresholds = next.healthGate.thresholds
+    },
     start () {
       for (const driver of drivers) driver.start()
       healthGate.start()

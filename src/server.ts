@@ -23,9 +23,13 @@ import { createLocalRegistry, type InstanceRegistry } from './store/instances.js
 import { openStore } from './config/open-store.js'
 import type { RegistryOptions } from './store/redis-store.js'
 import type { Store } from './store/store.js'
+import { reloadRoutes } from './admin/routes-reload.js'
+import { gatekeeperReload } from './reload/gatekeeper-reload.js'
+import type { ReloadBy, ReloadOutcome } from './reload/reloader.js'
 
 export interface Gatekeeper {
-  config: Config
+  /** the configuration in force (a reload replaces it) */
+  readonly config: Config
   runtime: GateRuntime
   store: Store
   /** the instances sharing the state: on the file store, this one alone */
@@ -40,6 +44,8 @@ export interface Gatekeeper {
   adminUrl: string
   /** ramps, schedules, the health gate, webhooks and metrics */
   reopen: Reopen
+  /** reads the configuration file again and applies it whole, or refuses (src/reload/) */
+  reload (by: ReloadBy): Promise<ReloadOutcome>
   close (): Promise<void>
 }
 
@@ -54,6 +60,8 @@ export interface StartOptions {
   registry?: RegistryOptions
   /** node:cluster workers serve the public listener; this process keeps the store and the admin API (src/cluster/) */
   workers?: WorkerPool
+  /** the file the configuration came from, which a reload reads again, and the environment its secrets come from */
+  configFile?: { path: string, env?: NodeJS.ProcessEnv }
 }
 
 /** The name under which ramps and schedules are driven by one instance at a time. */
@@ -123,9 +131,10 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   // not a refusal: the demo allowlists this machine on purpose; a production config should not
   const allowlistWarning = localAllowlistWarning(config)
   if (allowlistWarning !== null) logger.warn({ key: 'allowlist' }, allowlistWarning)
+  const { holder, reloader } = gatekeeperReload({ config, path: options.configFile?.path, env: options.configFile?.env, store, logger, runtime, publicSide, reopen })
   const readiness = createReadiness()
   const adminApp = await buildAdminApp({
-    config,
+    get config () { return holder.current() },
     store: reopen.store,
     runtime,
     instances,
@@ -139,7 +148,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
         ...(allowlistWarning === null ? {} : { warnings: [allowlistWarning] })
       }
     }
-  }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen)])
+  }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen), (scope) => reloadRoutes(scope, reloader)])
 
   let publicAddress: AddressInfo
   try {
@@ -174,7 +183,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
 
   let closing: Promise<void> | undefined
   return {
-    config,
+    get config () { return holder.current() },
     runtime,
     store,
     instances,
@@ -184,6 +193,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     publicUrl: urlOf(publicAddress),
     adminUrl: urlOf(adminApp.server.address() as AddressInfo),
     reopen,
+    reload: reloader.reload,
     close () {
       readiness.stopping()
       closing ??= (async () => {

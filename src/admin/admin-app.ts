@@ -32,7 +32,7 @@ export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogge
   // every answer is JSON or the console's files, each with its own type: never to be sniffed as anything else
   app.addHook('onRequest', async (_request, reply) => { reply.header('x-content-type-options', 'nosniff') })
   app.addHook('onRequest', hostCheckHook(ctx.config.admin.listen.host, ctx.config.admin.hosts))
-  app.addHook('onRequest', authHook(ctx.config.admin.tokens, OPEN_PATHS))
+  app.addHook('onRequest', authHook(() => ctx.config.admin.tokens, OPEN_PATHS))
   acceptJsonBodiesOnly(app)
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -30,13 +30,13 @@ export function requireRole (token: AdminToken, role: Role): void {
   }
 }
 
-/** The hook of the admin API: every call but /healthz needs a token; changes need an operator. */
-export function authHook (tokens: readonly AdminToken[], open: ReadonlySet<string>) {
+/** The hook of the admin API: every call but /healthz needs a token; changes need an operator. The tokens in force are read per call (a reload may change them). */
+export function authHook (tokensOf: () => readonly AdminToken[], open: ReadonlySet<string>) {
   return async function checkToken (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const path = request.url.split('?', 1)[0] as string
     if (open.has(path)) return
     try {
-      request.adminToken = authenticate(request.headers.authorization, tokens)
+      request.adminToken = authenticate(request.headers.authorization, tokensOf())
     } catch (err) {
       reply.header('www-authenticate', 'Bearer realm="gatekeeper"')
       throw err

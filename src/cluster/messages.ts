@@ -1,3 +1,4 @@
+import type { Config } from '../config/config.js'
 import type { Reason } from '../gate/decide.js'
 import type { State } from '../state/types.js'
 
@@ -19,12 +20,35 @@ export interface StateMessage {
   state: State
 }
 
+/**
+ * A reloaded configuration to serve (its live parts), acknowledged like a
+ * state with `gk:applied` for the same `seq`. The upstream travels as its
+ * origin text: a URL does not cross the channel.
+ */
+export interface ConfigMessage {
+  type: 'gk:config'
+  seq: number
+  config: WireConfig
+}
+
+export type WireConfig = Omit<Config, 'upstream'> & { upstream: string }
+
 /** Finish what is in flight, stop listening, exit. */
 export interface StopMessage {
   type: 'gk:stop'
 }
 
-export type ToWorker = StateMessage | StopMessage
+export type ToWorker = StateMessage | ConfigMessage | StopMessage
+
+/**
+ * A worker that has just started asks for the configuration in force
+ * (answered with a `gk:config` of seq 0): it never reads the file itself, so
+ * a restarted worker serves what the primary serves, even when the file has
+ * since been changed or broken.
+ */
+export interface ConfigRequestMessage {
+  type: 'gk:config?'
+}
 
 /** The worker listens for the primary's messages: it may now be sent its state. */
 export interface HelloMessage {
@@ -62,16 +86,24 @@ export interface ObservedMessage {
   failureClients: Array<string | null>
 }
 
-export type ToPrimary = HelloMessage | AppliedMessage | CountsMessage | ObservedMessage
+export type ToPrimary = ConfigRequestMessage | HelloMessage | AppliedMessage | CountsMessage | ObservedMessage
 
 function tagged (message: unknown): message is { type: string } {
   return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string'
 }
 
 export function isToWorker (message: unknown): message is ToWorker {
-  return tagged(message) && (message.type === 'gk:state' || message.type === 'gk:stop')
+  return tagged(message) && (message.type === 'gk:state' || message.type === 'gk:config' || message.type === 'gk:stop')
 }
 
 export function isToPrimary (message: unknown): message is ToPrimary {
-  return tagged(message) && (message.type === 'gk:hello' || message.type === 'gk:applied' || message.type === 'gk:counts' || message.type === 'gk:observed')
+  return tagged(message) && (message.type === 'gk:config?' || message.type === 'gk:hello' || message.type === 'gk:applied' || message.type === 'gk:counts' || message.type === 'gk:observed')
+}
+
+export function toWire (config: Config): WireConfig {
+  return { ...config, upstream: config.upstream.href }
+}
+
+export function fromWire (config: WireConfig): Config {
+  return { ...config, upstream: new URL(config.upstream) }
 }

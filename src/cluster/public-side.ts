@@ -14,6 +14,8 @@ export interface PublicSide {
   pageProblems: string[]
   /** Starts serving; resolves with where the listener ended up (port 0 picks a free one). */
   listen (): Promise<AddressInfo>
+  /** Takes a reloaded configuration's live parts; with workers, resolves once every worker has. */
+  reconfigure (next: Config): Promise<void>
   close (): Promise<void>
 }
 
@@ -31,10 +33,11 @@ export async function publicSideOf (config: Config, pool: WorkerPool | undefined
       app: null,
       pageProblems: pool.pageProblems(),
       listen: async () => await pool.start(deps),
+      reconfigure: pool.reconfigure,
       close: pool.close
     }
   }
-  const { app, pageProblems } = await buildPublicApp({ config, runtime: deps.runtime, logger: deps.logger, onDecision: deps.onDecision, upstream: deps.upstream })
+  const { app, pageProblems, reconfigure } = await buildPublicApp({ config, runtime: deps.runtime, logger: deps.logger, onDecision: deps.onDecision, upstream: deps.upstream })
   return {
     app,
     pageProblems,
@@ -42,6 +45,7 @@ export async function publicSideOf (config: Config, pool: WorkerPool | undefined
       await app.listen({ host: config.listen.host, port: config.listen.port })
       return app.server.address() as AddressInfo
     },
+    reconfigure: async (next) => { reconfigure(next) },
     close: async () => { await app.close() }
   }
 }

@@ -8,7 +8,7 @@ import type { UpstreamObserver } from '../public/upstream-observer.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { State } from '../state/types.js'
 import type { Store } from '../store/store.js'
-import { isToPrimary, type ToPrimary, type ToWorker } from './messages.js'
+import { isToPrimary, toWire, type ToPrimary, type ToWorker } from './messages.js'
 import { replayObserved } from './observations.js'
 
 interface Log {
@@ -71,6 +71,9 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
   let deps: PoolDeps | null = null
   /** what a worker must serve: the state in force as the workers have been told it */
   let inForce: State | null = null
+  /** the configuration the workers serve: the one started with, until a reload */
+  let configInForce = config
+  const problems: string[] = []
   let closing = false
   let address: AddressInfo | null = null
 
@@ -112,6 +115,13 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
     return Promise.all(waits).then(() => {})
   }
 
+  function refillPageProblems (from: Config): void {
+    const pages = loadPages(from.maintenance.pagesDir)
+    problems.length = 0
+    problems.push(...pages.problems)
+    loadAssets(from.maintenance.pagesDir, problems)
+  }
+
   function adjustCounts (member: Member, inFlight: number, webSockets: number): void {
     if (deps === null) return
     if (inFlight !== member.inFlight) deps.runtime.inFlight += inFlight - member.inFlight
@@ -122,8 +132,16 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
 
   function onMessage (member: Member, message: ToPrimary): void {
     switch (message.type) {
+      case 'gk:config?':
+        send(member, { type: 'gk:config', seq: 0, config: toWire(configInForce) })
+        return
       case 'gk:hello':
         member.joined = true
+        // a worker started after a reload builds its app with what is in force, not what it read at start-up
+        if (configInForce !== config) {
+          member.sent++
+          send(member, { type: 'gk:config', seq: member.sent, config: toWire(configInForce) })
+        }
         if (inForce !== null) {
           member.sent++
           send(member, { type: 'gk:state', seq: member.sent, how: 'follow', state: inForce })
@@ -221,12 +239,28 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
       }
     },
 
-    /** What /healthz says of the maintenance pages; the workers load the same ones. */
+    /** What /healthz says of the maintenance pages; the workers load the same ones. Refilled in place by a reload. */
     pageProblems (): string[] {
-      const pages = loadPages(config.maintenance.pagesDir)
-      const problems = [...pages.problems]
-      loadAssets(config.maintenance.pagesDir, problems)
+      refillPageProblems(config)
       return problems
+    },
+
+    /**
+     * Sends a reloaded configuration to every worker that listens, and
+     * resolves once each has applied it (or is gone, or was killed for
+     * taking too long: it restarts with this configuration).
+     */
+    async reconfigure (next: Config): Promise<void> {
+      configInForce = next
+      refillPageProblems(next)
+      const waits: Array<Promise<void>> = []
+      for (const member of members.values()) {
+        if (!member.joined) continue
+        member.sent++
+        send(member, { type: 'gk:config', seq: member.sent, config: toWire(next) })
+        waits.push(acknowledged(member, member.sent))
+      }
+      await Promise.all(waits)
     },
 
     /** Starts the workers and resolves once every one listens; a worker that dies before it listens fails the start. */

@@ -4,7 +4,8 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Config } from '../config/config.js'
 import { buildPublicApp } from '../public/public-app.js'
 import { createGateRuntime, type GateRuntime } from '../runtime/gate-runtime.js'
-import { isToWorker, type ToPrimary } from './messages.js'
+import type { PublicApp } from '../public/public-app.js'
+import { fromWire, isToWorker, type ToPrimary } from './messages.js'
 import { createObservationBatch } from './observations.js'
 
 /** How often a worker looks whether its counts moved; a drop to none is told at once. */
@@ -26,11 +27,13 @@ function send (message: ToPrimary): void {
  * worker serves a change. Its counts and what it saw go to the primary,
  * which holds the store, the admin API and the figures.
  */
-export async function startPublicWorker (config: Config): Promise<PublicWorker> {
+export async function startPublicWorker (startConfig: Config): Promise<PublicWorker> {
+  let config = startConfig
   const logger = pino({ level: config.logLevel, name: 'gatekeeper' }).child({ worker: cluster.worker?.id ?? 0 })
   const batch = createObservationBatch(send)
   let runtime: GateRuntime | null = null
   let app: FastifyInstance | null = null
+  let publicApp: PublicApp | null = null
   let stopping: Promise<void> | undefined
   let resolveFirst: (served: GateRuntime) => void = () => {}
   const first = new Promise<GateRuntime>((resolve) => { resolveFirst = resolve })
@@ -51,6 +54,15 @@ export async function startPublicWorker (config: Config): Promise<PublicWorker> 
         logger.error({ err: (err as Error).message }, 'worker could not close cleanly')
         process.exit(1)
       })
+      return
+    }
+    if (message.type === 'gk:config') {
+      // what a reload changed; before the first state, it is what the app is built with
+      config = { ...fromWire(message.config), upstream: config.upstream }
+      logger.level = config.logLevel
+      runtime?.reconfigure(config)
+      publicApp?.reconfigure(config)
+      send({ type: 'gk:applied', seq: message.seq, version: runtime?.current().version ?? 0, inFlight: runtime?.inFlight ?? 0, webSockets: runtime?.webSockets ?? 0 })
       return
     }
     if (runtime === null) {
@@ -76,6 +88,7 @@ export async function startPublicWorker (config: Config): Promise<PublicWorker> 
   const countsTimer = setInterval(tellCounts, COUNTS_EVERY_MS)
   countsTimer.unref()
 
+  const builtWith = config
   const built = await buildPublicApp({
     config,
     runtime: served,
@@ -84,6 +97,9 @@ export async function startPublicWorker (config: Config): Promise<PublicWorker> 
     upstream: batch.upstream
   })
   app = built.app
+  publicApp = built
+  // a reload told while the app was being built
+  if (config !== builtWith) built.reconfigure(config)
   app.addHook('onClose', async () => { clearInterval(countsTimer) })
   await app.listen({ host: config.listen.host, port: config.listen.port })
   logger.info({ pid: process.pid }, 'public worker listening')

@@ -15,7 +15,7 @@ import type { WebhooksConfig } from '../notify/notifier.js'
 import { parseRampConfig, type RampConfig } from '../reopen/config.js'
 import { parseRedisStoreConfig, type RedisStoreConfig } from '../store/redis-config.js'
 import {
-  array, fail, integer, isObject, object, oneOf, onlyKeys, optionalString, string, type Obj
+  array, boolean, fail, integer, isObject, object, oneOf, onlyKeys, optionalString, string, type Obj
 } from '../input/config-checks.js'
 
 export interface Listen { host: string, port: number }
@@ -83,11 +83,13 @@ export interface Config {
   workers: number
   /** connection caps and the header timeout (src/connections/) */
   limits: ConnectionLimits
+  /** one info line per public request when its response finishes */
+  accessLog: boolean
 }
 
 const TOP_KEYS = ['listen', 'upstream', 'admin', 'trustedProxies', 'allowlist', 'alwaysAllow', 'store', 'onStoreFailure',
   'initialMode', 'maintenance', 'staged', 'bypass', 'websocket', 'shutdownGraceMs', 'publicRequestCutoffMs', 'logLevel', 'firewall',
-  'healthGate', 'webhooks', 'ramp', 'workers', 'limits'] as const
+  'healthGate', 'webhooks', 'ramp', 'workers', 'limits', 'accessLog'] as const
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -284,6 +286,7 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
     webhooks: parseWebhooks(raw.webhooks, env, fail),
     ramp: parseRampConfig(raw.ramp, fail),
     workers: integer(raw.workers, 'workers', 1, 1, 64),
-    limits: parseConnectionLimits(raw.limits)
+    limits: parseConnectionLimits(raw.limits),
+    accessLog: boolean(raw.accessLog, 'accessLog', true)
   }
 }

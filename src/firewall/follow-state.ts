@@ -15,7 +15,7 @@ const MAX_WAIT_MS = 6 * 3600 * 1000
  * entries still alive, in canonical form. A stored entry that is no CIDR
  * admits nobody, at the gate as here.
  */
-export function firewallAllowlist (config: Config, state: State, now: number): { allowlist: string[], nextExpiry: number } {
+export function firewallAllowlist (config: Pick<Config, 'allowlist'>, state: State, now: number): { allowlist: string[], nextExpiry: number } {
   const allowlist = config.allowlist.map((entry) => entry.cidr)
   let nextExpiry = Infinity
   for (const entry of state.allowlist) {
@@ -57,7 +57,8 @@ export function followStateWithFirewall (config: Config, runtime: GateRuntime, s
 
   function sync (): void {
     const state = runtime.current().state
-    const { allowlist, nextExpiry } = firewallAllowlist(config, state, Date.now())
+    // the runtime's: a reload may have changed the configured allowlist since start-up
+    const { allowlist, nextExpiry } = firewallAllowlist({ allowlist: runtime.staticAllowlist }, state, Date.now())
     if (expiryTimer !== undefined) clearTimeout(expiryTimer)
     expiryTimer = undefined
     if (nextExpiry !== Infinity) {

@@ -38,6 +38,8 @@ export interface HealthGateOptions {
 export interface HealthGate {
   start (): void
   stop (): void
+  /** Takes reloaded settings: enabled, thresholds, how often and on how many clients it judges. */
+  reconfigure (next: HealthGateConfig): void
   /** the last judgement while staged, for the API and /metrics */
   lastVerdict (): HealthVerdict | null
   readonly trips: number
@@ -50,7 +52,8 @@ export interface HealthGate {
  * from every instance when the source merges them.
  */
 export function createHealthGate (options: HealthGateOptions): HealthGate {
-  const { runtime, store, clock, lease, source, config, log } = options
+  const { runtime, store, clock, lease, source, log } = options
+  let config = options.config
   const windowMs = config.windowSeconds * 1000
   let cancel: (() => void) | null = null
   let running = false
@@ -135,6 +138,10 @@ export function createHealthGate (options: HealthGateOptions): HealthGate {
       running = false
       cancel?.()
       cancel = null
+    },
+    reconfigure (next) {
+      // the window is fixed for the life of the process (a reload refuses to change it): the figures are kept for it
+      config = next
     },
     lastVerdict: () => verdict,
     get trips () { return trips }

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Decision } from '../gate/decide.js'
 import { judgedClientOf } from '../health/judged-client.js'
+import type { AccessEntry, AccessLog } from './access-log.js'
 import type { Admission, Admit } from './admit.js'
 import type { MaintenanceReply } from './maintenance-reply.js'
 import type { PublicRequests } from './public-requests.js'
@@ -19,6 +20,8 @@ export interface DoorOptions {
   publicRequests: PublicRequests
   webSockets: WebSocketTracker
   log: FastifyBaseLogger
+  /** one line per public request, plain or upgrade */
+  accessLog: AccessLog
   /** called with every decision, for metrics */
   onDecision?: (decision: Decision) => void
 }
@@ -42,8 +45,9 @@ function refuseTarget (response: ServerResponse, cookie: string | undefined): vo
 }
 
 /** A response written on an upgrade's socket, which is closed once it is sent. */
-function socketResponse (request: IncomingMessage, socket: Duplex): ServerResponse {
+function socketResponse (request: IncomingMessage, socket: Duplex, entry: AccessEntry): ServerResponse {
   const response = new ServerResponse(request)
+  response.once('finish', () => { entry.status = response.statusCode })
   response.shouldKeepAlive = false
   response.assignSocket(socket as Socket)
   response.on('finish', () => { socket.destroy() })
@@ -60,14 +64,15 @@ function socketResponse (request: IncomingMessage, socket: Duplex): ServerRespon
  * The log level changes what is logged, never which code runs.
  */
 export function createDoor (options: DoorOptions) {
-  const { admit, pass, maintenance, publicRequests, webSockets, log, onDecision } = options
-  // the decision's log line costs an object per request: built only when someone reads it
-  const logDecisions = log.level === 'debug' || log.level === 'trace'
+  const { admit, pass, maintenance, publicRequests, webSockets, log, accessLog, onDecision } = options
   let accepting = true
 
-  function decided (request: IncomingMessage, admission: Admission): void {
+  function decided (request: IncomingMessage, admission: Admission, entry: AccessEntry): void {
+    entry.reason = admission.decision.reason
+    entry.clientIp = admission.facts.clientIp
     if (onDecision !== undefined) onDecision(admission.decision)
-    if (logDecisions) {
+    // the decision's log line costs an object per request: built only when someone reads it (the level may change on a reload)
+    if (log.level === 'debug' || log.level === 'trace') {
       log.debug({ clientIp: admission.facts.clientIp, method: request.method, pass: admission.decision.pass, reason: admission.decision.reason, audience: admission.audience, mode: admission.snapshot.mode }, 'gate decision')
     }
   }
@@ -75,6 +80,7 @@ export function createDoor (options: DoorOptions) {
   return {
     /** The public HTTP server's 'request' handler; `route` is Fastify's. */
     request (request: IncomingMessage, response: ServerResponse, route: RouteRequest): void {
+      const entry = accessLog.begin(request, response)
       const url = request.url ?? '/'
       const plain = isPlainTarget(url)
       if (!plain && targetProblem(url) === 'absolute') {
@@ -86,7 +92,7 @@ export function createDoor (options: DoorOptions) {
         return
       }
       const admission = admit(request)
-      decided(request, admission)
+      decided(request, admission, entry)
       const { decision, cookie, now } = admission
       if (!decision.pass) {
         maintenance.write(request, response, admission.snapshot, now, cookie)
@@ -96,6 +102,7 @@ export function createDoor (options: DoorOptions) {
         refuseTarget(response, cookie)
         return
       }
+      entry.passed = true
       if (admission.audience === 'public') {
         publicRequests.enter(response, admission.facts)
         response.once('close', publicRequests.onClose)
@@ -105,9 +112,10 @@ export function createDoor (options: DoorOptions) {
 
     /** The public HTTP server's 'upgrade' handler; `relay` carries an admitted WebSocket (and answers what Fastify answers). */
     upgrade (request: IncomingMessage, socket: Duplex, head: Buffer, relay: RelayUpgrade): void {
+      const entry = accessLog.beginUpgrade(request, socket)
       const url = request.url ?? '/'
       if (targetProblem(url) === 'absolute') {
-        refuseTarget(socketResponse(request, socket), undefined)
+        refuseTarget(socketResponse(request, socket, entry), undefined)
         return
       }
       if (!accepting || url.startsWith(OWN_PREFIX)) {
@@ -115,15 +123,17 @@ export function createDoor (options: DoorOptions) {
         return
       }
       const admission = admit(request)
-      decided(request, admission)
+      decided(request, admission, entry)
       if (!admission.decision.pass) {
-        maintenance.write(request, socketResponse(request, socket), admission.snapshot, admission.now, admission.cookie)
+        maintenance.write(request, socketResponse(request, socket, entry), admission.snapshot, admission.now, admission.cookie)
         return
       }
       if (targetProblem(url) !== null) {
-        refuseTarget(socketResponse(request, socket), admission.cookie)
+        refuseTarget(socketResponse(request, socket, entry), admission.cookie)
         return
       }
+      entry.passed = true
+      entry.status = 101
       webSockets.admitted(socket as Socket, admission.facts, admission.audience === 'public')
       relay(request, socket, head)
     },

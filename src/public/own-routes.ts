@@ -10,7 +10,10 @@ import { clientIpOf, factsOptionsOf, requestFacts } from './request-facts.js'
 export interface OwnRoutesOptions {
   config: Config
   runtime: GateRuntime
+  /** refilled in place when a reload reads the pages again */
   assets: Map<string, { body: Buffer, contentType: string, etag: string }>
+  /** the Retry-After hint in force (a reload may change it) */
+  retryAfter: () => number
 }
 
 const INVALID_LINK = `<!doctype html>
@@ -31,7 +34,7 @@ export async function ownRoutes (app: FastifyInstance, options: OwnRoutesOptions
     // asked as the page's own navigation would be: a GET of the site
     const facts = { ...requestFacts(request, ip, factsOptions), method: 'GET', url: '/', hasBody: false, methodOverride: undefined, upgrade: false }
     const decision = judge(snapshot, facts, now)
-    const held = maintenanceFacts(snapshot.state, config.maintenance.retryAfter, now)
+    const held = maintenanceFacts(snapshot.state, options.retryAfter(), now)
     reply.header('cache-control', 'no-store')
     return {
       mode: snapshot.mode,

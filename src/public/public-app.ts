@@ -4,9 +4,10 @@ import { connectionBudget, readFdLimit } from '../connections/fd-budget.js'
 import { capPublicConnections } from '../connections/public-cap.js'
 import { cutSlowHeaders } from '../connections/slow-headers.js'
 import type { Decision } from '../gate/decide.js'
-import { loadAssets } from '../page/assets.js'
+import { loadAssets, type Asset } from '../page/assets.js'
 import { loadPages } from '../page/pages.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
+import { createAccessLog, nodeOf } from './access-log.js'
 import { createAdmit } from './admit.js'
 import { createDoor } from './door.js'
 import { doorBeforeUpgrades, doorServer } from './door-server.js'
@@ -27,26 +28,55 @@ export interface PublicAppOptions {
   upstream?: UpstreamObserver
 }
 
+export interface PublicApp {
+  app: FastifyInstance
+  /** what /healthz says of the pages: refilled in place by a reload */
+  pageProblems: string[]
+  /**
+   * Takes a reloaded configuration's live parts: the maintenance pages
+   * (read again), the Retry-After hint, the cut-off, the WebSocket grace
+   * period and the access log. The gate's own part (allowlist, paths,
+   * trusted proxies) is the runtime's; the log level is the logger's.
+   * Nothing that holds a connection is closed or rebuilt.
+   */
+  reconfigure (next: Config): void
+}
+
+type Maintenance = ReturnType<typeof createMaintenanceReply>
+
+/** The pages of `dir`, read again; the problems found are put in `problems`, in place. */
+function maintenanceOf (config: Config, problems: string[], assets: Map<string, Asset>, logger: FastifyBaseLogger): Maintenance {
+  const pages = loadPages(config.maintenance.pagesDir)
+  problems.length = 0
+  problems.push(...pages.problems)
+  const loaded = loadAssets(config.maintenance.pagesDir, problems)
+  assets.clear()
+  for (const [name, asset] of loaded) assets.set(name, asset)
+  for (const problem of problems) logger.warn({ problem }, 'maintenance page problem')
+  return createMaintenanceReply({ statusCode: config.maintenance.statusCode, defaultRetryAfter: config.maintenance.retryAfter, forHost: pages.forHost })
+}
+
 /**
  * The public listener: the door (door.ts) takes every request; Fastify
  * answers Gatekeeper's own paths and carries the WebSocket relay.
  */
-export async function buildPublicApp (options: PublicAppOptions): Promise<{ app: FastifyInstance, pageProblems: string[] }> {
+export async function buildPublicApp (options: PublicAppOptions): Promise<PublicApp> {
   const { config, runtime, logger } = options
-  const pages = loadPages(config.maintenance.pagesDir)
-  const problems = [...pages.problems]
-  const assets = loadAssets(config.maintenance.pagesDir, problems)
-  for (const problem of problems) logger.warn({ problem }, 'maintenance page problem')
-  const maintenance = createMaintenanceReply({ statusCode: config.maintenance.statusCode, defaultRetryAfter: config.maintenance.retryAfter, forHost: pages.forHost })
+  let live = config
+  const problems: string[] = []
+  const assets = new Map<string, Asset>()
+  let current = maintenanceOf(config, problems, assets, logger)
+  const maintenance: Maintenance = { write: (...args) => { current.write(...args) } }
   const pass = createUpstreamPass({
     upstream: config.upstream,
     forwarded: forwardedOptionsOf(config, runtime.trustedProxies),
     log: logger,
     ...(options.upstream === undefined ? {} : { observer: options.upstream })
   })
-  const publicRequests = createPublicRequests(runtime, config.publicRequestCutoffMs, logger)
-  const webSockets = createWebSocketTracker(runtime, config.websocket.closeGraceMs, logger)
+  const publicRequests = createPublicRequests(runtime, () => live.publicRequestCutoffMs, logger)
+  const webSockets = createWebSocketTracker(runtime, () => live.websocket.closeGraceMs, logger)
   const door = createDoor({
+    accessLog: createAccessLog({ log: logger, enabled: () => live.accessLog, node: nodeOf(config.upstream) }),
     admit: createAdmit(config, runtime),
     pass,
     maintenance,
@@ -75,8 +105,15 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<{ app:
   app.addHook('onClose', async () => { webSockets.close() })
   app.addHook('onClose', async () => { publicRequests.close() })
 
-  await app.register(ownRoutes, { config, runtime, assets })
+  await app.register(ownRoutes, { config, runtime, assets, retryAfter: () => live.maintenance.retryAfter })
   await app.register(webSocketRelay, { config, runtime, webSockets })
   doorBeforeUpgrades(app.server, door)
-  return { app, pageProblems: problems }
+  return {
+    app,
+    pageProblems: problems,
+    reconfigure (next) {
+      current = maintenanceOf(next, problems, assets, logger)
+      live = next
+    }
+  }
 }

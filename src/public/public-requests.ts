@@ -13,10 +13,10 @@ import type { GateRuntime } from '../runtime/gate-runtime.js'
  * the client's connection is destroyed, which aborts the request to the
  * upstream and takes them off the count. A slow upload started before a
  * close cannot keep the window from starting, and drained means drained.
- * Each change starts the cut-off anew, as it does for WebSockets; a change
+ * `cutoffMsOf` is read at each change (a reload may set it). Each change starts the cut-off anew, as it does for WebSockets; a change
  * back to open cancels it.
  */
-export function createPublicRequests (runtime: GateRuntime, cutoffMs: number, log: FastifyBaseLogger) {
+export function createPublicRequests (runtime: GateRuntime, cutoffMsOf: () => number, log: FastifyBaseLogger) {
   const live = new Map<ServerResponse, RequestFacts>()
   let timer: NodeJS.Timeout | undefined
 
@@ -31,14 +31,14 @@ export function createPublicRequests (runtime: GateRuntime, cutoffMs: number, lo
       // its 'close' takes it off the count and aborts its upstream request
       response.destroy()
     }
-    if (count > 0) log.info({ count, mode: snapshot.mode, cutoffMs }, 'cut public requests the gate no longer admits')
+    if (count > 0) log.info({ count, mode: snapshot.mode, cutoffMs: cutoffMsOf() }, 'cut public requests the gate no longer admits')
   }
 
   runtime.onApplied((snapshot) => {
     if (timer !== undefined) clearTimeout(timer)
     timer = undefined
     if (snapshot.mode === 'open' || live.size === 0) return
-    timer = setTimeout(cut, cutoffMs)
+    timer = setTimeout(cut, cutoffMsOf())
     timer.unref()
   })
 

@@ -28,7 +28,7 @@ interface Tracked {
  * its tester's access expired or was revoked) is closed a grace period
  * later; sockets still admitted stay up.
  */
-export function createWebSocketTracker (runtime: GateRuntime, closeGraceMs: number, log: FastifyBaseLogger) {
+export function createWebSocketTracker (runtime: GateRuntime, closeGraceMsOf: () => number, log: FastifyBaseLogger) {
   const live = new Map<Socket, Tracked>()
   let timer: NodeJS.Timeout | undefined
   let timerAt = Infinity
@@ -75,7 +75,7 @@ export function createWebSocketTracker (runtime: GateRuntime, closeGraceMs: numb
         tracked.closeAt = undefined
         continue
       }
-      tracked.closeAt ??= now + closeGraceMs
+      tracked.closeAt ??= now + closeGraceMsOf()
       if (tracked.closeAt <= now) close(socket, tracked, decision.reason)
       else next = Math.min(next, tracked.closeAt)
     }

@@ -32,7 +32,17 @@ export interface GateRuntime {
    * after a burst so the final count is always told.
    */
   onIdle (listener: () => void): void
+  /**
+   * Takes the configuration's part of the gate anew (static allowlist,
+   * alwaysAllow paths, trustedProxies) on a reload: the state is compiled
+   * again with it and swapped in whole, and the onApplied listeners hear of
+   * it, so open sockets and requests in flight are judged again.
+   */
+  reconfigure (config: Config): void
+  /** the same object for the life of the process; what it holds follows reconfigure() */
   readonly trustedProxies: IpSet
+  /** the configuration's allowlist in force (the firewall renders it with the state's) */
+  readonly staticAllowlist: Config['allowlist']
   /** public requests in flight, admitted as the public (not testers) */
   inFlight: number
   webSockets: number
@@ -61,9 +71,33 @@ function throttled (fn: () => void, ms: number): () => void {
   }
 }
 
+/**
+ * An IpSet whose blocks can be replaced whole: the request path keeps the
+ * one object it was given at start-up and reads whatever is in force.
+ */
+function replaceableIpSet (initial: IpSet): IpSet & { replace (next: IpSet): void } {
+  let held = initial
+  return {
+    add: (cidr, expiresAt) => { held.add(cidr, expiresAt) },
+    has: (ip, now) => held.has(ip, now),
+    hasBytes: (family, bytes, now) => held.hasBytes(family, bytes, now),
+    get size () { return held.size },
+    replace (next) { held = next }
+  }
+}
+
+function trustedSetOf (config: Config): IpSet {
+  return createIpSet(config.trustedProxies.map((cidr) => parseCidr(cidr)))
+}
+
+function gateConfigOf (config: Config): ReturnType<typeof compileGateConfig> {
+  return compileGateConfig(config.allowlist.map((entry) => entry.cidr), config.alwaysAllow.paths)
+}
+
 export function createGateRuntime (config: Config, initial: State): GateRuntime {
-  const gateConfig = compileGateConfig(config.allowlist.map((entry) => entry.cidr), config.alwaysAllow.paths)
-  const trustedProxies = createIpSet(config.trustedProxies.map((cidr) => parseCidr(cidr)))
+  let gateConfig = gateConfigOf(config)
+  let staticAllowlist = config.allowlist
+  const trustedProxies = replaceableIpSet(trustedSetOf(config))
   let snapshot = compileSnapshot(initial, gateConfig)
   const listeners: Array<(next: GateSnapshot, previous: GateSnapshot) => void> = []
   const idleListeners: Array<() => void> = []
@@ -88,6 +122,14 @@ export function createGateRuntime (config: Config, initial: State): GateRuntime 
       return swapIn(state)
     },
     follow: swapIn,
+    reconfigure (next) {
+      gateConfig = gateConfigOf(next)
+      staticAllowlist = next.allowlist
+      trustedProxies.replace(trustedSetOf(next))
+      const previous = snapshot
+      snapshot = compileSnapshot(previous.state, gateConfig)
+      for (const listener of listeners) listener(snapshot, previous)
+    },
     onApplied (listener) {
       listeners.push(listener)
     },
@@ -95,6 +137,9 @@ export function createGateRuntime (config: Config, initial: State): GateRuntime 
       idleListeners.push(listener)
     },
     trustedProxies,
+    get staticAllowlist () {
+      return staticAllowlist
+    },
     get inFlight () {
       return inFlight
     },

@@ -6,6 +6,7 @@ import { auditCommand } from './audit.js'
 import { instancesCommand } from './instances.js'
 import { closeCommand, openCommand, readOnlyCommand, stageCommand } from './mode.js'
 import { rampCommands } from './ramp.js'
+import { reloadCommand } from './reload.js'
 import { scheduleCommands } from './schedule.js'
 import { statusCommand } from './status.js'
 import { tokenCommands } from './token.js'
@@ -27,5 +28,6 @@ export const ADMIN_COMMANDS: readonly Command[] = [
   commandGroup('token', 'bypass tokens for testers: create, list, revoke',
     'Named, expiring bypass tokens: a tester passes the gate from anywhere with the link or the header.', tokenCommands),
   auditCommand,
-  instancesCommand
+  instancesCommand,
+  reloadCommand
 ]

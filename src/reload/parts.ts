@@ -1,0 +1,37 @@
+import type { Config } from '../config/config.js'
+
+/**
+ * One piece of a running gatekeeper that takes a reloaded configuration.
+ * A reload has already checked the whole file and refused anything that
+ * needs a restart, so `apply` does not refuse: it swaps in what it is
+ * given, and closes nothing that holds a connection. A part with `keys` is
+ * applied only when one of them changed; one without, on every reload (the
+ * maintenance templates are read again even when no key changed).
+ */
+export interface ReloadPart {
+  name: string
+  keys?: readonly string[]
+  apply (next: Config): void | Promise<void>
+}
+
+interface Reconfigurable { reconfigure (next: Config): void | Promise<void> }
+
+export interface GatekeeperPieces {
+  /** the gate's in-memory copy: the static allowlist, alwaysAllow paths and trusted proxies */
+  runtime: Reconfigurable
+  /** the public listener, here or in every worker: pages, cut-off, WebSocket grace, access log, log level */
+  publicSide: Reconfigurable
+  /** webhooks and the health gate */
+  reopen: Reconfigurable
+  logger: { level: string }
+}
+
+/** The parts of a gatekeeper process, in the order a reload applies them; more can be added to the list. */
+export function gatekeeperParts (pieces: GatekeeperPieces): ReloadPart[] {
+  return [
+    { name: 'logLevel', keys: ['logLevel'], apply: (next) => { pieces.logger.level = next.logLevel } },
+    { name: 'gate', keys: ['allowlist', 'alwaysAllow', 'trustedProxies'], apply: (next) => pieces.runtime.reconfigure(next) },
+    { name: 'public', apply: (next) => pieces.publicSide.reconfigure(next) },
+    { name: 'reopen', keys: ['webhooks', 'healthGate'], apply: (next) => pieces.reopen.reconfigure(next) }
+  ]
+}
