@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core'
 import { get, publicUrl, startHarness, type Harness } from './helpers/harness.js'
 import { launchBrowser, newContext } from './helpers/browser.js'
 
-const WAIT = { timeout: 15000 }
+const WAIT = { timeout: 45_000 }
 
 async function waitText (page: Page, selector: string, pattern: RegExp): Promise<string> {
   const locator = page.locator(selector).filter({ hasText: pattern })

@@ -2,7 +2,7 @@ import t from 'tap'
 import { publicUrl, startHarness } from './helpers/harness.js'
 import { launchBrowser, newContext } from './helpers/browser.js'
 
-const WAIT = { timeout: 15000 }
+const WAIT = { timeout: 45_000 }
 
 /** Tomorrow (or the day after) at 22:45 UTC: 04:15 the next morning in India, which keeps no daylight saving. */
 function eveningUtc (): Date {

@@ -15,7 +15,7 @@ export function cliFor (t: Teardown, h: Harness | null, baseEnv: Record<string, 
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...baseEnv }
   if (h !== null) Object.assign(env, { GATEKEEPER_URL: h.gk.adminUrl, GATEKEEPER_TOKEN: OPERATOR_TOKEN })
   const run = (args: string[], extraEnv: Record<string, string> = {}): Promise<Run> => new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 })
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 })
     children.add(child)
     let stdout = ''
     let stderr = ''
