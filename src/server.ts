@@ -12,6 +12,7 @@ import type { Lease } from './state/lease.js'
 import { createReopen, type Reopen } from './reopen-services.js'
 import type { HealthRecorder } from './health/recorder.js'
 import { sharedHealthSource } from './health/shared-source.js'
+import type { HealthSource } from './health/gate.js'
 import { createConfirm } from './admin/confirm.js'
 import { createReadiness } from './admin/readiness.js'
 import { followStateWithFirewall } from './firewall/follow-state.js'
@@ -19,10 +20,9 @@ import type { FirewallOptions } from './firewall/firewall.js'
 import { createGateRuntime, type GateRuntime } from './runtime/gate-runtime.js'
 import { initialState } from './state/initial.js'
 import { localAllowlistWarning } from './config/local-allowlist.js'
-import { createLocalRegistry, type InstanceRegistry } from './store/instances.js'
+import type { InstanceRegistry } from './store/instances.js'
 import { openStore } from './config/open-store.js'
-import type { RegistryOptions } from './store/redis-store.js'
-import type { Store } from './store/store.js'
+import type { RegistryOptions, Store } from './store/store.js'
 
 export interface Gatekeeper {
   config: Config
@@ -100,7 +100,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     throw err
   }
   const runtime = createGateRuntime(config, state)
-  const instances = store.kind === 'redis' ? store.registry(options.registry) : createLocalRegistry()
+  const instances = store.registry(options.registry)
   // the store hands over what is in force, stand-ins and post-outage convergence included
   store.onChange((next) => { runtime.follow(next) })
   runtime.onApplied((next, previous) => {
@@ -113,9 +113,9 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   // only a drain waits on the last public request, and nobody drains an open gate
   runtime.onIdle(() => { if (runtime.current().mode !== 'open') reportNow() })
   let instanceId = ''
-  const lease = options.lease ?? (store.kind === 'redis' ? store.lease(REOPEN_LEASE, leaseTtlMs(config)) : undefined)
-  // several instances judge the application on everyone's figures, merged
-  const healthSource = store.kind === 'redis' ? (own: HealthRecorder) => sharedHealthSource(instances, () => instanceId, own) : undefined
+  const lease = options.lease ?? store.lease(REOPEN_LEASE, leaseTtlMs(config))
+  // several instances judge the application on everyone's figures, merged (one alone, on its own)
+  const healthSource = (own: HealthRecorder): HealthSource => sharedHealthSource(instances, () => instanceId, own)
   const reopen = createReopen({ config, store, runtime, logger, clock: options.clock, lease, healthSource })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, { runtime, logger, onDecision: reopen.recordDecision, upstream: reopen.health })

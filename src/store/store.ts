@@ -1,4 +1,6 @@
+import type { Lease } from '../state/lease.js'
 import type { AuditEntry, ChangeContext, State } from '../state/types.js'
+import type { InstanceRegistry } from './instances.js'
 
 /**
  * Computes the next state from the current one. It may throw a
@@ -6,6 +8,13 @@ import type { AuditEntry, ChangeContext, State } from '../state/types.js'
  * bumps `version` and sets `updatedAt`/`updatedBy` itself.
  */
 export type Mutation = (current: State) => State
+
+export interface RegistryOptions {
+  /** how often this instance reports itself */
+  heartbeatMs?: number
+  /** an instance silent for this long is no longer live */
+  staleMs?: number
+}
 
 export interface StoreHealth {
   ok: boolean
@@ -38,5 +47,16 @@ export interface Store {
   /** Called with every state written by anyone (this instance included). */
   onChange (listener: (state: State) => void): void
   health (): StoreHealth
+  /**
+   * The instances sharing this state, closed with the store. On the file
+   * store, this process alone; on Redis, every instance reporting there.
+   */
+  registry (options?: RegistryOptions): InstanceRegistry
+  /**
+   * Who drives ramps and schedules among the instances: held by one at a
+   * time, for `ttlMs` after its last renewal. The file store's is always
+   * held (one process owns the state file).
+   */
+  lease (name: string, ttlMs: number): Lease
   close (): Promise<void>
 }
