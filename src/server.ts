@@ -9,7 +9,7 @@ import { buildAdminApp } from './admin/admin-app.js'
 import { reopenRoutes } from './admin/routes-reopen.js'
 import { systemClock, type Clock } from './reopen/clock.js'
 import type { Lease } from './state/lease.js'
-import { createReopen, type Reopen } from './reopen-services.js'
+import { createReopen, createWebhooks, type Reopen } from './reopen-services.js'
 import type { HealthRecorder } from './health/recorder.js'
 import { sharedHealthSource } from './health/shared-source.js'
 import type { HealthSource } from './health/gate.js'
@@ -22,12 +22,14 @@ import { initialState } from './state/initial.js'
 import { localAllowlistWarning } from './config/local-allowlist.js'
 import type { InstanceRegistry } from './store/instances.js'
 import { openStore } from './config/open-store.js'
-import type { RegistryOptions, Store } from './store/store.js'
+import type { RegistryOptions } from './store/store.js'
+import { createStateFeed, type StateFeed } from './feed/state-feed.js'
 
 export interface Gatekeeper {
   config: Config
   runtime: GateRuntime
-  store: Store
+  /** the state feed: every change goes through it, and it tells every part of the process */
+  store: StateFeed
   /** the instances sharing the state: on the file store, this one alone */
   instances: InstanceRegistry
   /** how this instance is listed among them */
@@ -90,8 +92,7 @@ function urlOf (address: AddressInfo): string {
  */
 export async function startGatekeeper (config: Config, options: StartOptions = {}): Promise<Gatekeeper> {
   const logger = options.logger ?? pino({ level: config.logLevel, name: 'gatekeeper' })
-  // with workers, a change is made (and news told) only once every worker serves it
-  const store = options.workers === undefined ? openStore(config, logger) : options.workers.syncStore(openStore(config, logger))
+  const store = openStore(config, logger)
   let state
   try {
     state = await store.init(initialState(config.initialMode, ''))
@@ -101,8 +102,6 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   }
   const runtime = createGateRuntime(config, state)
   const instances = store.registry(options.registry)
-  // the store hands over what is in force, stand-ins and post-outage convergence included
-  store.onChange((next) => { runtime.follow(next) })
   runtime.onApplied((next, previous) => {
     logger.info({ version: next.version, mode: next.mode, percent: next.state.percent, was: previous.mode, by: next.state.updatedBy }, 'state applied')
   })
@@ -116,7 +115,10 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const lease = options.lease ?? store.lease(REOPEN_LEASE, leaseTtlMs(config))
   // several instances judge the application on everyone's figures, merged (one alone, on its own)
   const healthSource = (own: HealthRecorder): HealthSource => sharedHealthSource(instances, () => instanceId, own)
-  const reopen = createReopen({ config, store, runtime, logger, clock: options.clock, lease, healthSource })
+  const notifier = createWebhooks(config, store, logger)
+  // the one way into the state: the workers (acknowledged), the gate, the firewall, the webhooks, once each
+  const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier, logger })
+  const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, { runtime, logger, onDecision: reopen.recordDecision, upstream: reopen.health })
   const { pageProblems } = publicSide
@@ -126,7 +128,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const readiness = createReadiness()
   const adminApp = await buildAdminApp({
     config,
-    store: reopen.store,
+    store: feed,
     runtime,
     instances,
     confirm: createConfirm(instances, () => instanceId, logger),
@@ -176,7 +178,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   return {
     config,
     runtime,
-    store,
+    store: feed,
     instances,
     instanceId,
     publicApp: publicSide.app,

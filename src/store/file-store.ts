@@ -250,7 +250,7 @@ export function createFileStore (options: FileStoreOptions): Store {
       }
     },
 
-    onChange (listener) {
+    subscribe (listener) {
       listeners.push(listener)
     },
 

@@ -394,7 +394,7 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
       }
     },
 
-    onChange (listener) {
+    subscribe (listener) {
       listeners.push(listener)
     },
 

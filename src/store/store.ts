@@ -22,6 +22,9 @@ export interface StoreHealth {
   message?: string
 }
 
+/** What writers (admin routes, ramps, schedules, the health gate) see: the state feed, above the store. */
+export type StateWriter = Pick<Store, 'kind' | 'update' | 'note' | 'readAudit' | 'health'>
+
 /**
  * Where the state lives. The file store is the embedded default, the Redis
  * store shares one state between instances. Both keep the audit log.
@@ -45,7 +48,7 @@ export interface Store {
   /** Newest first. */
   readAudit (limit: number): Promise<AuditEntry[]>
   /** Called with every state written by anyone (this instance included). */
-  onChange (listener: (state: State) => void): void
+  subscribe (listener: (state: State) => void): void
   health (): StoreHealth
   /**
    * The instances sharing this state, closed with the store. On the file

@@ -43,7 +43,7 @@ export function recordingLogger (): { logger: StoreLogger, lines: LogLine[], cou
 /** Every state a store emits, in order, and a way to wait for one. */
 export function recordChanges (store: Store): { states: State[], seen (what: string, match: (state: State) => boolean, timeoutMs?: number): Promise<State> } {
   const states: State[] = []
-  store.onChange((state) => { states.push(state) })
+  store.subscribe((state) => { states.push(state) })
   return {
     states,
     async seen (what, match, timeoutMs = 5000) {
