@@ -21,7 +21,8 @@ import { createGateRuntime, type GateRuntime } from './runtime/gate-runtime.js'
 import { initialState } from './state/initial.js'
 import { localAllowlistWarning } from './config/local-allowlist.js'
 import type { InstanceRegistry } from './store/instances.js'
-import { openStore } from './config/open-store.js'
+import { openStore, outagePolicyOf } from './config/open-store.js'
+import { withOutagePolicy } from './feed/outage-policy.js'
 import type { RegistryOptions } from './store/store.js'
 import { createStateFeed, type StateFeed } from './feed/state-feed.js'
 
@@ -92,7 +93,9 @@ function urlOf (address: AddressInfo): string {
  */
 export async function startGatekeeper (config: Config, options: StartOptions = {}): Promise<Gatekeeper> {
   const logger = options.logger ?? pino({ level: config.logLevel, name: 'gatekeeper' })
-  const store = openStore(config, logger)
+  const rawStore = openStore(config, logger)
+  // the outage policy, the same above either store: stand-ins, convergence, the local copy
+  const store = withOutagePolicy(rawStore, outagePolicyOf(config), logger.child({ component: 'store' }))
   let state
   try {
     state = await store.init(initialState(config.initialMode, ''))

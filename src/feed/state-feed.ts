@@ -1,7 +1,8 @@
 import { eventsOf, type GatekeeperEvent } from '../notify/events.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { ChangeContext, State } from '../state/types.js'
-import type { Mutation, StateWriter, Store, StoreHealth } from '../store/store.js'
+import type { Mutation, StateWriter, StoreHealth } from '../store/store.js'
+import type { PolicedStore } from './outage-policy.js'
 
 type LogFn = (fields: Record<string, unknown>, message: string) => void
 
@@ -26,7 +27,8 @@ export interface FeedNotifier {
 }
 
 export interface StateFeedOptions {
-  store: Store
+  /** the store under its outage policy (withOutagePolicy), already initialised */
+  store: Pick<PolicedStore, 'kind' | 'update' | 'note' | 'readAudit' | 'health' | 'subscribe'>
   runtime: GateRuntime
   workers?: FeedWorkers
   firewall?: FeedFirewall

@@ -5,8 +5,6 @@ import type { RegistryOptions, Store } from './store.js'
 
 /** The Redis store's types and its outage stand-ins: what other modules see of it. */
 
-export type OnStoreFailure = 'last-known' | 'closed'
-
 type LogFn = (fields: Record<string, unknown>, message: string) => void
 
 export interface StoreLogger {
@@ -21,16 +19,6 @@ export type { RegistryOptions }
 /** Its registry runs over this store's connections; its lease is a key set NX PX, renewed and released only by its holder. */
 export interface RedisStore extends Store {
   readonly kind: 'redis'
-}
-
-/**
- * What an instance serves while the store is down with onStoreFailure
- * `closed`: the last state closed, its version unchanged (nothing was
- * stored), its allowlist and tokens kept so the people doing the upgrade
- * still get in.
- */
-export function closedStandIn (state: State): State {
-  return { ...state, mode: 'closed', percent: 0, reason: STORE_UNREACHABLE }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { errors } from '../errors.js'
 import type { Lease } from '../state/lease.js'
 import type { AuditEntry, ChangeContext, State } from '../state/types.js'
 import type { InstanceRegistry } from './instances.js'
@@ -22,6 +23,34 @@ export interface StoreHealth {
   message?: string
 }
 
+/** A store that can be out of reach says so, and says when it is back (the file store never is). */
+export type Reachability =
+  | { ok: true, store: string }
+  | { ok: false, store: string, reason: string, corrupt: boolean }
+
+/** What this instance knew before it started, from its local copy: a shared store found empty gets it back. */
+export interface InitHint {
+  lastKnown: State | null
+  /** the local copy exists but cannot be trusted */
+  unreadable?: Error
+}
+
+/** Thrown by init() when the store cannot be reached yet: it keeps trying, and reports when it is back. */
+export interface StoreUnreachable extends Error {
+  readonly keepsTrying: true
+  readonly store: string
+  readonly reason: string
+}
+
+export function unreachableAtStart (store: string, reason: string): StoreUnreachable {
+  const err = new errors.GK_ERR_STORE_UNAVAILABLE(`the state store ${store} cannot be reached at start (${reason}); it keeps trying`)
+  return Object.assign(err, { keepsTrying: true as const, store, reason })
+}
+
+export function isStoreUnreachable (err: unknown): err is StoreUnreachable {
+  return err instanceof Error && (err as Partial<StoreUnreachable>).keepsTrying === true
+}
+
 /** What writers (admin routes, ramps, schedules, the health gate) see: the state feed, above the store. */
 export type StateWriter = Pick<Store, 'kind' | 'update' | 'note' | 'readAudit' | 'health'>
 
@@ -34,9 +63,11 @@ export interface Store {
   /**
    * Stores `initial` when nothing is stored yet, and returns what is stored.
    * Throws GK_ERR_STORE_CORRUPT when the stored state is unreadable: the
-   * caller must not start serving on a guess.
+   * caller must not start serving on a guess. A shared store that cannot be
+   * reached throws a StoreUnreachable and keeps trying; `hint` is what it
+   * stores should it then be found empty.
    */
-  init (initial: State): Promise<State>
+  init (initial: State, hint?: InitHint): Promise<State>
   /**
    * Applies a mutation atomically and appends its audit entry. With
    * `expectedVersion`, fails with GK_ERR_VERSION_MISMATCH (412) when the
@@ -47,8 +78,13 @@ export interface Store {
   note (ctx: ChangeContext, detail: Record<string, unknown>): Promise<void>
   /** Newest first. */
   readAudit (limit: number): Promise<AuditEntry[]>
-  /** Called with every state written by anyone (this instance included). */
-  subscribe (listener: (state: State) => void): void
+  /**
+   * Called with every state written by anyone (this instance included), and
+   * with each change of reachability. Never stale: a listener takes every
+   * state it is told, which after the store lost its data may be a lower
+   * version. The outage policy (src/feed/) decides what is served meanwhile.
+   */
+  subscribe (listener: (state: State) => void, reachability?: (report: Reachability) => void): void
   health (): StoreHealth
   /**
    * The instances sharing this state, closed with the store. On the file
