@@ -4,7 +4,7 @@ import neostandard from 'neostandard'
 // src/errors.ts and node built-ins), the gate's pure decisions on top of it, everything else above.
 const ABOVE_GATE = [
   'store', 'public', 'admin', 'reopen', 'schedule', 'health', 'config', 'cli', 'cluster', 'firewall',
-  'notify', 'metrics', 'runtime', 'page', 'console', 'connections', 'sample', 'input'
+  'notify', 'metrics', 'runtime', 'page', 'console', 'connections', 'sample', 'input', 'feed'
 ]
 const ROOT_FILES = ['../server.js', '../cli.js', '../demo.js']
 const outOf = (folders) => folders.map((folder) => `../${folder}/*`)

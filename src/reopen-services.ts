@@ -6,21 +6,23 @@ import { createHealthRecorder, type HealthRecorder } from './health/recorder.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
 import { eventOf } from './notify/events.js'
 import { createNotifier, type Notifier } from './notify/notifier.js'
-import { replaceableNotifier } from './notify/replaceable-notifier.js'
-import { withNotifications } from './notify/notifying-store.js'
+import { replaceableNotifier, type ReplaceableNotifier } from './notify/replaceable-notifier.js'
 import { rampDueAt, rampTransition } from './reopen/ramp.js'
 import type { GateRuntime } from './runtime/gate-runtime.js'
 import { scheduleDueAt, scheduleTransition } from './schedule/schedule.js'
-import type { Store } from './store/store.js'
+import type { StateWriter, Store } from './store/store.js'
 import { systemClock, type Clock } from './reopen/clock.js'
 import { createLocalLease } from './reopen/lease.js'
 import type { Lease } from './state/lease.js'
 import type { RampDefaults } from './reopen/plan-input.js'
 import { createStateDriver, type StateDriver } from './reopen/state-driver.js'
 
-export interface ReopenOptions<S extends Store> {
+export interface ReopenOptions {
   config: Config
-  store: S
+  /** the state feed: what ramps, schedules and the health gate write through */
+  store: StateWriter
+  /** the webhooks, also told of each change by the feed (createWebhooks) */
+  notifier: ReplaceableNotifier
   runtime: GateRuntime
   logger: Logger
   clock?: Clock
@@ -31,11 +33,11 @@ export interface ReopenOptions<S extends Store> {
 }
 
 /** Ramps, schedules, the health gate, webhooks and metrics, wired to one gatekeeper process. */
-export interface Reopen<S extends Store = Store> {
+export interface Reopen {
   clock: Clock
   lease: Lease
-  /** the store to write through: it tells the webhooks what each change did */
-  store: S
+  /** the state feed to write through: it tells the webhooks what each change did */
+  store: StateWriter
   health: HealthRecorder
   healthGate: HealthGate
   notifier: Notifier
@@ -50,21 +52,24 @@ export interface Reopen<S extends Store = Store> {
   close (): Promise<void>
 }
 
-export function createReopen<S extends Store> (options: ReopenOptions<S>): Reopen<S> {
-  const { config, runtime } = options
-  const clock = options.clock ?? systemClock
-  const lease = options.lease ?? createLocalLease()
-  const log = options.logger.child({ component: 'reopen' })
-  const rawStore = options.store
-  const notifier = replaceableNotifier((webhooks) => createNotifier(webhooks, {
+/** The webhooks of the configuration; one that gives up is noted in the audit log. */
+export function createWebhooks (config: Config, store: Pick<Store, 'note'>, logger: Logger): ReplaceableNotifier {
+  const log = logger.child({ component: 'reopen' })
+  return replaceableNotifier((webhooks) => createNotifier(webhooks, {
     log,
     onGiveUp (report) {
-      rawStore.note({ actor: 'gatekeeper', ip: '', action: 'webhook.failed' }, {
+      store.note({ actor: 'gatekeeper', ip: '', action: 'webhook.failed' }, {
         url: report.url, event: report.event.event, id: report.event.id, attempts: report.attempts, error: report.error ?? null
       }).catch((err: unknown) => { log.warn({ err: (err as Error).message }, 'could not record a failed webhook in the audit') })
     }
   }), config.webhooks)
-  const store = withNotifications(rawStore, (events) => { notifier.publish(events) }, log)
+}
+
+export function createReopen (options: ReopenOptions): Reopen {
+  const { config, runtime, store, notifier } = options
+  const clock = options.clock ?? systemClock
+  const lease = options.lease ?? createLocalLease()
+  const log = options.logger.child({ component: 'reopen' })
   const health = createHealthRecorder({ clock, windowMs: config.healthGate.windowSeconds * 1000, perClient: config.healthGate.perClientSamples })
   const source: HealthSource = typeof options.healthSource === 'function'
     ? options.healthSource(health)
@@ -89,7 +94,7 @@ export function createReopen<S extends Store> (options: ReopenOptions<S>): Reope
   ]
   const metrics = createMetrics({
     state: () => runtime.current().state,
-    store: () => ({ kind: rawStore.kind, health: rawStore.health() }),
+    store: () => ({ kind: store.kind, health: store.health() }),
     inFlight: () => ({ requests: runtime.inFlight, webSockets: runtime.webSockets }),
     upstream: () => health.totals(),
     healthGate: () => ({ verdict: healthGate.lastVerdict(), trips: healthGate.trips }),

@@ -9,9 +9,10 @@ import { buildAdminApp } from './admin/admin-app.js'
 import { reopenRoutes } from './admin/routes-reopen.js'
 import { systemClock, type Clock } from './reopen/clock.js'
 import type { Lease } from './state/lease.js'
-import { createReopen, type Reopen } from './reopen-services.js'
+import { createReopen, createWebhooks, type Reopen } from './reopen-services.js'
 import type { HealthRecorder } from './health/recorder.js'
 import { sharedHealthSource } from './health/shared-source.js'
+import type { HealthSource } from './health/gate.js'
 import { createConfirm } from './admin/confirm.js'
 import { createReadiness } from './admin/readiness.js'
 import { followStateWithFirewall } from './firewall/follow-state.js'
@@ -19,10 +20,11 @@ import type { FirewallOptions } from './firewall/firewall.js'
 import { createGateRuntime, type GateRuntime } from './runtime/gate-runtime.js'
 import { initialState } from './state/initial.js'
 import { localAllowlistWarning } from './config/local-allowlist.js'
-import { createLocalRegistry, type InstanceRegistry } from './store/instances.js'
-import { openStore } from './config/open-store.js'
-import type { RegistryOptions } from './store/redis-store.js'
-import type { Store } from './store/store.js'
+import type { InstanceRegistry } from './store/instances.js'
+import { openStore, outagePolicyOf } from './config/open-store.js'
+import { withOutagePolicy } from './feed/outage-policy.js'
+import type { RegistryOptions } from './store/store.js'
+import { createStateFeed, type StateFeed } from './feed/state-feed.js'
 import { reloadRoutes } from './admin/routes-reload.js'
 import { gatekeeperReload } from './reload/gatekeeper-reload.js'
 import type { ReloadBy, ReloadOutcome } from './reload/reloader.js'
@@ -31,7 +33,8 @@ export interface Gatekeeper {
   /** the configuration in force (a reload replaces it) */
   readonly config: Config
   runtime: GateRuntime
-  store: Store
+  /** the state feed: every change goes through it, and it tells every part of the process */
+  store: StateFeed
   /** the instances sharing the state: on the file store, this one alone */
   instances: InstanceRegistry
   /** how this instance is listed among them */
@@ -98,8 +101,9 @@ function urlOf (address: AddressInfo): string {
  */
 export async function startGatekeeper (config: Config, options: StartOptions = {}): Promise<Gatekeeper> {
   const logger = options.logger ?? pino({ level: config.logLevel, name: 'gatekeeper' })
-  // with workers, a change is made (and news told) only once every worker serves it
-  const store = options.workers === undefined ? openStore(config, logger) : options.workers.syncStore(openStore(config, logger))
+  const rawStore = openStore(config, logger)
+  // the outage policy, the same above either store: stand-ins, convergence, the local copy
+  const store = withOutagePolicy(rawStore, outagePolicyOf(config), logger.child({ component: 'store' }))
   let state
   try {
     state = await store.init(initialState(config.initialMode, ''))
@@ -108,9 +112,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     throw err
   }
   const runtime = createGateRuntime(config, state)
-  const instances = store.kind === 'redis' ? store.registry(options.registry) : createLocalRegistry()
-  // the store hands over what is in force, stand-ins and post-outage convergence included
-  store.onChange((next) => { runtime.follow(next) })
+  const instances = store.registry(options.registry)
   runtime.onApplied((next, previous) => {
     logger.info({ version: next.version, mode: next.mode, percent: next.state.percent, was: previous.mode, by: next.state.updatedBy }, 'state applied')
   })
@@ -121,21 +123,24 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   // only a drain waits on the last public request, and nobody drains an open gate
   runtime.onIdle(() => { if (runtime.current().mode !== 'open') reportNow() })
   let instanceId = ''
-  const lease = options.lease ?? (store.kind === 'redis' ? store.lease(REOPEN_LEASE, leaseTtlMs(config)) : undefined)
-  // several instances judge the application on everyone's figures, merged
-  const healthSource = store.kind === 'redis' ? (own: HealthRecorder) => sharedHealthSource(instances, () => instanceId, own) : undefined
-  const reopen = createReopen({ config, store, runtime, logger, clock: options.clock, lease, healthSource })
+  const lease = options.lease ?? store.lease(REOPEN_LEASE, leaseTtlMs(config))
+  // several instances judge the application on everyone's figures, merged (one alone, on its own)
+  const healthSource = (own: HealthRecorder): HealthSource => sharedHealthSource(instances, () => instanceId, own)
+  const notifier = createWebhooks(config, store, logger)
+  // the one way into the state: the workers (acknowledged), the gate, the firewall, the webhooks, once each
+  const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier, logger })
+  const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, { runtime, logger, onDecision: reopen.recordDecision, upstream: reopen.health })
   const { pageProblems } = publicSide
   // not a refusal: the demo allowlists this machine on purpose; a production config should not
   const allowlistWarning = localAllowlistWarning(config)
   if (allowlistWarning !== null) logger.warn({ key: 'allowlist' }, allowlistWarning)
-  const { holder, reloader } = gatekeeperReload({ config, path: options.configFile?.path, env: options.configFile?.env, store, logger, runtime, publicSide, reopen })
+  const { holder, reloader } = gatekeeperReload({ config, path: options.configFile?.path, env: options.configFile?.env, store: feed, logger, runtime, publicSide, reopen, firewall })
   const readiness = createReadiness()
   const adminApp = await buildAdminApp({
     get config () { return holder.current() },
-    store: reopen.store,
+    store: feed,
     runtime,
     instances,
     confirm: createConfirm(instances, () => instanceId, logger),
@@ -185,7 +190,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   return {
     get config () { return holder.current() },
     runtime,
-    store,
+    store: feed,
     instances,
     instanceId,
     publicApp: publicSide.app,

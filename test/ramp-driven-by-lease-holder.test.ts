@@ -39,7 +39,7 @@ t.test('only the lease holder drives a ramp, and a step is written once', async 
   }, clock.now(), 'ops'))
   // two instances' views of one store: each has its own runtime and driver
   const runtimes = [createGateRuntime(config, state), createGateRuntime(config, state)]
-  for (const runtime of runtimes) store.onChange((next) => { runtime.apply(next) })
+  for (const runtime of runtimes) store.subscribe((next) => { runtime.apply(next) })
   let holder = 'nobody'
   const leases = [switchableLease(() => holder === 'a'), switchableLease(() => holder === 'b')]
   const log = pino({ level: 'silent' })

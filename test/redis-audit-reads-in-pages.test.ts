@@ -2,14 +2,13 @@ import t from 'tap'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { initialState } from '../src/state/initial.js'
-import { createRedisStore } from '../src/store/redis-store.js'
 import { startRedis } from './helpers/redis-server.js'
-import { by, eventually, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
+import { by, eventually, policedRedisStore, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
 
 t.test('reading the audit asks Redis for the newest entries it needs (XREVRANGE … COUNT), never the whole stream', async (t) => {
   const redis = await startRedis(t)
   const dir = await tempDir(t)
-  const store = createRedisStore(storeConfig(redis, join(dir, 'local.json')), recordingLogger().logger, 'last-known')
+  const store = policedRedisStore(storeConfig(redis, join(dir, 'local.json')), recordingLogger().logger, 'last-known')
   t.teardown(() => store.close())
   await store.init(initialState('closed', 'upgrade'))
   for (let i = 0; i < 40; i++) await store.note(by('gatekeeper', 'tick'), { i })

@@ -2,15 +2,14 @@ import t from 'tap'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { initialState } from '../src/state/initial.js'
-import { createRedisStore } from '../src/store/redis-store.js'
 import { startRedis } from './helpers/redis-server.js'
-import { by, recordChanges, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
+import { by, policedRedisStore, recordChanges, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
 
 t.test('the audit log is a Redis stream: every change and note, newest first, from any instance', async (t) => {
   const redis = await startRedis(t)
   const dir = await tempDir(t)
-  const a = createRedisStore(storeConfig(redis, join(dir, 'a.json')), recordingLogger().logger, 'last-known')
-  const b = createRedisStore(storeConfig(redis, join(dir, 'b.json')), recordingLogger().logger, 'last-known')
+  const a = policedRedisStore(storeConfig(redis, join(dir, 'a.json')), recordingLogger().logger, 'last-known')
+  const b = policedRedisStore(storeConfig(redis, join(dir, 'b.json')), recordingLogger().logger, 'last-known')
   t.teardown(() => Promise.all([a.close(), b.close()]))
   await a.init(initialState('open', ''))
   await b.init(initialState('open', ''))
@@ -34,7 +33,7 @@ t.test('the audit log is a Redis stream: every change and note, newest first, fr
 t.test('the stream is trimmed to about auditMaxLen entries', async (t) => {
   const redis = await startRedis(t)
   const dir = await tempDir(t)
-  const store = createRedisStore(storeConfig(redis, join(dir, 'a.json'), { auditMaxLen: 10 }), recordingLogger().logger, 'last-known')
+  const store = policedRedisStore(storeConfig(redis, join(dir, 'a.json'), { auditMaxLen: 10 }), recordingLogger().logger, 'last-known')
   t.teardown(() => store.close())
   await store.init(initialState('open', ''))
   for (let i = 0; i < 300; i++) await store.note(by('gatekeeper', 'tick'), { i })

@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { initialState } from '../src/state/initial.js'
 import type { State } from '../src/state/types.js'
-import { createRedisStore, STORE_UNREACHABLE } from '../src/store/redis-store.js'
+import { STORE_UNREACHABLE } from '../src/store/redis-store.js'
 import { startRedis } from './helpers/redis-server.js'
-import { eventually, recordChanges, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
+import { eventually, policedRedisStore, recordChanges, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
 
 /** A state as a previous run of this instance left it: closed for a backup, at version 7. */
 function closedWindow (): State {
@@ -21,7 +21,7 @@ t.test('booted while Redis is down in a closed window: starts from the local cop
   const lastRun = closedWindow()
   await writeFile(localCopyPath, JSON.stringify(lastRun))
   const log = recordingLogger()
-  const store = createRedisStore(storeConfig(redis, localCopyPath), log.logger, 'last-known')
+  const store = policedRedisStore(storeConfig(redis, localCopyPath), log.logger, 'last-known')
   t.teardown(() => store.close())
 
   const booted = await store.init(initialState('open', 'the configured initial mode must not win'))
@@ -50,7 +50,7 @@ t.test('booted while Redis is down without a local copy: closed, then the stored
   process.kill(pid, 'SIGSTOP')
   t.teardown(() => { try { process.kill(pid, 'SIGCONT') } catch {} })
   const dir = await tempDir(t)
-  const store = createRedisStore(storeConfig(redis, join(dir, 'local.json')), recordingLogger().logger, 'last-known')
+  const store = policedRedisStore(storeConfig(redis, join(dir, 'local.json')), recordingLogger().logger, 'last-known')
   t.teardown(() => store.close())
 
   const booted = await store.init(initialState('open', ''))
@@ -70,7 +70,7 @@ t.test('booted while Redis is down with onStoreFailure closed: the local copy, c
   const localCopyPath = join(dir, 'local.json')
   const lastRun: State = { ...initialState('open', ''), version: 12 }
   await writeFile(localCopyPath, JSON.stringify(lastRun))
-  const store = createRedisStore(storeConfig(redis, localCopyPath), recordingLogger().logger, 'closed')
+  const store = policedRedisStore(storeConfig(redis, localCopyPath), recordingLogger().logger, 'closed')
   t.teardown(() => store.close())
 
   const booted = await store.init(initialState('open', ''))
@@ -88,7 +88,7 @@ t.test('booted while Redis is down with an unreadable local copy: closed, and sa
   const localCopyPath = join(dir, 'local.json')
   await writeFile(localCopyPath, '{"version": 4, "mode": "op')
   const log = recordingLogger()
-  const store = createRedisStore(storeConfig(redis, localCopyPath), log.logger, 'last-known')
+  const store = policedRedisStore(storeConfig(redis, localCopyPath), log.logger, 'last-known')
   t.teardown(() => store.close())
 
   const booted = await store.init(initialState('open', ''))

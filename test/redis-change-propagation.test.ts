@@ -3,18 +3,17 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { initialState } from '../src/state/initial.js'
 import type { State } from '../src/state/types.js'
-import { createRedisStore } from '../src/store/redis-store.js'
 import { startRedis } from './helpers/redis-server.js'
-import { by, eventually, recordChanges, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
+import { by, eventually, policedRedisStore, recordChanges, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
 
 t.test('a change made on one instance reaches every other instance, and its local copy', async (t) => {
   const redis = await startRedis(t)
   const dir = await tempDir(t)
   // a resync interval far beyond the test: only the published message can deliver the change
   const slow = { resyncIntervalMs: 60_000 }
-  const a = createRedisStore(storeConfig(redis, join(dir, 'a.json'), slow), recordingLogger().logger, 'last-known')
-  const b = createRedisStore(storeConfig(redis, join(dir, 'b.json'), slow), recordingLogger().logger, 'last-known')
-  const c = createRedisStore(storeConfig(redis, join(dir, 'c.json'), slow), recordingLogger().logger, 'last-known')
+  const a = policedRedisStore(storeConfig(redis, join(dir, 'a.json'), slow), recordingLogger().logger, 'last-known')
+  const b = policedRedisStore(storeConfig(redis, join(dir, 'b.json'), slow), recordingLogger().logger, 'last-known')
+  const c = policedRedisStore(storeConfig(redis, join(dir, 'c.json'), slow), recordingLogger().logger, 'last-known')
   t.teardown(() => Promise.all([a.close(), b.close(), c.close()]))
   const start = await a.init(initialState('open', ''))
   await b.init(initialState('open', ''))

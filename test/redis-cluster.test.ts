@@ -3,16 +3,15 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { initialState } from '../src/state/initial.js'
 import { redisStoreConfig } from '../src/store/redis-config.js'
-import { createRedisStore } from '../src/store/redis-store.js'
 import { startRedis } from './helpers/redis-server.js'
-import { by, eventually, recordChanges, recordingLogger, tempDir } from './helpers/redis-fixtures.js'
+import { by, eventually, policedRedisStore, recordChanges, recordingLogger, tempDir } from './helpers/redis-fixtures.js'
 
 t.test('on a Redis Cluster: one slot per deployment, compare-and-set, broadcast and instances work', async (t) => {
   const redis = await startRedis(t, { cluster: true })
   const dir = await tempDir(t)
   const config = (name: string) => redisStoreConfig({ cluster: [{ host: '127.0.0.1', port: redis.port }], localCopyPath: join(dir, `${name}.json`), commandTimeoutMs: 1000, resyncIntervalMs: 60_000 })
-  const a = createRedisStore(config('a'), recordingLogger().logger, 'last-known')
-  const b = createRedisStore(config('b'), recordingLogger().logger, 'last-known')
+  const a = policedRedisStore(config('a'), recordingLogger().logger, 'last-known')
+  const b = policedRedisStore(config('b'), recordingLogger().logger, 'last-known')
   t.teardown(() => Promise.all([a.close(), b.close()]))
   const start = await a.init(initialState('open', ''))
   await b.init(initialState('open', ''))

@@ -3,15 +3,14 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { initialState } from '../src/state/initial.js'
 import type { State } from '../src/state/types.js'
-import { createRedisStore } from '../src/store/redis-store.js'
 import { startRedis } from './helpers/redis-server.js'
-import { by, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
+import { by, policedRedisStore, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
 
 t.test('two admins on two instances changing the same version: exactly one wins, the other gets 412', async (t) => {
   const redis = await startRedis(t)
   const dir = await tempDir(t)
-  const a = createRedisStore(storeConfig(redis, join(dir, 'a.json')), recordingLogger().logger, 'last-known')
-  const b = createRedisStore(storeConfig(redis, join(dir, 'b.json')), recordingLogger().logger, 'last-known')
+  const a = policedRedisStore(storeConfig(redis, join(dir, 'a.json')), recordingLogger().logger, 'last-known')
+  const b = policedRedisStore(storeConfig(redis, join(dir, 'b.json')), recordingLogger().logger, 'last-known')
   t.teardown(() => Promise.all([a.close(), b.close()]))
   const start = await a.init(initialState('open', ''))
   t.same(await b.init(initialState('closed', 'ignored: a state is already stored')), start, 'the second instance reads what the first stored')
@@ -44,8 +43,8 @@ t.test('two admins on two instances changing the same version: exactly one wins,
 t.test('concurrent changes without If-Match are all kept: none overwrites another', async (t) => {
   const redis = await startRedis(t)
   const dir = await tempDir(t)
-  const a = createRedisStore(storeConfig(redis, join(dir, 'a.json')), recordingLogger().logger, 'last-known')
-  const b = createRedisStore(storeConfig(redis, join(dir, 'b.json')), recordingLogger().logger, 'last-known')
+  const a = policedRedisStore(storeConfig(redis, join(dir, 'a.json')), recordingLogger().logger, 'last-known')
+  const b = policedRedisStore(storeConfig(redis, join(dir, 'b.json')), recordingLogger().logger, 'last-known')
   t.teardown(() => Promise.all([a.close(), b.close()]))
   const start = await a.init(initialState('closed', 'upgrade'))
   await b.init(initialState('closed', 'upgrade'))

@@ -3,9 +3,8 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { initialState } from '../src/state/initial.js'
-import { createRedisStore } from '../src/store/redis-store.js'
 import { startRedis } from './helpers/redis-server.js'
-import { by, eventually, recordChanges, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
+import { by, eventually, policedRedisStore, recordChanges, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
 
 t.test('a stored document that is not JSON stops the boot with GK_ERR_STORE_CORRUPT', async (t) => {
   const redis = await startRedis(t)
@@ -13,7 +12,7 @@ t.test('a stored document that is not JSON stops the boot with GK_ERR_STORE_CORR
   t.teardown(() => client.quit())
   await client.set('gatekeeper:state', '{"version": 3, "mode": "clo')
   const dir = await tempDir(t)
-  const store = createRedisStore(storeConfig(redis, join(dir, 'local.json')), recordingLogger().logger, 'last-known')
+  const store = policedRedisStore(storeConfig(redis, join(dir, 'local.json')), recordingLogger().logger, 'last-known')
   t.teardown(() => store.close())
   await t.rejects(store.init(initialState('open', '')), { code: 'GK_ERR_STORE_CORRUPT', message: /redis key gatekeeper:state .*not valid JSON/ })
 })
@@ -24,7 +23,7 @@ t.test('a stored document with a bad field names the field', async (t) => {
   t.teardown(() => client.quit())
   await client.set('gatekeeper:state', JSON.stringify({ ...initialState('open', ''), mode: 'wide-open' }))
   const dir = await tempDir(t)
-  const store = createRedisStore(storeConfig(redis, join(dir, 'local.json')), recordingLogger().logger, 'last-known')
+  const store = policedRedisStore(storeConfig(redis, join(dir, 'local.json')), recordingLogger().logger, 'last-known')
   t.teardown(() => store.close())
   await t.rejects(store.init(initialState('open', '')), { code: 'GK_ERR_STORE_CORRUPT', message: /"mode" is "wide-open"/ })
 })
@@ -35,7 +34,7 @@ t.test('a document corrupted while running: changes refused, the instance closes
   t.teardown(() => client.quit())
   const dir = await tempDir(t)
   const log = recordingLogger()
-  const store = createRedisStore(storeConfig(redis, join(dir, 'local.json')), log.logger, 'closed')
+  const store = policedRedisStore(storeConfig(redis, join(dir, 'local.json')), log.logger, 'closed')
   t.teardown(() => store.close())
   const good = await store.init(initialState('open', ''))
   const changes = recordChanges(store)
@@ -57,7 +56,7 @@ t.test('an unreadable local copy with an empty Redis stops the boot: no guess is
   const dir = await tempDir(t)
   const localCopyPath = join(dir, 'local.json')
   await writeFile(localCopyPath, 'not json')
-  const store = createRedisStore(storeConfig(redis, localCopyPath), recordingLogger().logger, 'last-known')
+  const store = policedRedisStore(storeConfig(redis, localCopyPath), recordingLogger().logger, 'last-known')
   t.teardown(() => store.close())
   await t.rejects(store.init(initialState('open', '')), { code: 'GK_ERR_STORE_CORRUPT', message: new RegExp(`${localCopyPath}.*remove it`) })
 })
@@ -65,13 +64,13 @@ t.test('an unreadable local copy with an empty Redis stops the boot: no guess is
 t.test('an unreadable local copy is replaced when Redis holds the state', async (t) => {
   const redis = await startRedis(t)
   const dir = await tempDir(t)
-  const first = createRedisStore(storeConfig(redis, join(dir, 'first.json')), recordingLogger().logger, 'last-known')
+  const first = policedRedisStore(storeConfig(redis, join(dir, 'first.json')), recordingLogger().logger, 'last-known')
   const stored = await first.init(initialState('closed', 'upgrade'))
   await first.close()
   const localCopyPath = join(dir, 'local.json')
   await writeFile(localCopyPath, 'not json')
   const log = recordingLogger()
-  const store = createRedisStore(storeConfig(redis, localCopyPath), log.logger, 'last-known')
+  const store = policedRedisStore(storeConfig(redis, localCopyPath), log.logger, 'last-known')
   t.teardown(() => store.close())
   t.same(await store.init(initialState('open', '')), stored)
   t.equal(log.count('warn', 'replacing it with the stored state'), 1)

@@ -4,10 +4,9 @@ import type { InstanceReport, InstanceSnapshot } from '../src/store/instances.js
 import { redisStoreConfig } from '../src/store/redis-config.js'
 import { connectRedis } from '../src/store/redis-connection.js'
 import { createRedisRegistry } from '../src/store/redis-instances.js'
-import { createRedisStore } from '../src/store/redis-store.js'
 import { initialState } from '../src/state/initial.js'
 import { startRedis } from './helpers/redis-server.js'
-import { eventually, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
+import { eventually, policedRedisStore, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
 
 const timing = { heartbeatMs: 50, staleMs: 400 }
 
@@ -20,7 +19,7 @@ const ids = (instances: InstanceReport[]): string[] => instances.map((i) => i.id
 t.test('the registry lists live instances; one that leaves or goes silent drops out', async (t) => {
   const redis = await startRedis(t)
   const dir = await tempDir(t)
-  const stores = ['a', 'b'].map((name) => createRedisStore(storeConfig(redis, join(dir, `${name}.json`)), recordingLogger().logger, 'last-known'))
+  const stores = ['a', 'b'].map((name) => policedRedisStore(storeConfig(redis, join(dir, `${name}.json`)), recordingLogger().logger, 'last-known'))
   t.teardown(() => Promise.all(stores.map((store) => store.close())))
   await Promise.all(stores.map((store) => store.init(initialState('open', ''))))
   const [a, b] = stores.map((store) => store.registry(timing))
@@ -58,7 +57,7 @@ t.test('the registry lists live instances; one that leaves or goes silent drops 
 t.test('waitFor resolves when every instance reports the version, and times out with the laggards otherwise', async (t) => {
   const redis = await startRedis(t)
   const dir = await tempDir(t)
-  const stores = ['a', 'b', 'c'].map((name) => createRedisStore(storeConfig(redis, join(dir, `${name}.json`)), recordingLogger().logger, 'last-known'))
+  const stores = ['a', 'b', 'c'].map((name) => policedRedisStore(storeConfig(redis, join(dir, `${name}.json`)), recordingLogger().logger, 'last-known'))
   t.teardown(() => Promise.all(stores.map((store) => store.close())))
   await Promise.all(stores.map((store) => store.init(initialState('open', ''))))
   const versions: Record<string, number> = { a: 1, b: 1, c: 1 }
@@ -96,7 +95,7 @@ t.test('waitFor resolves when every instance reports the version, and times out 
 t.test('waitFor never counts an unreadable registry as everyone done', async (t) => {
   const redis = await startRedis(t)
   const dir = await tempDir(t)
-  const store = createRedisStore(storeConfig(redis, join(dir, 'a.json')), recordingLogger().logger, 'last-known')
+  const store = policedRedisStore(storeConfig(redis, join(dir, 'a.json')), recordingLogger().logger, 'last-known')
   t.teardown(() => store.close())
   await store.init(initialState('open', ''))
   const registry = store.registry(timing)

@@ -2,14 +2,13 @@ import t from 'tap'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { initialState } from '../src/state/initial.js'
-import { createRedisStore } from '../src/store/redis-store.js'
 import { startRedis } from './helpers/redis-server.js'
-import { eventually, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
+import { eventually, policedRedisStore, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
 
 t.test('the Redis lease: one holder at a time, renewed and released only by its holder, lapsing when not renewed', async (t) => {
   const redis = await startRedis(t)
   const dir = await tempDir(t)
-  const stores = ['a', 'b'].map((name) => createRedisStore(storeConfig(redis, join(dir, `${name}.json`)), recordingLogger().logger, 'last-known'))
+  const stores = ['a', 'b'].map((name) => policedRedisStore(storeConfig(redis, join(dir, `${name}.json`)), recordingLogger().logger, 'last-known'))
   t.teardown(() => Promise.all(stores.map((store) => store.close())))
   await Promise.all(stores.map((store) => store.init(initialState('open', ''))))
   const [storeA, storeB] = stores
@@ -47,7 +46,7 @@ t.test('the Redis lease: one holder at a time, renewed and released only by its 
 t.test('a lease refuses a time to live it could not keep', async (t) => {
   const redis = await startRedis(t)
   const dir = await tempDir(t)
-  const store = createRedisStore(storeConfig(redis, join(dir, 'a.json')), recordingLogger().logger, 'last-known')
+  const store = policedRedisStore(storeConfig(redis, join(dir, 'a.json')), recordingLogger().logger, 'last-known')
   t.teardown(() => store.close())
   t.throws(() => store.lease('reopen', 10), /at least 100 ms, got 10/)
 })

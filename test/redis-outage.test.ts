@@ -4,9 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { initialState } from '../src/state/initial.js'
 import type { State } from '../src/state/types.js'
-import { createRedisStore, STORE_UNREACHABLE } from '../src/store/redis-store.js'
+import { STORE_UNREACHABLE } from '../src/store/redis-store.js'
 import { startRedis } from './helpers/redis-server.js'
-import { by, eventually, recordChanges, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
+import { by, eventually, policedRedisStore, recordChanges, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
 
 const tester = { cidr: '192.0.2.10/32', label: 'DBA', addedBy: 'ops', addedAt: '2024-01-01T00:00:00.000Z' }
 
@@ -15,8 +15,8 @@ t.test('Redis killed mid-run: instances keep serving, refuse changes, log once, 
   const dir = await tempDir(t)
   const keepLog = recordingLogger()
   const closeLog = recordingLogger()
-  const keeping = createRedisStore(storeConfig(redis, join(dir, 'keeping.json')), keepLog.logger, 'last-known')
-  const closing = createRedisStore(storeConfig(redis, join(dir, 'closing.json')), closeLog.logger, 'closed')
+  const keeping = policedRedisStore(storeConfig(redis, join(dir, 'keeping.json')), keepLog.logger, 'last-known')
+  const closing = policedRedisStore(storeConfig(redis, join(dir, 'closing.json')), closeLog.logger, 'closed')
   t.teardown(() => Promise.all([keeping.close(), closing.close()]))
   await keeping.init(initialState('open', ''))
   await closing.init(initialState('open', ''))
@@ -68,7 +68,7 @@ t.test('Redis killed mid-run: instances keep serving, refuse changes, log once, 
 t.test('a Redis that stalls: a change fails after the command timeout and is not applied when Redis wakes up', async (t) => {
   const redis = await startRedis(t)
   const dir = await tempDir(t)
-  const store = createRedisStore(storeConfig(redis, join(dir, 'local.json'), { commandTimeoutMs: 200 }), recordingLogger().logger, 'last-known')
+  const store = policedRedisStore(storeConfig(redis, join(dir, 'local.json'), { commandTimeoutMs: 200 }), recordingLogger().logger, 'last-known')
   t.teardown(() => store.close())
   await store.init(initialState('open', ''))
   // a first change loads the script into Redis, so the stalled one is sent ready to run

@@ -4,14 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { initialState } from '../src/state/initial.js'
 import type { State } from '../src/state/types.js'
-import { createRedisStore } from '../src/store/redis-store.js'
 import { startRedis } from './helpers/redis-server.js'
-import { recordChanges, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
+import { policedRedisStore, recordChanges, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
 
 t.test('a change written without a published message is picked up by the periodic re-read', async (t) => {
   const redis = await startRedis(t)
   const dir = await tempDir(t)
-  const store = createRedisStore(storeConfig(redis, join(dir, 'local.json'), { resyncIntervalMs: 50 }), recordingLogger().logger, 'last-known')
+  const store = policedRedisStore(storeConfig(redis, join(dir, 'local.json'), { resyncIntervalMs: 50 }), recordingLogger().logger, 'last-known')
   t.teardown(() => store.close())
   const start = await store.init(initialState('open', ''))
   const changes = recordChanges(store)

@@ -2,9 +2,8 @@ import t from 'tap'
 import { join } from 'node:path'
 import { initialState } from '../src/state/initial.js'
 import { redisStoreConfig } from '../src/store/redis-config.js'
-import { createRedisStore } from '../src/store/redis-store.js'
 import { startRedis } from './helpers/redis-server.js'
-import { by, recordChanges, recordingLogger, tempDir } from './helpers/redis-fixtures.js'
+import { by, policedRedisStore, recordChanges, recordingLogger, tempDir } from './helpers/redis-fixtures.js'
 
 t.test('through Sentinel: the store finds the master by name and works as on one server', async (t) => {
   const master = await startRedis(t)
@@ -16,8 +15,8 @@ t.test('through Sentinel: the store finds the master by name and works as on one
     localCopyPath: join(dir, `${name}.json`),
     resyncIntervalMs: 60_000
   })
-  const a = createRedisStore(config('a'), recordingLogger().logger, 'last-known')
-  const b = createRedisStore(config('b'), recordingLogger().logger, 'last-known')
+  const a = policedRedisStore(config('a'), recordingLogger().logger, 'last-known')
+  const b = policedRedisStore(config('b'), recordingLogger().logger, 'last-known')
   t.teardown(() => Promise.all([a.close(), b.close()]))
   const start = await a.init(initialState('open', ''))
   t.same(await b.init(initialState('open', '')), start)

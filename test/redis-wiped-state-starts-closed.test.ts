@@ -3,9 +3,8 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { initialState } from '../src/state/initial.js'
 import type { State } from '../src/state/types.js'
-import { createRedisStore } from '../src/store/redis-store.js'
 import { startCluster, until } from './helpers/cluster.js'
-import { by, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
+import { by, policedRedisStore, recordingLogger, storeConfig, tempDir } from './helpers/redis-fixtures.js'
 import { startRedis } from './helpers/redis-server.js'
 
 interface AuditBody { version: number, action: string, after: Record<string, unknown> }
@@ -76,7 +75,7 @@ t.test('the store logs why it stored closed, and a store with no audit history a
   t.teardown(() => client.quit())
   const dir = await tempDir(t)
 
-  const fresh = createRedisStore(storeConfig(redis, join(dir, 'fresh.json')), recordingLogger().logger, 'last-known')
+  const fresh = policedRedisStore(storeConfig(redis, join(dir, 'fresh.json')), recordingLogger().logger, 'last-known')
   t.match(await fresh.init(initialState('open', '')), { version: 0, mode: 'open' }, 'no history: the initial mode')
   await fresh.update(by('ops', 'allowlist.add'), (s) => ({ ...s, allowlist: [{ cidr: '10.0.0.1/32', label: 'tester', addedBy: 'ops', addedAt: new Date().toISOString() }] }))
   await fresh.note(by('gatekeeper', 'firewall-failed'), { error: 'a note after the change' })
@@ -84,7 +83,7 @@ t.test('the store logs why it stored closed, and a store with no audit history a
 
   await client.del('gatekeeper:state')
   const log = recordingLogger()
-  const store = createRedisStore(storeConfig(redis, join(dir, 'other.json')), log.logger, 'last-known')
+  const store = policedRedisStore(storeConfig(redis, join(dir, 'other.json')), log.logger, 'last-known')
   t.teardown(() => store.close())
   const state = await store.init(initialState('open', ''))
   t.match(state, { version: 2, mode: 'closed', allowlist: [], tokens: [] }, 'closed, after the last audited version, trusting no allowlist')

@@ -4,7 +4,7 @@ import { parseConfig } from '../src/config/config.js'
 import { createGateRuntime } from '../src/runtime/gate-runtime.js'
 import { initialState } from '../src/state/initial.js'
 import type { State } from '../src/state/types.js'
-import { closedStandIn } from '../src/store/redis-store.js'
+import { closedStandIn } from '../src/feed/outage-policy.js'
 import { TEST_ENV, rawConfig } from './helpers/harness.js'
 
 /** Polls a bounded number of times: the notice comes from a timer. */

@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { State } from '../state/types.js'
 import type { InstanceRegistry } from '../store/instances.js'
-import type { Mutation, Store } from '../store/store.js'
+import type { Mutation, StateWriter } from '../store/store.js'
 import { waitOptions, type Confirm } from './confirm.js'
 import { expectedVersion } from './if-match.js'
 import type { Readiness } from './readiness.js'
@@ -11,7 +11,8 @@ import type { Readiness } from './readiness.js'
 /** What the admin routes share. */
 export interface AdminContext {
   config: Config
-  store: Store
+  /** the state feed: a change returns once it is in force here (workers, gate, firewall) */
+  store: StateWriter
   runtime: GateRuntime
   /** extra facts for /healthz from other parts (pages, firewall) */
   healthDetails: () => Record<string, unknown>
@@ -35,7 +36,6 @@ export async function change (ctx: AdminContext, request: FastifyRequest, reply:
   const wait = waitOptions(request)
   const actor = request.adminToken?.name ?? 'unknown'
   const state = await ctx.store.update({ actor, ip: request.ip, action }, mutation, expected)
-  ctx.runtime.apply(state)
   request.log.info({ actor, action, version: state.version, mode: state.mode, percent: state.percent }, 'state changed')
   reply.header('etag', `"${state.version}"`)
   const confirmation = wait.wait === undefined ? undefined : await ctx.confirm(wait, state)

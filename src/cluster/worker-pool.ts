@@ -7,7 +7,6 @@ import { loadPages } from '../page/pages.js'
 import type { UpstreamObserver } from '../public/upstream-observer.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { State } from '../state/types.js'
-import type { Store } from '../store/store.js'
 import { isToPrimary, toWire, type ToPrimary, type ToWorker } from './messages.js'
 import { replayObserved } from './observations.js'
 
@@ -56,12 +55,11 @@ const RESTART_PAUSE_MS = 1000
 /**
  * The primary's side of `workers: N` (node:cluster). The primary keeps the
  * store, the admin API, the ramps and the figures; the workers serve the
- * public listener on a shared port. Every state the primary learns — the
- * answer of its own change, or what the store says is in force — is sent to
- * every worker, and the store this pool hands back resolves a change (and
- * tells its listeners of news) only once every worker has acknowledged
- * applying it: when a change call returns, no worker serves the state before
- * it. A worker that does not acknowledge in time is killed and restarted,
+ * public listener on a shared port. Every state the primary's state feed
+ * tells — the answer of its own change, or what the store says is in force —
+ * is sent once to every worker, and `share` resolves only once every worker
+ * has acknowledged applying it: the feed tells the rest of the primary (and
+ * a change call returns) only then, so no worker serves the state before it. A worker that does not acknowledge in time is killed and restarted,
  * and a restarted worker starts from the state in force.
  */
 export function createWorkerPool (config: Config, options: PoolOptions = {}) {
@@ -102,14 +100,18 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
     })
   }
 
-  /** Sends a state to every worker that listens, and resolves when each has applied it (or is gone). */
-  function share (state: State, how: 'apply' | 'follow'): Promise<void> {
-    if (how === 'follow' || inForce === null || state.version >= inForce.version) inForce = state
+  /**
+   * Sends a state to every worker that listens, and resolves when each has
+   * applied it (or is gone). The state feed decides what is in force: each
+   * worker takes what it is sent, whatever its version.
+   */
+  function share (state: State): Promise<void> {
+    inForce = state
     const waits: Array<Promise<void>> = []
     for (const member of members.values()) {
       if (!member.joined) continue
       member.sent++
-      send(member, { type: 'gk:state', seq: member.sent, how, state })
+      send(member, { type: 'gk:state', seq: member.sent, how: 'follow', state })
       waits.push(acknowledged(member, member.sent))
     }
     return Promise.all(waits).then(() => {})
@@ -208,36 +210,10 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
     workers: count,
 
     /**
-     * The store the primary uses: its changes, and the news it tells, reach
-     * the rest of the primary only once every worker serves them.
+     * The state feed's first step: a state reaches the rest of the primary
+     * (and a change call returns) only once every worker serves it.
      */
-    syncStore<S extends Store> (store: S): S {
-      const listeners: Array<(state: State) => void> = []
-      let told: Promise<void> = Promise.resolve()
-      store.onChange((state) => {
-        const shared = share(state, 'follow')
-        // in the order the store told them, whatever order the workers answer in
-        told = told.then(() => shared).then(() => {
-          for (const listener of listeners) listener(state)
-        })
-      })
-      return {
-        ...store,
-        async init (initial) {
-          const state = await store.init(initial)
-          inForce = state
-          return state
-        },
-        async update (ctx, mutation, expectedVersion) {
-          const state = await store.update(ctx, mutation, expectedVersion)
-          await share(state, 'apply')
-          return state
-        },
-        onChange (listener) {
-          listeners.push(listener)
-        }
-      }
-    },
+    share,
 
     /** What /healthz says of the maintenance pages; the workers load the same ones. Refilled in place by a reload. */
     pageProblems (): string[] {

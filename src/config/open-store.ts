@@ -3,6 +3,7 @@ import type { Config } from './config.js'
 import { createFileStore } from '../store/file-store.js'
 import { createRedisStore, type RedisStore } from '../store/redis-store.js'
 import type { Store } from '../store/store.js'
+import type { OutagePolicyOptions } from '../feed/outage-policy.js'
 
 export type OpenedStore = RedisStore | (Store & { readonly kind: 'file' })
 
@@ -10,8 +11,13 @@ export type OpenedStore = RedisStore | (Store & { readonly kind: 'file' })
 export function openStore (config: Config, logger: Logger): OpenedStore {
   if (config.store.type === 'redis') {
     const { type: _type, ...redis } = config.store
-    return createRedisStore(redis, logger.child({ component: 'store' }), config.onStoreFailure)
+    return createRedisStore(redis, logger.child({ component: 'store' }))
   }
   const store = createFileStore({ path: config.store.path, logger: logger.child({ component: 'store' }), ...(config.store.auditPath === undefined ? {} : { auditPath: config.store.auditPath }) })
   return { ...store, kind: 'file' }
+}
+
+/** What the state feed serves while the store is down, and where it keeps its local copy (a shared store's). */
+export function outagePolicyOf (config: Config): OutagePolicyOptions {
+  return { onStoreFailure: config.onStoreFailure, ...(config.store.type === 'redis' ? { localCopyPath: config.store.localCopyPath } : {}) }
 }

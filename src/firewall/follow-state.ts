@@ -38,19 +38,22 @@ function canonicalCidr (text: string): string | null {
 }
 
 export interface FirewallFollower {
+  /** Renders the gate in force into the rules; the state feed calls it after each state the runtime takes. */
+  sync (): void
   health (): FirewallHealth | null
   close (): Promise<void>
 }
 
 /**
- * Keeps the non-HTTP ports in step with the gate: every state this instance
- * applies, and every allowlist expiry, is rendered into the rules. A failed
+ * Keeps the non-HTTP ports in step with the gate: every state the feed tells
+ * this instance (see src/feed/), and every allowlist expiry, is rendered
+ * into the rules. A failed
  * apply fails closed (see applyState), and is logged, reported in /healthz
  * and noted in the audit log.
  */
-export function followStateWithFirewall (config: Config, runtime: GateRuntime, store: Store, logger: Logger, options: FirewallOptions = {}): FirewallFollower {
+export function followStateWithFirewall (config: Config, runtime: GateRuntime, store: Pick<Store, 'note'>, logger: Logger, options: FirewallOptions = {}): FirewallFollower {
   const firewallConfig = parseFirewallConfig(config.firewall)
-  if (firewallConfig === null || !firewallConfig.enabled) return { health: () => null, close: async () => {} }
+  if (firewallConfig === null || !firewallConfig.enabled) return { sync: () => {}, health: () => null, close: async () => {} }
   const firewall: Firewall = createFirewall(firewallConfig, logger, options)
   let expiryTimer: NodeJS.Timeout | undefined
   let lastError: string | undefined
@@ -81,9 +84,9 @@ export function followStateWithFirewall (config: Config, runtime: GateRuntime, s
     }, () => {})
   }
 
-  runtime.onApplied(() => { sync() })
   sync()
   return {
+    sync,
     health: () => firewall.health(),
     async close () {
       if (expiryTimer !== undefined) clearTimeout(expiryTimer)

@@ -5,7 +5,7 @@ import { abortRamp, pauseRamp, runningRamp } from '../reopen/ramp.js'
 import type { DriverLog } from '../reopen/state-driver.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { HealthThresholds, State } from '../state/types.js'
-import type { Store } from '../store/store.js'
+import type { StateWriter } from '../store/store.js'
 import type { HealthGateConfig } from './config.js'
 import { figuresOf, judge, type HealthVerdict } from './evaluate.js'
 import type { HealthWindow } from './window.js'
@@ -25,7 +25,7 @@ export interface HealthTrip {
 
 export interface HealthGateOptions {
   runtime: GateRuntime
-  store: Store
+  store: StateWriter
   clock: Clock
   lease: Lease
   source: HealthSource
@@ -76,17 +76,15 @@ export function createHealthGate (options: HealthGateOptions): HealthGate {
     const ctx = { actor: 'gatekeeper', ip: '' }
     await store.note({ ...ctx, action: 'health.tripped' }, { reasons: found.reasons, figures: found.figures, thresholds })
     let acted: HealthTrip['acted'] = 'none'
-    let written: State | null = null
     if (thresholds.action === 'abort') {
       acted = ramp === undefined ? 'close' : 'abort'
-      written = await store.update({ ...ctx, action: ramp === undefined ? 'health.close' : 'ramp.abort' },
+      await store.update({ ...ctx, action: ramp === undefined ? 'health.close' : 'ramp.abort' },
         (current) => runningRamp(current) === undefined ? withMode(current, { mode: 'closed' }, now) : abortRamp(current, now, 'gatekeeper', why),
         state.version)
     } else if (ramp !== undefined && !ramp.paused) {
       acted = 'pause'
-      written = await store.update({ ...ctx, action: 'ramp.pause' }, (current) => pauseRamp(current, now, 'gatekeeper', why), state.version)
+      await store.update({ ...ctx, action: 'ramp.pause' }, (current) => pauseRamp(current, now, 'gatekeeper', why), state.version)
     }
-    if (written !== null) runtime.apply(written)
     log.warn({ reasons: found.reasons, acted }, 'health gate tripped')
     return acted
   }

@@ -23,6 +23,8 @@ export interface GatekeeperPieces {
   publicSide: Reconfigurable
   /** webhooks and the health gate */
   reopen: Reconfigurable
+  /** the firewall's rules, rendered again from the runtime's static allowlist */
+  firewall: { sync (): void }
   logger: { level: string }
 }
 
@@ -31,6 +33,8 @@ export function gatekeeperParts (pieces: GatekeeperPieces): ReloadPart[] {
   return [
     { name: 'logLevel', keys: ['logLevel'], apply: (next) => { pieces.logger.level = next.logLevel } },
     { name: 'gate', keys: ['allowlist', 'alwaysAllow', 'trustedProxies'], apply: (next) => pieces.runtime.reconfigure(next) },
+    // after the gate: the rules are rendered from the allowlist the runtime now holds
+    { name: 'firewall', keys: ['allowlist'], apply: () => { pieces.firewall.sync() } },
     { name: 'public', apply: (next) => pieces.publicSide.reconfigure(next) },
     { name: 'reopen', keys: ['webhooks', 'healthGate'], apply: (next) => pieces.reopen.reconfigure(next) }
   ]

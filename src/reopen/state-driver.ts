@@ -1,7 +1,7 @@
 import { isGatekeeperError } from '../errors.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { State } from '../state/types.js'
-import type { Store } from '../store/store.js'
+import type { StateWriter } from '../store/store.js'
 import type { Clock } from './clock.js'
 import type { Lease } from '../state/lease.js'
 
@@ -17,7 +17,7 @@ export interface DriverLog {
 
 export interface StateDriverOptions {
   runtime: GateRuntime
-  store: Store
+  store: StateWriter
   clock: Clock
   lease: Lease
   log: DriverLog
@@ -104,7 +104,6 @@ export function createStateDriver (options: StateDriverOptions): StateDriver {
         if (fresh === null || fresh.action !== planned.action) throw new NotDue()
         return fresh.next
       }, state.version)
-      runtime.apply(written)
       log.info({ action: planned.action, version: written.version }, 'transition applied')
     } catch (err) {
       // someone else wrote first: the state they wrote re-plans this driver once it is

@@ -8,6 +8,8 @@ import { initialState } from '../state/initial.js'
 import type { AuditEntry, ChangeContext, State } from '../state/types.js'
 import { RenameNotDurableError, writeFileAtomic } from './atomic-write.js'
 import { inspectAuditTail, openAuditForAppend, readAuditNewestFirst, truncateAudit, type AuditTail } from './audit-file.js'
+import { createLocalRegistry, type InstanceRegistry } from './instances.js'
+import { createLocalLease } from './local-lease.js'
 import { readStateFile } from './read-state-file.js'
 import type { Mutation, Store, StoreHealth } from './store.js'
 
@@ -80,6 +82,7 @@ export function createFileStore (options: FileStoreOptions): Store {
   let recovered: string | undefined
   /** the audit log's length after the last transaction: a read never shows an entry still being decided */
   let committedSize: number | null = null
+  const registries: InstanceRegistry[] = []
 
   function serialised<T> (work: () => Promise<T>): Promise<T> {
     const run = queue.then(work, work)
@@ -247,7 +250,7 @@ export function createFileStore (options: FileStoreOptions): Store {
       }
     },
 
-    onChange (listener) {
+    subscribe (listener) {
       listeners.push(listener)
     },
 
@@ -256,7 +259,18 @@ export function createFileStore (options: FileStoreOptions): Store {
       return problem === undefined ? { ok: true } : { ok: false, message: problem }
     },
 
+    registry () {
+      const registry = createLocalRegistry()
+      registries.push(registry)
+      return registry
+    },
+
+    lease () {
+      return createLocalLease()
+    },
+
     async close () {
+      await Promise.all(registries.map((registry) => registry.close()))
       await queue
     }
   }

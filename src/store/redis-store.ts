@@ -4,18 +4,17 @@ import { initialState } from '../state/initial.js'
 import type { AuditEntry, ChangeContext, State } from '../state/types.js'
 import { parseStoredState } from '../state/validate.js'
 import type { InstanceRegistry } from './instances.js'
-import { createLocalCopy } from './local-copy.js'
 import type { RedisStoreConfig } from './redis-config.js'
 import { asStoreError, connectRedis, storeUnavailable, withConsequence } from './redis-connection.js'
 import { createRedisAudit } from './redis-audit.js'
 import { createRedisLease } from './redis-lease.js'
 import { createRedisRegistry } from './redis-instances.js'
 import { compareAndSet, storeUnlessPresent } from './redis-scripts.js'
-import type { Mutation, StoreHealth } from './store.js'
-import { NOTHING_KNOWN, STATE_MISSING, STORE_UNREACHABLE, closedAfterLostState, closedStandIn, type OnStoreFailure, type RedisStore, type StoreLogger } from './redis-store-types.js'
+import { unreachableAtStart, type InitHint, type Mutation, type Reachability, type StoreHealth } from './store.js'
+import { NOTHING_KNOWN, STATE_MISSING, STORE_UNREACHABLE, closedAfterLostState, type RedisStore, type StoreLogger } from './redis-store-types.js'
 
-export { NOTHING_KNOWN, STATE_MISSING, STORE_UNREACHABLE, closedStandIn } from './redis-store-types.js'
-export type { OnStoreFailure, RedisStore, RegistryOptions, StoreLogger } from './redis-store-types.js'
+export { NOTHING_KNOWN, STATE_MISSING, STORE_UNREACHABLE } from './redis-store-types.js'
+export type { RedisStore, RegistryOptions, StoreLogger } from './redis-store-types.js'
 
 /** A compare-and-set without If-Match is retried on a fresh read; this bounds a pathological race. */
 const MAX_ATTEMPTS = 10
@@ -25,9 +24,9 @@ function sameDocument (a: State, b: State): boolean {
 }
 
 /** Serving the closed state stored for a lost one: reachable, but /healthz says why the site is closed. */
-function lostState (served: State | null): StoreHealth {
-  if (served?.updatedBy === 'gatekeeper' && served.reason === STATE_MISSING) {
-    return { ok: true, message: `the state store held an audit history but no state document: the state was stored closed at version ${served.version}; open the site again on purpose once it is safe` }
+function lostState (known: State | null): StoreHealth {
+  if (known?.updatedBy === 'gatekeeper' && known.reason === STATE_MISSING) {
+    return { ok: true, message: `the state store held an audit history but no state document: the state was stored closed at version ${known.version}; open the site again on purpose once it is safe` }
   }
   return { ok: true }
 }
@@ -41,28 +40,20 @@ function isCorrupt (err: unknown): boolean {
  * compare-and-set script that also appends the audit entry and publishes
  * the new state. A published message makes each instance read the state
  * key (the message itself is never trusted); each also re-reads every
- * `resyncIntervalMs` in case it missed one, and keeps a local copy of the
- * last state for a boot while Redis is down.
- *
- * Listeners must apply every state emitted: the store has already dropped
- * stale ones, and a closed stand-in keeps the version it stands in for.
+ * `resyncIntervalMs` in case it missed one. It tells its listeners each new
+ * state and each change of reachability; what to serve meanwhile is the
+ * outage policy's (src/feed/outage-policy.ts), as is the local copy.
  */
-export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger, onStoreFailure: OnStoreFailure): RedisStore {
+export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger): RedisStore {
   const connection = connectRedis(config)
   const { keys, target } = connection
   const where = `redis key ${keys.state}`
   const audit = createRedisAudit(connection, config.auditMaxLen)
-  const localCopy = createLocalCopy(config.localCopyPath, (err) => {
-    logger.warn({ path: config.localCopyPath, err: err.message }, 'cannot write the local copy of the state')
-  })
   const listeners: Array<(state: State) => void> = []
+  const reachability: Array<(report: Reachability) => void> = []
   const registries: InstanceRegistry[] = []
   /** the last state learned from Redis (or, at a boot without it, the local copy) */
   let known: State | null = null
-  /** what the listeners have */
-  let served: State | null = null
-  /** `served` was never stored: it is a closed stand-in */
-  let standIn = false
   /** what to store if Redis is found empty: the last state known, else the initial one */
   let seed: State | null = null
   let down = false
@@ -134,37 +125,21 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
     if (!connection.isReady()) throw storeUnavailable(target, connection.lastError() ?? 'not connected')
   }
 
-  function emit (state: State): void {
-    for (const listener of listeners) {
+  function tell<T> (to: Array<(value: T) => void>, value: T): void {
+    for (const listener of to) {
       try {
-        listener(state)
+        listener(value)
       } catch (err) {
         logger.error({ err: (err as Error).message }, 'a state listener failed')
       }
     }
   }
 
-  function serve (state: State): void {
-    served = state
-    standIn = false
-    emit(state)
-  }
-
-  /** A state read from Redis: remembered, copied to disk, and served unless the store is down and that means closed. */
+  /** A state read from Redis: remembered, and told. */
   function learn (state: State): void {
     known = state
     seed = state
-    localCopy.write(state)
-    if (down && onStoreFailure === 'closed') return
-    serve(state)
-  }
-
-  function closeForOutage (): void {
-    const base = served ?? known
-    if (!initialised || standIn || base === null) return
-    served = closedStandIn(base)
-    standIn = true
-    emit(served)
+    tell(listeners, state)
   }
 
   function markDown (reason: string, corrupt = false): void {
@@ -172,19 +147,14 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
     downReason = reason
     if (down) return
     down = true
-    const fields = { store: target, reason }
-    const consequence = onStoreFailure === 'closed'
-      ? 'serving closed until it returns'
-      : `keeping the last-known state${known === null ? '' : ` (version ${known.version})`}`
-    if (corrupt) logger.error(fields, `the stored state cannot be used: ${consequence}; changes are refused`)
-    else logger.warn(fields, `state store unreachable: ${consequence}; changes are refused`)
-    if (onStoreFailure === 'closed') closeForOutage()
+    tell(reachability, { ok: false, store: target, reason, corrupt })
   }
 
   function markUp (): void {
     if (!down) return
     down = false
     logger.info({ store: target }, 'state store reachable again: converging on the stored state')
+    tell(reachability, { ok: true, store: target })
   }
 
   async function resyncOnce (): Promise<void> {
@@ -206,9 +176,9 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
       markDown((err as Error).message, isCorrupt(err))
       return
     }
-    markUp()
+    // learned first: a policy serving closed while down then serves this, not the state before it
     if (known === null || !sameDocument(stored, known)) learn(stored)
-    else if (standIn) serve(known)
+    markUp()
   }
 
   /** Never rejects: a failure is an outage, reported by markDown. */
@@ -257,28 +227,19 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
     resync()
   }
 
-  /** Redis could not be read at boot: start from the local copy, else closed, and keep trying. */
-  function bootWithoutStore (reason: string, local: State | null, localError: Error | null): State {
-    if (localError !== null) {
-      logger.error({ path: localCopy.path, err: localError.message }, 'the local copy of the state is unreadable')
-    }
+  /** Redis could not be read at boot: keep trying, with the local copy (if any) as the last state known. */
+  function bootWithoutStore (reason: string, local: State | null): never {
     down = true
     downReason = reason
     if (local !== null) {
       known = local
-      served = onStoreFailure === 'closed' ? closedStandIn(local) : local
-      standIn = onStoreFailure === 'closed'
     } else {
-      served = initialState('closed', STORE_UNREACHABLE)
-      standIn = true
       // knowing nothing, this instance cannot tell a new deployment from a Redis that lost a closed
       // window's state: should it be the one to find Redis empty, it stores closed, not the initial mode
       seed = initialState('closed', NOTHING_KNOWN)
     }
-    logger.warn({ store: target, reason },
-      `state store unreachable at start: ${standIn ? 'serving closed' : `serving the local copy (version ${local?.version ?? 0})`} until it returns; changes are refused`)
     begin()
-    return served
+    throw unreachableAtStart(target, reason)
   }
 
   async function change (ctx: ChangeContext, mutation: Mutation, expectedVersion?: number): Promise<State> {
@@ -333,14 +294,9 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
   return {
     kind: 'redis',
 
-    async init (initial) {
-      let local: State | null = null
-      let localError: Error | null = null
-      try {
-        local = await localCopy.read()
-      } catch (err) {
-        localError = err as Error
-      }
+    async init (initial, hint: InitHint = { lastKnown: null }) {
+      const local = hint.lastKnown
+      const localError = hint.unreadable ?? null
       // a Redis that lost its data gets back the last state this instance knew, not the initial mode
       seed = local ?? initial
       let reason = connection.lastError() ?? `not connected within ${config.commandTimeoutMs} ms`
@@ -351,13 +307,8 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
             if (localError !== null) throw localError
             stored = local === null ? await storeFirst(initial) : await storeIfAbsent(local, 'restore')
           }
-          if (localError !== null) {
-            logger.warn({ path: localCopy.path, err: localError.message }, 'the local copy of the state is unreadable; replacing it with the stored state')
-          }
           known = stored
-          served = stored
           seed = stored
-          localCopy.write(stored)
           begin()
           return stored
         } catch (err) {
@@ -367,7 +318,7 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
       } else {
         reason = connection.lastError() ?? reason
       }
-      return bootWithoutStore(reason, local, localError)
+      return bootWithoutStore(reason, local)
     },
 
     async update (ctx: ChangeContext, mutation: Mutation, expectedVersion?: number) {
@@ -394,16 +345,14 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
       }
     },
 
-    onChange (listener) {
+    subscribe (listener, onReachability) {
       listeners.push(listener)
+      if (onReachability !== undefined) reachability.push(onReachability)
     },
 
     health (): StoreHealth {
-      if (!down) return lostState(served)
-      const serving = standIn
-        ? 'serving closed'
-        : `serving the last-known state${served === null ? '' : ` (version ${served.version})`}`
-      return { ok: false, message: `${target} is unavailable (${connection.lastError() ?? downReason}); ${serving}; changes are refused` }
+      if (!down) return lostState(known)
+      return { ok: false, message: `${target} is unavailable (${connection.lastError() ?? downReason})` }
     },
 
     registry (options = {}) {
@@ -422,7 +371,6 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger,
       clearInterval(resyncTimer)
       await Promise.all(registries.map((registry) => registry.close()))
       await resyncRunning
-      await localCopy.flush()
       await connection.close()
     }
   }

@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { State } from '../../src/state/types.js'
 import { redisStoreConfig, type RedisStoreConfig } from '../../src/store/redis-config.js'
-import type { StoreLogger } from '../../src/store/redis-store.js'
+import { createRedisStore, type StoreLogger } from '../../src/store/redis-store.js'
+import { withOutagePolicy, type OnStoreFailure, type PolicedStore } from '../../src/feed/outage-policy.js'
 import type { ChangeContext } from '../../src/state/types.js'
-import type { Store } from '../../src/store/store.js'
 import type { RedisServer } from './redis-server.js'
 
 interface Teardown {
@@ -22,6 +22,11 @@ export async function tempDir (t: Teardown): Promise<string> {
 /** Short intervals so that outages and resyncs play out in a fraction of a second. */
 export function storeConfig (server: RedisServer, localCopyPath: string, fields: Partial<RedisStoreConfig> = {}): RedisStoreConfig {
   return redisStoreConfig({ url: server.url, localCopyPath, resyncIntervalMs: 100, commandTimeoutMs: 400, ...fields })
+}
+
+/** The Redis store under the outage policy, as the state feed holds it (both log to `logger`). */
+export function policedRedisStore (config: RedisStoreConfig, logger: StoreLogger, onStoreFailure: OnStoreFailure): PolicedStore {
+  return withOutagePolicy(createRedisStore(config, logger), { onStoreFailure, localCopyPath: config.localCopyPath }, logger)
 }
 
 export interface LogLine {
@@ -41,9 +46,9 @@ export function recordingLogger (): { logger: StoreLogger, lines: LogLine[], cou
 }
 
 /** Every state a store emits, in order, and a way to wait for one. */
-export function recordChanges (store: Store): { states: State[], seen (what: string, match: (state: State) => boolean, timeoutMs?: number): Promise<State> } {
+export function recordChanges (store: Pick<PolicedStore, 'subscribe'>): { states: State[], seen (what: string, match: (state: State) => boolean, timeoutMs?: number): Promise<State> } {
   const states: State[] = []
-  store.onChange((state) => { states.push(state) })
+  store.subscribe((state) => { states.push(state) })
   return {
     states,
     async seen (what, match, timeoutMs = 20_000) {
