@@ -35,8 +35,10 @@ export interface Gatekeeper {
   /** null when node:cluster workers serve the public listener (`workers: N`) */
   publicApp: FastifyInstance | null
   adminApp: FastifyInstance
-  /** where the listeners ended up (port 0 picks a free one) */
+  /** where the listeners ended up (port 0 picks a free one): the first public listener's, https:// when it is TLS */
   publicUrl: string
+  /** every public listener's URL, in config order */
+  publicUrls: string[]
   adminUrl: string
   /** ramps, schedules, the health gate, webhooks and metrics */
   reopen: Reopen
@@ -78,9 +80,13 @@ function instanceIdOf (config: Config, address: AddressInfo): string {
   return `${hostname()}:${wildcard ? '' : `${config.listen.host}:`}${port}`
 }
 
-function urlOf (address: AddressInfo): string {
+function urlOf (address: AddressInfo, tls = false): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  return `http://${host}:${address.port}`
+  return `${tls ? 'https' : 'http'}://${host}:${address.port}`
+}
+
+function publicUrlsOf (config: Config, addresses: AddressInfo[]): string[] {
+  return addresses.map((address, i) => urlOf(address, config.listeners[i]?.tls !== undefined))
 }
 
 /**
@@ -118,7 +124,17 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const healthSource = store.kind === 'redis' ? (own: HealthRecorder) => sharedHealthSource(instances, () => instanceId, own) : undefined
   const reopen = createReopen({ config, store, runtime, logger, clock: options.clock, lease, healthSource })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
-  const publicSide = await publicSideOf(config, options.workers, { runtime, logger, onDecision: reopen.recordDecision, upstream: reopen.health })
+  const publicSide = await publicSideOf(config, options.workers, {
+    runtime,
+    logger,
+    onDecision: reopen.recordDecision,
+    upstream: reopen.health,
+    // in this process the audit hears of it; a worker (workers: N) only logs it
+    onCertificateRefused: (refused) => {
+      store.note({ actor: 'gatekeeper', ip: '', action: 'tls.certificate-refused' }, { ...refused })
+        .catch((err: unknown) => { logger.warn({ err: (err as Error).message }, 'could not record a refused TLS certificate in the audit') })
+    }
+  })
   const { pageProblems } = publicSide
   // not a refusal: the demo allowlists this machine on purpose; a production config should not
   const allowlistWarning = localAllowlistWarning(config)
@@ -141,9 +157,9 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     }
   }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen)])
 
-  let publicAddress: AddressInfo
+  let publicAddresses: AddressInfo[]
   try {
-    publicAddress = await publicSide.listen()
+    publicAddresses = await publicSide.listen()
     readiness.publicListening()
     await adminApp.listen({ host: config.admin.listen.host, port: config.admin.listen.port })
   } catch (err) {
@@ -155,6 +171,8 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     await store.close()
     throw err
   }
+  const publicUrls = publicUrlsOf(config, publicAddresses)
+  const publicAddress = publicAddresses[0] as AddressInfo
   instanceId = instanceIdOf(config, publicAddress)
   const startedAt = new Date().toISOString()
   const host = hostname()
@@ -170,7 +188,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     ...(runtime.current().mode === 'staged' ? { health: reopen.health.window((options.clock ?? systemClock).now()) } : {})
   }))
   reopen.start()
-  logger.info({ mode: state.mode, version: state.version, store: store.kind, upstream: config.upstream.origin, publicUrl: urlOf(publicAddress), adminUrl: urlOf(adminApp.server.address() as AddressInfo), ...(options.workers === undefined ? {} : { workers: options.workers.workers }) }, 'gatekeeper started')
+  logger.info({ mode: state.mode, version: state.version, store: store.kind, upstream: config.upstream.origin, publicUrl: publicUrls[0], adminUrl: urlOf(adminApp.server.address() as AddressInfo), ...(options.workers === undefined ? {} : { workers: options.workers.workers }) }, 'gatekeeper started')
 
   let closing: Promise<void> | undefined
   return {
@@ -181,7 +199,8 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     instanceId,
     publicApp: publicSide.app,
     adminApp,
-    publicUrl: urlOf(publicAddress),
+    publicUrl: publicUrls[0] as string,
+    publicUrls,
     adminUrl: urlOf(adminApp.server.address() as AddressInfo),
     reopen,
     close () {
