@@ -83,6 +83,9 @@ export function createCertificateSet (options: CertificateSetOptions) {
     if (pair === undefined || old === undefined) throw new Error(`no certificate ${i}`)
     try {
       const next = loadCertificate(pair)
+      // a renewal keeps the names: a certificate for other hosts would break the site it replaces
+      const dropped = old.names.filter((name) => !next.names.includes(name))
+      if (dropped.length > 0) throw new CertificateProblem('cert', pair.cert, `${pair.cert} no longer names ${dropped.join(', ')}, which the certificate in service does (restart to drop a name)`)
       loaded[i] = next
       if (i === 0) for (const server of servers) server.setSecureContext(defaultOptions())
       warnIfKeyShared(pair.key, log)
