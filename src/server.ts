@@ -188,7 +188,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     ...(runtime.current().mode === 'staged' ? { health: reopen.health.window((options.clock ?? systemClock).now()) } : {})
   }))
   reopen.start()
-  logger.info({ mode: state.mode, version: state.version, store: store.kind, upstream: config.upstream.origin, publicUrl: publicUrls[0], adminUrl: urlOf(adminApp.server.address() as AddressInfo), ...(options.workers === undefined ? {} : { workers: options.workers.workers }) }, 'gatekeeper started')
+  logger.info({ mode: state.mode, version: state.version, store: store.kind, upstream: config.upstream.origin, publicUrl: publicUrls[0], ...(publicUrls.length > 1 ? { publicUrls } : {}), adminUrl: urlOf(adminApp.server.address() as AddressInfo), ...(options.workers === undefined ? {} : { workers: options.workers.workers }) }, 'gatekeeper started')
 
   let closing: Promise<void> | undefined
   return {
