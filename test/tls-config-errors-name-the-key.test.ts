@@ -1,5 +1,6 @@
 import t from 'tap'
 import { chmodSync, mkdirSync, renameSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { startSampleUpstream } from '../src/sample/sample-upstream.js'
 import { get, rawConfig, tempDir } from './helpers/harness.js'
@@ -43,6 +44,12 @@ t.test('a certificate that cannot serve stops start-up with one line naming its 
     t.match(output, message, `${name}: names the key and says why`)
     t.equal(output.trim().split('\n').length, 1, `${name}: in one line`)
   }
+  const busy = createServer()
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => busy.close())
+  const busyPort = (busy.address() as AddressInfo).port
+  const inUse = await runToExit(writeConfig(dir, rawConfig(dir, 'http://127.0.0.1:9', { listen: [tlsListener([a]), { host: '127.0.0.1', port: busyPort, redirectToHttps: true }] })))
+  t.match(inUse.output, `listen[1].port: 127.0.0.1:${busyPort} is already in use`, 'a second listener\'s port in use is named by its key')
 })
 
 t.test('the old `listen: {host, port}` still serves plain HTTP; a TLS listener warns of a key others can read', async (t) => {
