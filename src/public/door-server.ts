@@ -30,8 +30,9 @@ function answer (response: ServerResponse, status: number, headers: Record<strin
 }
 
 /**
- * A `redirectToHttps` listener's answer, or null when the request goes
- * through the door like on any listener (the status path, ACME challenges).
+ * Answers a `redirectToHttps` listener's request with its 308 (or a 400 for
+ * a bad Host) and says so; false when the request goes through the door
+ * like on any listener (the status path, ACME challenges, other listeners).
  */
 function redirected (setup: ListenerSetup, request: IncomingMessage, response: ServerResponse): boolean {
   const tlsPort = setup.listener.redirectToHttps ? setup.tlsPort?.() : undefined
