@@ -102,5 +102,6 @@ t.test('a certificate replaced on disk serves new handshakes; open connections k
   const outcomes = reloadCertificates()
   t.match(outcomes, [{ outcome: 'reloaded', serial: '0103' }], 'reloadCertificates() reads the files now, after refusals too')
   t.equal(await servedSerial(port, pki.ca, 'site.test'), '0103', 'the next handshake gets it')
+  t.equal(await servedSerial(port, pki.ca, undefined), '0103', 'and so does one without SNI (the listener\'s default certificate)')
   t.equal((await requestOver(kept.socket, '/echo', 'site.test')).status, 200, 'the connection from before every swap still serves')
 })
