@@ -27,6 +27,7 @@ import type { RegistryOptions } from './store/store.js'
 import { createStateFeed, type StateFeed } from './feed/state-feed.js'
 import { reloadRoutes } from './admin/routes-reload.js'
 import { gatekeeperReload } from './reload/gatekeeper-reload.js'
+import { reloadCertificates } from './public/tls/reload.js'
 import type { ReloadBy, ReloadOutcome } from './reload/reloader.js'
 
 export interface Gatekeeper {
@@ -42,8 +43,10 @@ export interface Gatekeeper {
   /** null when node:cluster workers serve the public listener (`workers: N`) */
   publicApp: FastifyInstance | null
   adminApp: FastifyInstance
-  /** where the listeners ended up (port 0 picks a free one) */
+  /** where the listeners ended up (port 0 picks a free one): the first public listener's, https:// when it is TLS */
   publicUrl: string
+  /** every public listener's URL, in config order */
+  publicUrls: string[]
   adminUrl: string
   /** ramps, schedules, the health gate, webhooks and metrics */
   reopen: Reopen
@@ -89,9 +92,13 @@ function instanceIdOf (config: Config, address: AddressInfo): string {
   return `${hostname()}:${wildcard ? '' : `${config.listen.host}:`}${port}`
 }
 
-function urlOf (address: AddressInfo): string {
+function urlOf (address: AddressInfo, tls = false): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  return `http://${host}:${address.port}`
+  return `${tls ? 'https' : 'http'}://${host}:${address.port}`
+}
+
+function publicUrlsOf (config: Config, addresses: AddressInfo[]): string[] {
+  return addresses.map((address, i) => urlOf(address, config.listeners[i]?.tls !== undefined))
 }
 
 /**
@@ -131,12 +138,22 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier, logger })
   const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
-  const publicSide = await publicSideOf(config, options.workers, { runtime, logger, onDecision: reopen.recordDecision, upstream: reopen.health })
+  const publicSide = await publicSideOf(config, options.workers, {
+    runtime,
+    logger,
+    onDecision: reopen.recordDecision,
+    upstream: reopen.health,
+    // in this process the audit hears of it; a worker (workers: N) only logs it
+    onCertificateRefused: (refused) => {
+      feed.note({ actor: 'gatekeeper', ip: '', action: 'tls.certificate-refused' }, { ...refused })
+        .catch((err: unknown) => { logger.warn({ err: (err as Error).message }, 'could not record a refused TLS certificate in the audit') })
+    }
+  })
   const { pageProblems } = publicSide
   // not a refusal: the demo allowlists this machine on purpose; a production config should not
   const allowlistWarning = localAllowlistWarning(config)
   if (allowlistWarning !== null) logger.warn({ key: 'allowlist' }, allowlistWarning)
-  const { holder, reloader } = gatekeeperReload({ config, path: options.configFile?.path, env: options.configFile?.env, store: feed, logger, runtime, publicSide, reopen, firewall })
+  const { holder, reloader } = gatekeeperReload({ config, path: options.configFile?.path, env: options.configFile?.env, store: feed, logger, runtime, publicSide, reopen, firewall, certificates: { reload: () => { reloadCertificates() } } })
   const readiness = createReadiness()
   const adminApp = await buildAdminApp({
     get config () { return holder.current() },
@@ -155,9 +172,9 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     }
   }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen), (scope) => reloadRoutes(scope, reloader)])
 
-  let publicAddress: AddressInfo
+  let publicAddresses: AddressInfo[]
   try {
-    publicAddress = await publicSide.listen()
+    publicAddresses = await publicSide.listen()
     readiness.publicListening()
     await adminApp.listen({ host: config.admin.listen.host, port: config.admin.listen.port })
   } catch (err) {
@@ -169,6 +186,8 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     await store.close()
     throw err
   }
+  const publicUrls = publicUrlsOf(config, publicAddresses)
+  const publicAddress = publicAddresses[0] as AddressInfo
   instanceId = instanceIdOf(config, publicAddress)
   const startedAt = new Date().toISOString()
   const host = hostname()
@@ -184,7 +203,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     ...(runtime.current().mode === 'staged' ? { health: reopen.health.window((options.clock ?? systemClock).now()) } : {})
   }))
   reopen.start()
-  logger.info({ mode: state.mode, version: state.version, store: store.kind, upstream: config.upstream.origin, publicUrl: urlOf(publicAddress), adminUrl: urlOf(adminApp.server.address() as AddressInfo), ...(options.workers === undefined ? {} : { workers: options.workers.workers }) }, 'gatekeeper started')
+  logger.info({ mode: state.mode, version: state.version, store: store.kind, upstream: config.upstream.origin, publicUrl: publicUrls[0], ...(publicUrls.length > 1 ? { publicUrls } : {}), adminUrl: urlOf(adminApp.server.address() as AddressInfo), ...(options.workers === undefined ? {} : { workers: options.workers.workers }) }, 'gatekeeper started')
 
   let closing: Promise<void> | undefined
   return {
@@ -195,7 +214,8 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     instanceId,
     publicApp: publicSide.app,
     adminApp,
-    publicUrl: urlOf(publicAddress),
+    publicUrl: publicUrls[0] as string,
+    publicUrls,
     adminUrl: urlOf(adminApp.server.address() as AddressInfo),
     reopen,
     reload: reloader.reload,

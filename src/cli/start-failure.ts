@@ -13,7 +13,9 @@ export function describeStartFailure (err: unknown, config: Config | undefined):
   if (isGatekeeperError(err)) return `${err.code}: ${err.message}`
   const e = err as SystemError
   if (config !== undefined && (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') && e.syscall === 'listen') {
-    const key = e.port === config.admin.listen.port && e.address === config.admin.listen.host ? 'admin.listen' : 'listen'
+    const key = e.port === config.admin.listen.port && e.address === config.admin.listen.host
+      ? 'admin.listen'
+      : (config.listeners.find((l) => l.port === e.port && l.host === e.address)?.key ?? 'listen')
     const where = `${e.address ?? '?'}:${e.port ?? '?'}`
     if (e.code === 'EADDRINUSE') return `${key}.port: ${where} is already in use (is another gatekeeper or service listening there?)`
     if (e.code === 'EACCES') return `${key}.port: not allowed to listen on ${where} (ports below 1024 need privileges)`

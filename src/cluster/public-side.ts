@@ -5,6 +5,8 @@ import type { Decision } from '../gate/decide.js'
 import type { UpstreamObserver } from '../public/upstream-observer.js'
 import { buildPublicApp } from '../public/public-app.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
+import type { RefusedCertificate } from '../public/tls/certificate-set.js'
+import { checkCertificates } from '../public/tls/check.js'
 import type { PoolDeps, WorkerPool } from './worker-pool.js'
 
 /** Where the public listener runs: in this process, or in the workers of `workers: N`. */
@@ -12,8 +14,8 @@ export interface PublicSide {
   /** the public app, when it runs in this process */
   app: FastifyInstance | null
   pageProblems: string[]
-  /** Starts serving; resolves with where the listener ended up (port 0 picks a free one). */
-  listen (): Promise<AddressInfo>
+  /** Starts serving; resolves with where each public listener ended up, in config order (port 0 picks a free one). */
+  listen (): Promise<AddressInfo[]>
   /** Takes a reloaded configuration's live parts; with workers, resolves once every worker has. */
   reconfigure (next: Config): Promise<void>
   close (): Promise<void>
@@ -24,11 +26,15 @@ export interface PublicSideDeps {
   logger: PoolDeps['logger'] & FastifyBaseLogger
   onDecision: (decision: Decision) => void
   upstream: UpstreamObserver
+  /** a replacement TLS certificate was refused in this process (the old one keeps serving) */
+  onCertificateRefused?: (refused: RefusedCertificate) => void
 }
 
 /** The public listener in this process (workers: 1), or handed to the pool's workers. */
 export async function publicSideOf (config: Config, pool: WorkerPool | undefined, deps: PublicSideDeps): Promise<PublicSide> {
   if (pool !== undefined) {
+    // each worker reads (and watches) the certificates itself; a bad one stops start-up here, naming its key
+    checkCertificates(config, deps.logger)
     return {
       app: null,
       pageProblems: pool.pageProblems(),
@@ -37,14 +43,18 @@ export async function publicSideOf (config: Config, pool: WorkerPool | undefined
       close: pool.close
     }
   }
-  const { app, pageProblems, reconfigure } = await buildPublicApp({ config, runtime: deps.runtime, logger: deps.logger, onDecision: deps.onDecision, upstream: deps.upstream })
+  const { app, pageProblems, listen, reconfigure } = await buildPublicApp({
+    config,
+    runtime: deps.runtime,
+    logger: deps.logger,
+    onDecision: deps.onDecision,
+    upstream: deps.upstream,
+    ...(deps.onCertificateRefused === undefined ? {} : { onCertificateRefused: deps.onCertificateRefused })
+  })
   return {
     app,
     pageProblems,
-    async listen () {
-      await app.listen({ host: config.listen.host, port: config.listen.port })
-      return app.server.address() as AddressInfo
-    },
+    listen,
     reconfigure: async (next) => { reconfigure(next) },
     close: async () => { await app.close() }
   }

@@ -38,6 +38,8 @@ interface Member {
   /** it listens for our messages: it has been sent the state in force and everything since */
   joined: boolean
   listening: boolean
+  /** how many of the public listeners it listens on */
+  listens: number
   /** the last message number sent, and the last acknowledged */
   sent: number
   acked: number
@@ -73,7 +75,8 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
   let configInForce = config
   const problems: string[] = []
   let closing = false
-  let address: AddressInfo | null = null
+  /** where each public listener ended up, in config order (every worker's nth listen shares the nth port) */
+  const addresses: AddressInfo[] = []
 
   function send (member: Member, message: ToWorker): void {
     if (member.worker.isConnected()) member.worker.send(message)
@@ -183,14 +186,15 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
 
   function fork (): Member {
     const worker = cluster.fork()
-    const member: Member = { worker, joined: false, listening: false, sent: 0, acked: 0, inFlight: 0, webSockets: 0, waiters: [], startedAt: Date.now() }
+    const member: Member = { worker, joined: false, listening: false, listens: 0, sent: 0, acked: 0, inFlight: 0, webSockets: 0, waiters: [], startedAt: Date.now() }
     members.set(worker.id, member)
     worker.on('message', (message: unknown) => {
       if (isToPrimary(message)) onMessage(member, message)
     })
     worker.on('listening', (where: { address: string, port: number, addressType: number | string }) => {
       member.listening = true
-      address ??= { address: where.address, port: where.port, family: where.addressType === 6 || where.addressType === 'udp6' ? 'IPv6' : 'IPv4' }
+      member.listens++
+      if (member.listens > addresses.length) addresses.push({ address: where.address, port: where.port, family: where.addressType === 6 || where.addressType === 'udp6' ? 'IPv6' : 'IPv4' })
     })
     worker.on('exit', (code, signal) => {
       members.delete(worker.id)
@@ -240,7 +244,7 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
     },
 
     /** Starts the workers and resolves once every one listens; a worker that dies before it listens fails the start. */
-    async start (poolDeps: PoolDeps): Promise<AddressInfo> {
+    async start (poolDeps: PoolDeps): Promise<AddressInfo[]> {
       deps = poolDeps
       // structured clone: the figures travel as typed arrays, not as JSON text
       cluster.setupPrimary({ serialization: 'advanced' })
@@ -250,16 +254,19 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
           reject(new Error(`a public worker exited (${signal ?? String(code)}) before it listened; see its output above`))
         }
         member.worker.once('exit', onExit)
-        member.worker.once('listening', () => {
+        const onListening = (): void => {
+          if (member.listens < config.listeners.length) return
+          member.worker.off('listening', onListening)
           member.worker.off('exit', onExit)
           resolve()
-        })
+        }
+        member.worker.on('listening', onListening)
       }))).catch(async (err: unknown) => {
         await close()
         throw err
       })
-      if (address === null) throw new Error('the public workers listen, but did not say where')
-      return address
+      if (addresses.length === 0) throw new Error('the public workers listen, but did not say where')
+      return addresses
     },
 
     close

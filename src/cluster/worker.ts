@@ -3,6 +3,7 @@ import pino from 'pino'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Config } from '../config/config.js'
 import { buildPublicApp } from '../public/public-app.js'
+import { isReloadCertificatesMessage, reloadCertificates } from '../public/tls/reload.js'
 import { createGateRuntime, type GateRuntime } from '../runtime/gate-runtime.js'
 import type { PublicApp } from '../public/public-app.js'
 import { fromWire, isToWorker, type ToPrimary } from './messages.js'
@@ -47,6 +48,11 @@ export async function startPublicWorker (startConfig: Config): Promise<PublicWor
   }
 
   process.on('message', (message: unknown) => {
+    // each worker reads its own certificates again when the primary reloads them
+    if (isReloadCertificatesMessage(message)) {
+      reloadCertificates()
+      return
+    }
     if (!isToWorker(message)) return
     if (message.type === 'gk:stop') {
       logger.info({ pid: process.pid }, 'public worker stopping')
@@ -101,7 +107,7 @@ export async function startPublicWorker (startConfig: Config): Promise<PublicWor
   // a reload told while the app was being built
   if (config !== builtWith) built.reconfigure(config)
   app.addHook('onClose', async () => { clearInterval(countsTimer) })
-  await app.listen({ host: config.listen.host, port: config.listen.port })
+  await built.listen()
   logger.info({ pid: process.pid }, 'public worker listening')
   return { close }
 }

@@ -9,6 +9,7 @@ import { parseCidr } from '../gate/cidr.js'
 import { compilePathMatcher } from '../gate/path.js'
 import { MAX_ALLOWLIST_ENTRIES } from '../state/limits.js'
 import { MODES, type Mode } from '../state/types.js'
+import { parseListeners, type PublicListener } from './listeners.js'
 import { parseHealthGate, type HealthGateConfig } from '../health/config.js'
 import { parseWebhooks } from '../notify/config.js'
 import type { WebhooksConfig } from '../notify/notifier.js'
@@ -34,7 +35,10 @@ export interface FileStoreConfig { type: 'file', path: string, auditPath?: strin
 export type StoreConfig = FileStoreConfig | ({ type: 'redis' } & RedisStoreConfig)
 
 export interface Config {
+  /** the first public listener's address (instance id, public URL) */
   listen: Listen
+  /** every public listener (`listen` as a list, or the one mapping); all serve the same gate */
+  listeners: PublicListener[]
   upstream: URL
   /** hosts: names (and addresses) the admin API answers for besides its listen host and loopback */
   admin: { listen: Listen, tokens: AdminToken[], hosts: string[] }
@@ -256,8 +260,11 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
   // checked now so a bad firewall key stops start-up like any other; the firewall parses it again when it starts
   if (firewall !== null) parseFirewallConfig(firewall)
 
+  const listeners = parseListeners(raw.listen)
+  const first = listeners[0] ?? fail('listen', 'needs at least one listener')
   return {
-    listen: listen(raw.listen, 'listen', { host: '0.0.0.0', port: 8080 }),
+    listen: { host: first.host, port: first.port },
+    listeners,
     upstream: upstream(raw.upstream),
     admin: { listen: listen(admin.listen, 'admin.listen', { host: '127.0.0.1', port: 8081 }), tokens: adminTokens(admin.tokens, env), hosts: adminHosts(admin.hosts) },
     trustedProxies: cidrList(raw.trustedProxies, 'trustedProxies'),

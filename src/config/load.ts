@@ -62,5 +62,8 @@ export function withPathsFrom (base: string, config: Config): Config {
   const store: Config['store'] = config.store.type === 'file'
     ? { ...config.store, path: at(config.store.path), ...(config.store.auditPath === undefined ? {} : { auditPath: at(config.store.auditPath) }) }
     : { ...config.store, localCopyPath: at(config.store.localCopyPath) }
-  return { ...config, store, maintenance: { ...config.maintenance, pagesDir: at(config.maintenance.pagesDir) } }
+  const listeners = config.listeners.map((l) => l.tls === undefined
+    ? l
+    : { ...l, tls: { certs: l.tls.certs.map((c) => ({ cert: at(c.cert), key: at(c.key) })) } })
+  return { ...config, store, listeners, maintenance: { ...config.maintenance, pagesDir: at(config.maintenance.pagesDir) } }
 }

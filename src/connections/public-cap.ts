@@ -20,12 +20,12 @@ const WARN_EVERY_MS = 60_000
  * away goes back to the primary, which hands it to the next worker, and
  * holds it (and its descriptor) meanwhile.
  */
-export function capPublicConnections (server: Server, budget: ConnectionBudget, isAllowlisted: (ip: string) => boolean, logger: PublicCapLogger): void {
+export function capPublicConnections (servers: Server | readonly Server[], budget: ConnectionBudget, isAllowlisted: (ip: string) => boolean, logger: PublicCapLogger): void {
   let open = 0
   let refused = 0
   let warnedAt = -Infinity
   const closed = (): void => { open-- }
-  server.on('connection', (socket: Socket) => {
+  const onConnection = (socket: Socket): void => {
     if (open >= budget.listenerMax || (open >= budget.publicMax && !isAllowlisted(socket.remoteAddress ?? ''))) {
       socket.destroy()
       refused++
@@ -39,5 +39,7 @@ export function capPublicConnections (server: Server, budget: ConnectionBudget, 
     }
     open++
     socket.once('close', closed)
-  })
+  }
+  // one budget for every public listener
+  for (const server of Array.isArray(servers) ? servers : [servers]) server.on('connection', onConnection)
 }

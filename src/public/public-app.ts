@@ -1,4 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { Config } from '../config/config.js'
 import { connectionBudget, readFdLimit } from '../connections/fd-budget.js'
 import { capPublicConnections } from '../connections/public-cap.js'
@@ -10,7 +12,7 @@ import type { GateRuntime } from '../runtime/gate-runtime.js'
 import { createAccessLog, nodeOf } from './access-log.js'
 import { createAdmit } from './admit.js'
 import { createDoor } from './door.js'
-import { doorBeforeUpgrades, doorServer } from './door-server.js'
+import { doorBeforeUpgrades, doorServer, type ListenerSetup, type ServerTimeouts } from './door-server.js'
 import { forwardedOptionsOf } from './forwarded-headers.js'
 import { createMaintenanceReply } from './maintenance-reply.js'
 import { ownRoutes } from './own-routes.js'
@@ -18,6 +20,8 @@ import { createPublicRequests } from './public-requests.js'
 import { createUpstreamPass } from './upstream-pass.js'
 import type { UpstreamObserver } from './upstream-observer.js'
 import { webSocketRelay } from './websocket-relay.js'
+import { createCertificateSet, type CertificateSet, type RefusedCertificate } from './tls/certificate-set.js'
+import { registerCertificateSet } from './tls/reload.js'
 import { createWebSocketTracker } from './websockets.js'
 
 export interface PublicAppOptions {
@@ -26,6 +30,21 @@ export interface PublicAppOptions {
   logger: FastifyBaseLogger
   onDecision?: (decision: Decision) => void
   upstream?: UpstreamObserver
+  /** a replacement TLS certificate was refused (the old one keeps serving) */
+  onCertificateRefused?: (refused: RefusedCertificate) => void
+  /** how often TLS certificate files are looked at, in ms */
+  certificatePollMs?: number
+}
+
+function closed (server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve()
+      return
+    }
+    server.close(() => { resolve() })
+    server.closeIdleConnections()
+  })
 }
 
 export interface PublicApp {
@@ -40,6 +59,8 @@ export interface PublicApp {
    * Nothing that holds a connection is closed or rebuilt.
    */
   reconfigure (next: Config): void
+  /** Listens on every public listener, in config order; resolves with where each ended up. */
+  listen (): Promise<AddressInfo[]>
 }
 
 type Maintenance = ReturnType<typeof createMaintenanceReply>
@@ -62,6 +83,27 @@ function maintenanceOf (config: Config, problems: string[], assets: Map<string, 
  */
 export async function buildPublicApp (options: PublicAppOptions): Promise<PublicApp> {
   const { config, runtime, logger } = options
+  // certificates first: one that cannot serve stops start-up, naming its key
+  const certificateSets = new Map<number, CertificateSet>()
+  config.listeners.forEach((listener, i) => {
+    if (listener.tls === undefined) return
+    certificateSets.set(i, createCertificateSet({
+      listener,
+      log: logger,
+      ...(options.certificatePollMs === undefined ? {} : { pollMs: options.certificatePollMs }),
+      ...(options.onCertificateRefused === undefined ? {} : { onRefused: options.onCertificateRefused })
+    }))
+  })
+  const servers: Server[] = []
+  const firstTls = config.listeners.findIndex((listener) => listener.tls !== undefined)
+  const tlsPort = (): number | undefined => {
+    const address = servers[firstTls]?.address()
+    return typeof address === 'object' && address !== null ? address.port : undefined
+  }
+  const setups: ListenerSetup[] = config.listeners.map((listener, i) => {
+    const certificates = certificateSets.get(i)
+    return { listener, ...(certificates === undefined ? {} : { certificates }), ...(listener.redirectToHttps ? { tlsPort } : {}) }
+  })
   let live = config
   const problems: string[] = []
   const assets = new Map<string, Asset>()
@@ -89,17 +131,27 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    serverFactory: (route, fastifyOptions) => doorServer(door, route, fastifyOptions)
+    serverFactory: (route, fastifyOptions) => {
+      // the app's own server is the first listener's; the others take the same door and routes
+      const timeouts: ServerTimeouts = fastifyOptions
+      setups.forEach((setup) => servers.push(doorServer(door, route, timeouts, setup)))
+      return servers[0] as Server
+    }
   })
+  const extra = servers.slice(1)
   // the cap first: a connection it closes is not given a header timer
   const budget = connectionBudget(config.limits.maxConnections, config.workers, readFdLimit())
-  capPublicConnections(app.server, budget, (ip) => runtime.current().allowlist.has(ip, Date.now()), logger)
-  cutSlowHeaders(app.server, config.limits.headersTimeoutMs)
+  capPublicConnections(servers, budget, (ip) => runtime.current().allowlist.has(ip, Date.now()), logger)
+  for (const server of servers) cutSlowHeaders(server, config.limits.headersTimeoutMs)
   logger.info({ ...budget, headersTimeoutMs: config.limits.headersTimeoutMs }, 'public connection limits')
+  let extraClosed: Promise<unknown> = Promise.resolve()
   app.addHook('preClose', (done) => {
     door.close()
+    extraClosed = Promise.all(extra.map(closed))
+    for (const set of certificateSets.values()) set.close()
     done()
   })
+  app.addHook('onClose', async () => { await extraClosed })
   // after the listener has drained, so answers still streaming finish
   app.addHook('onClose', async () => { await pass.close() })
   app.addHook('onClose', async () => { webSockets.close() })
@@ -107,13 +159,32 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
 
   await app.register(ownRoutes, { config, runtime, assets, retryAfter: () => live.maintenance.retryAfter })
   await app.register(webSocketRelay, { config, runtime, webSockets })
-  doorBeforeUpgrades(app.server, door)
+  doorBeforeUpgrades(app.server, door, servers.map((server, i) => ({ server, setup: setups[i] as ListenerSetup })))
+  const forget = [...certificateSets.values()].map(registerCertificateSet)
+  app.addHook('onClose', async () => { for (const f of forget) f() })
   return {
     app,
     pageProblems: problems,
     reconfigure (next) {
       current = maintenanceOf(next, problems, assets, logger)
       live = next
+    },
+    async listen () {
+      const [first, ...others] = config.listeners
+      if (first === undefined) throw new Error('no public listener')
+      await app.listen({ host: first.host, port: first.port })
+      for (const [i, listener] of others.entries()) {
+        const server = extra[i] as Server
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject)
+          server.listen(listener.port, listener.host, () => {
+            server.off('error', reject)
+            resolve()
+          })
+        })
+      }
+      for (const set of certificateSets.values()) set.watch()
+      return servers.map((server) => server.address() as AddressInfo)
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
 import { Pool, type Dispatcher } from 'undici'
+import { isTls } from './tls/is-tls.js'
 import { clientHeaderList, upstreamHeaderList, type ForwardedOptions } from './forwarded-headers.js'
 import { upstreamErrorAnswer } from './upstream-error.js'
 import type { UpstreamObserver } from './upstream-observer.js'
@@ -143,6 +144,8 @@ export function createUpstreamPass (options: UpstreamPassOptions) {
   const pool = new Pool(upstream.origin, POOL_OPTIONS)
   const origin = upstream.origin
   const upstreamHost = upstream.host
+  // what the client's connection spoke: https when it came over one of our TLS listeners
+  const overTls: ForwardedOptions = { ...forwarded, proto: 'https' }
 
   function dispatch (passage: Passage, body: IncomingMessage | null): void {
     const request = passage.request
@@ -151,7 +154,7 @@ export function createUpstreamPass (options: UpstreamPassOptions) {
       origin,
       path: request.url ?? '/',
       method: (request.method ?? 'GET') as Dispatcher.HttpMethod,
-      headers: upstreamHeaderList(request.headers, request.socket.remoteAddress ?? '', upstreamHost, forwarded),
+      headers: upstreamHeaderList(request.headers, request.socket.remoteAddress ?? '', upstreamHost, isTls(request.socket) ? overTls : forwarded),
       body
     }, passage)
   }

@@ -3,6 +3,7 @@ import httpProxy from '@fastify/http-proxy'
 import type { Config } from '../config/config.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import { forwardedOptionsOf, upstreamHeaders, webSocketHeaders } from './forwarded-headers.js'
+import { isTls } from './tls/is-tls.js'
 import type { WebSocketTracker } from './websockets.js'
 
 export interface WebSocketRelayOptions {
@@ -20,6 +21,7 @@ export interface WebSocketRelayOptions {
 export async function webSocketRelay (app: FastifyInstance, options: WebSocketRelayOptions): Promise<void> {
   const { config, runtime, webSockets } = options
   const forwarded = forwardedOptionsOf(config, runtime.trustedProxies)
+  const overTls = { ...forwarded, proto: 'https' }
 
   // the proxy's types omit rewriteRequestHeaders, so the options are passed by reference rather than as a literal;
   // compression on the loopback leg to the upstream would only cost CPU.
@@ -27,7 +29,7 @@ export async function webSocketRelay (app: FastifyInstance, options: WebSocketRe
   const wsClientOptions = {
     perMessageDeflate: false,
     maxPayload: config.websocket.upstreamMaxMessageBytes,
-    rewriteRequestHeaders: (_headers: unknown, request: FastifyRequest) => upstreamHeaders(webSocketHeaders(request), request.raw.socket.remoteAddress ?? '', request.headers.host, forwarded)
+    rewriteRequestHeaders: (_headers: unknown, request: FastifyRequest) => upstreamHeaders(webSocketHeaders(request), request.raw.socket.remoteAddress ?? '', request.headers.host, isTls(request.raw.socket) ? overTls : forwarded)
   }
   await app.register(httpProxy, {
     upstream: config.upstream.origin,

@@ -25,6 +25,8 @@ export interface GatekeeperPieces {
   reopen: Reconfigurable
   /** the firewall's rules, rendered again from the runtime's static allowlist */
   firewall: { sync (): void }
+  /** the TLS certificates, read again (a bad one is refused on its own and the old one keeps serving) */
+  certificates: { reload (): void }
   logger: { level: string }
 }
 
@@ -36,6 +38,7 @@ export function gatekeeperParts (pieces: GatekeeperPieces): ReloadPart[] {
     // after the gate: the rules are rendered from the allowlist the runtime now holds
     { name: 'firewall', keys: ['allowlist'], apply: () => { pieces.firewall.sync() } },
     { name: 'public', apply: (next) => pieces.publicSide.reconfigure(next) },
-    { name: 'reopen', keys: ['webhooks', 'healthGate'], apply: (next) => pieces.reopen.reconfigure(next) }
+    { name: 'reopen', keys: ['webhooks', 'healthGate'], apply: (next) => pieces.reopen.reconfigure(next) },
+    { name: 'certificates', apply: () => { pieces.certificates.reload() } }
   ]
 }
