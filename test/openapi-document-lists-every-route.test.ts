@@ -22,7 +22,7 @@ function registeredRoutes (tree: string): Array<{ method: string, url: string }>
 
 /** `/v1/tokens/:name` → `/v1/tokens/{name}`; `/v1/allowlist/*` → `/v1/allowlist/{cidr}`. */
 function openApiPath (url: string): string {
-  return url.replace(/:(\w+)/g, '{$1}').replace(/\*$/, '{cidr}')
+  return url.replace(/:(\w+)/g, '{$1}').replace(/\/?\*$/, '/{cidr}')
 }
 
 t.test('GET /v1/openapi.json is an OpenAPI 3.1 document listing every /v1 route', async (t) => {
