@@ -58,8 +58,8 @@ export const errors = {
   GK_ERR_FIREWALL_COMMAND: local('GK_ERR_FIREWALL_COMMAND', 'cannot run %s: %s'),
   GK_ERR_FIREWALL_HELPER: local('GK_ERR_FIREWALL_HELPER', 'the firewall helper at %s: %s'),
   // the CLI's own failures: printed, never sent; the exit code carries the meaning (src/cli/exit-codes.ts)
-  GK_ERR_USAGE: local('GK_ERR_USAGE', 'bad command line: %s'),
-  GK_ERR_ADMIN_UNREACHABLE: local('GK_ERR_ADMIN_UNREACHABLE', 'the admin API cannot be used: %s'),
+  GK_ERR_USAGE: local('GK_ERR_USAGE', '%s; nothing was sent'),
+  GK_ERR_ADMIN_UNREACHABLE: local('GK_ERR_ADMIN_UNREACHABLE', '%s (is gatekeeper running there? the address comes from --url or GATEKEEPER_URL)'),
   GK_ERR_WAIT_TIMEOUT: local('GK_ERR_WAIT_TIMEOUT', 'gave up waiting: %s'),
   GK_ERR_INTERRUPTED: local('GK_ERR_INTERRUPTED', 'interrupted%s'),
   GK_ERR_CLI: local('GK_ERR_CLI', 'unexpected error: %s')
