@@ -16,7 +16,7 @@ t.test('bad schedules get a 400 naming the field, and the state file stays byte 
     [{ closeAt: at(60_000), openAt: at(-1000) }, 'GK_ERR_BAD_TIME', /body\.openAt is not a usable time: it is in the past/],
     [{ closeAt: at(60_000), then: 'later' }, 'GK_ERR_BAD_FIELD', /body\.then: must be one of hold, ramp, open/],
     [{ closeAt: at(60_000), then: 'open' }, 'GK_ERR_BAD_COMBINATION', /body\.then "open" needs body\.openAt/],
-    [{ closeAt: at(60_000), openAt: at(120_000), ramp: { steps: [] } }, 'GK_ERR_BAD_COMBINATION', /body\.ramp is only for body\.then "ramp"/],
+    [{ closeAt: at(60_000), openAt: at(120_000), ramp: { steps: [{ percent: 100 }] } }, 'GK_ERR_BAD_COMBINATION', /body\.ramp is only for body\.then "ramp"/],
     [{ closeAt: at(60_000), openAt: at(120_000), then: 'ramp', ramp: { steps: [{ percent: 10, hold: 60 }, { percent: 5, hold: 60 }] } },
       'GK_ERR_BAD_FIELD', /body\.ramp\.steps\[1\]\.percent: must be above/],
     [{ closeAt: at(60_000), reason: 7 }, 'GK_ERR_BAD_FIELD', /body\.reason: must be a string/],
