@@ -7,7 +7,7 @@ import { errors } from '../errors.js'
  * not the percent 25; query values stay the strings they were sent as).
  * `verbose` keeps the refused value and its schema, to name both.
  */
-export const ADMIN_AJV = { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, verbose: true } } as const
+export const ADMIN_AJV = { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, verbose: true, allowUnionTypes: true } } as const
 
 interface Schemaish { description?: string, properties?: Record<string, Schemaish>, enum?: unknown[] }
 
