@@ -124,7 +124,7 @@ t.test('schedule create, show, extend and cancel; admission answers the dry run'
   t.match(inThePast.stderr, /GK_ERR_BAD_TIME.*body\.closeAt is not a usable time: it is in the past/)
   const backwards = await run(['schedule', 'create', '--close-at', '+2h', '--open-at', '+1h'])
   t.equal(backwards.code, 1)
-  t.match(backwards.stderr, /"openAt" .* must be after "closeAt"/)
+  t.match(backwards.stderr, /body\.openAt is not a usable time: it .* must be after body\.closeAt/)
 
   const closeAt = new Date(Date.now() + 3600_000).toISOString()
   const created = await run(['schedule', 'create', '--close-at', closeAt, '--open-at', '+3h', '--reason', 'Upgrade to 23.1', '--then', 'ramp', '--steps', '10%:10m,100%'])
