@@ -63,15 +63,15 @@ t.test('the dry run agrees with real requests for 1 000 clients', async (t) => {
 t.test('bad dry-run questions get a 400 naming the parameter', async (t) => {
   const h = await startReopenHarness(t)
   const cases: Array<[string, RegExp]> = [
-    ['', /"ip" is required/],
-    ['ip=300.1.1.1', /"ip" is not an IP address/],
-    ['ip=127.0.0.1&key=k', /"key" needs staged\.keyHeader/],
+    ['', /query\.ip is required/],
+    ['ip=300.1.1.1', /query\.ip: must be an IP address/],
+    ['ip=127.0.0.1&key=k', /query\.key needs staged\.keyHeader/],
     ['ip=127.0.0.1&percent=101', /percent must be a number from 0 to 100/],
-    ['ip=127.0.0.1&percent=12.345', /percent must be/],
-    ['ip=127.0.0.1&path=echo', /"path" must start with "\/"/],
-    ['ip=127.0.0.1&method=G-T', /"method" is not an HTTP method/],
-    ['ip=127.0.0.1&ip=127.0.0.2', /"ip" is given more than once/],
-    ['ip=127.0.0.1&cookie=x', /unknown parameter "cookie"/]
+    ['ip=127.0.0.1&percent=12.345', /query\.percent: must be a number from 0 to 100 with at most two decimals/],
+    ['ip=127.0.0.1&path=echo', /query\.path: must be a path starting with "\/"/],
+    ['ip=127.0.0.1&method=G-T', /query\.method: must be an HTTP method/],
+    ['ip=127.0.0.1&ip=127.0.0.2', /query\.ip: must be a string, got \[/],
+    ['ip=127.0.0.1&cookie=x', /query has an unknown field "cookie"/]
   ]
   for (const [query, message] of cases) {
     const res = await h.admin('GET', `/v1/admission?${query}`)

@@ -120,7 +120,7 @@ t.test('errors: bad arguments, a viewer token, no token, an unreachable API, an 
 
   const refused = await run(['close', '--until', '2020-01-01T00:00:00Z'])
   t.equal(refused.code, 1, 'the API refuses a time in the past: exit 1')
-  t.match(refused.stderr, /\(400 GK_ERR_BAD_TIME\): "until" is in the past/)
+  t.match(refused.stderr, /\(400 GK_ERR_BAD_TIME\): body\.until is not a usable time: it is in the past/)
 
   for (const text of outputs) t.notOk(text.includes(OPERATOR_TOKEN), 'the admin token is never printed')
 })

@@ -17,10 +17,10 @@ t.test('the API reads a token ttl as 1h30m or PT1H30M alike, and refuses 500ms n
   }
   const half = await h.admin('POST', '/v1/tokens', { name: 'half', ttl: '500ms' })
   t.equal(half.status, 400)
-  t.match(await half.json(), { code: 'GK_ERR_BAD_REQUEST', message: /"ttl".*whole seconds/ })
+  t.match(await half.json(), { code: 'GK_ERR_BAD_FIELD', message: /body\.ttl:.*whole seconds/ })
   const years = await h.admin('POST', '/v1/tokens', { name: 'years', ttl: 'P1Y' })
   t.equal(years.status, 400)
-  t.match(await years.json(), { message: /"ttl".*years, months or weeks/ })
+  t.match(await years.json(), { message: /body\.ttl:.*years, months or weeks/ })
 })
 
 t.test('the API reads a close retryAfter and a ramp step hold in the same grammar', async (t) => {

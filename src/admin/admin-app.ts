@@ -4,6 +4,8 @@ import { consoleRoutes } from '../console/console-routes.js'
 import { cutSlowHeaders } from '../connections/slow-headers.js'
 import { acceptJsonBodiesOnly } from './json-only.js'
 import { errors } from '../errors.js'
+import { errorBodyOf } from '../errors-reply.js'
+import { packageVersion } from '../metrics/build-info.js'
 import { authHook } from './auth.js'
 import { hostCheckHook } from './host-check.js'
 import type { AdminContext } from './context.js'
@@ -14,6 +16,9 @@ import { HEALTH_PATHS, healthRoutes } from './routes-health.js'
 import { modeRoutes } from './routes-mode.js'
 import { tokenRoutes } from './routes-tokens.js'
 import { answerUnknownCalls } from './unknown-calls.js'
+import { serveOpenApi } from './openapi.js'
+import { ADMIN_AJV, schemaError } from './validation.js'
+import { object, readSchema } from './schemas.js'
 
 /** Admin bodies are small; anything larger is refused before it is read whole. */
 export const ADMIN_BODY_LIMIT = 64 * 1024
@@ -21,25 +26,42 @@ export const ADMIN_BODY_LIMIT = 64 * 1024
 /** Exact paths served without a token: liveness and readiness, and the console's static shell (no data, no /v1 call). */
 const OPEN_PATHS = new Set([...HEALTH_PATHS, ...CONSOLE_PATHS])
 
+const AUDIT = readSchema('the audit log, newest first', { type: 'array', items: { type: 'object' } }, {
+  querystring: object({ limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'a whole number from 1 to 1000 (default 50)' } })
+})
+
 /** Routes of other parts (ramps, schedules, /metrics): registered beside the core ones, behind the same auth. */
 export type AdminRoutes = (scope: FastifyInstance, ctx: AdminContext) => Promise<void>
 
 /** The admin API, on its own listener: JSON in and out, bearer tokens, Fastify's error shape. */
 export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogger, moreRoutes: readonly AdminRoutes[] = []): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: logger, bodyLimit: ADMIN_BODY_LIMIT, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true })
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: ADMIN_BODY_LIMIT,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    ajv: ADMIN_AJV,
+    schemaErrorFormatter: schemaError
+  })
+  // answers are written as they are: a response schema documents them, it never drops or coerces a field
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data))
   cutSlowHeaders(app.server, ctx.config.limits.headersTimeoutMs)
   app.decorateRequest('adminToken', null)
   // every answer is JSON or the console's files, each with its own type: never to be sniffed as anything else
   app.addHook('onRequest', async (_request, reply) => { reply.header('x-content-type-options', 'nosniff') })
   app.addHook('onRequest', hostCheckHook(ctx.config.admin.listen.host, ctx.config.admin.hosts))
   app.addHook('onRequest', authHook(() => ctx.config.admin.tokens, OPEN_PATHS))
+  // a call sent without a body is checked as an empty object: `{}` and nothing read alike
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined || request.body === null) request.body = {}
+  })
   acceptJsonBodiesOnly(app)
+  serveOpenApi(app, OPEN_PATHS, packageVersion())
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const statusCode = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
-    if (statusCode >= 500 && !(error.code ?? '').startsWith('GK_ERR_')) request.log.error({ err: error }, 'admin call failed')
-    const message = statusCode >= 500 && !(error.code ?? '').startsWith('GK_ERR_') ? 'internal error; see the gatekeeper log' : error.message
-    reply.code(statusCode).send({ statusCode, code: error.code ?? 'GK_ERR_INTERNAL', error: httpError(statusCode), message, ...errorDetails(error) })
+    const body = errorBodyOf(error, errorDetails(error), undefined, ADMIN_BODY_LIMIT)
+    if (body.code === 'GK_ERR_INTERNAL') request.log.error({ err: error }, 'admin call failed')
+    reply.code(body.statusCode).send(body)
   })
   app.setNotFoundHandler(answerUnknownCalls(app))
 
@@ -52,31 +74,12 @@ export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogge
     await tokenRoutes(scope, ctx)
     await instanceRoutes(scope, ctx)
     for (const routes of moreRoutes) await routes(scope, ctx)
-    scope.get<{ Querystring: { limit?: string } }>('/v1/audit', async (request) => {
+    scope.get<{ Querystring: { limit?: string } }>('/v1/audit', { schema: AUDIT }, async (request) => {
       const raw = request.query.limit ?? '50'
       const limit = Number(raw)
-      if (!/^\d+$/.test(raw) || limit < 1 || limit > 1000) throw new errors.GK_ERR_BAD_REQUEST('"limit" must be a whole number from 1 to 1000')
+      if (limit < 1 || limit > 1000) throw new errors.GK_ERR_BAD_FIELD('query.limit', `must be a whole number from 1 to 1000, got ${JSON.stringify(raw)}`)
       return await ctx.store.readAudit(limit)
     })
   })
   return app
-}
-
-function httpError (statusCode: number): string {
-  const names: Record<number, string> = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    405: 'Method Not Allowed',
-    409: 'Conflict',
-    412: 'Precondition Failed',
-    413: 'Payload Too Large',
-    415: 'Unsupported Media Type',
-    421: 'Misdirected Request',
-    500: 'Internal Server Error',
-    503: 'Service Unavailable',
-    504: 'Gateway Timeout'
-  }
-  return names[statusCode] ?? 'Error'
 }

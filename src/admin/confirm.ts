@@ -4,20 +4,21 @@ import type { State } from '../state/types.js'
 import type { InstanceRegistry, InstanceReport } from '../store/instances.js'
 import { withDetails } from './error-details.js'
 
-interface WaitQuery { wait?: string, timeout?: string }
+/** `?wait=&timeout=`, as CHANGE_QUERY (src/admin/schemas.ts) let it through. */
+interface WaitQuery { wait?: WaitFor, timeout?: string }
 
 export type WaitFor = 'applied' | 'drained'
 
 export interface WaitOptions { wait: WaitFor | undefined, timeoutMs: number }
 
-/** Read before the change is made: a bad ?wait= must not leave a change behind a 400. */
+/** Read before the change is made: a timeout out of range must not leave a change behind a 400. */
 export function waitOptions (request: FastifyRequest): WaitOptions {
-  const query = request.query as WaitQuery
-  const wait = query.wait
-  if (wait !== undefined && wait !== 'applied' && wait !== 'drained') throw new errors.GK_ERR_BAD_REQUEST('"wait" must be "applied" or "drained"')
-  const timeout = query.timeout ?? '10'
-  if (!/^\d{1,4}$/.test(timeout) || Number(timeout) < 1 || Number(timeout) > 3600) throw new errors.GK_ERR_BAD_REQUEST('"timeout" must be a whole number of seconds from 1 to 3600')
-  return { wait, timeoutMs: Number(timeout) * 1000 }
+  const { wait, timeout = '10' } = (request.query ?? {}) as WaitQuery
+  // a route whose schema forgot CHANGE_QUERY must still not wait on a word it does not know
+  if (wait !== undefined && wait !== 'applied' && wait !== 'drained') throw new errors.GK_ERR_BAD_FIELD('query.wait', `must be one of applied, drained, got ${JSON.stringify(wait)}`)
+  const seconds = Number(timeout)
+  if (!/^[0-9]{1,4}$/.test(timeout) || seconds < 1 || seconds > 3600) throw new errors.GK_ERR_BAD_FIELD('query.timeout', `must be whole seconds from 1 to 3600, got ${JSON.stringify(timeout)}`)
+  return { wait, timeoutMs: seconds * 1000 }
 }
 
 export type Confirm = (wait: WaitOptions, state: State) => Promise<Record<string, unknown> | undefined>
@@ -73,7 +74,7 @@ export function createConfirm (registry: InstanceRegistry, self: () => string,
         : `${self()} (this instance has not reported since the change)`)
     }
     const outcome = wait === 'drained' ? 'applied it and drained' : 'applied it'
-    const err = new errors.GK_ERR_TIMEOUT(`the change is made (version ${version}), but not every instance had ${outcome} within ${timeoutMs / 1000} s; still waiting on ${waitingOn.join(', ')}`)
+    const err = new errors.GK_ERR_TIMEOUT(version, outcome, timeoutMs / 1000, waitingOn.join(', '))
     throw withDetails(err, { wait, version, laggards, instances: result.live, silent: result.silent })
   }
 }

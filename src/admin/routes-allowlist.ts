@@ -3,13 +3,23 @@ import { errors } from '../errors.js'
 import { parseCidr } from '../gate/cidr.js'
 import { MAX_ALLOWLIST_ENTRIES } from '../state/limits.js'
 import type { AllowEntry } from '../state/types.js'
-import { bodyOf, futureTime, optionalText } from '../input/body.js'
+import { futureTime } from '../input/body.js'
 import { change, type AdminContext } from './context.js'
+import { changeSchema, object, readSchema, text, time, type Schema } from './schemas.js'
 
-function cidrOf (value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) throw new errors.GK_ERR_BAD_REQUEST('"cidr" is required, e.g. "203.0.113.7/32" or "2001:db8::/48"')
-  return parseCidr(value).text
+const ENTRY: Schema = {
+  type: 'object',
+  properties: { cidr: { type: 'string' }, label: { type: 'string' }, expiresAt: { type: 'string' }, addedBy: { type: 'string' }, addedAt: { type: 'string' }, expired: { type: 'boolean' } }
 }
+const CIDR_PARAM = object({ '*': { type: 'string', description: 'a CIDR; its "/" may be sent as is or as %2F' } }, ['*'])
+const ADD = object({
+  cidr: { type: 'string', minLength: 1, description: 'an address or block such as "203.0.113.7/32" or "2001:db8::/48"' },
+  label: text(200),
+  expiresAt: time('when the entry stops counting, in the future')
+}, ['cidr'])
+
+interface CidrParams { '*': string }
+interface AddBody { cidr: string, label?: string, expiresAt?: string }
 
 function shown (entry: AllowEntry, now: number): AllowEntry & { expired: boolean } {
   return { ...entry, expired: entry.expiresAt !== undefined && Date.parse(entry.expiresAt) <= now }
@@ -17,7 +27,8 @@ function shown (entry: AllowEntry, now: number): AllowEntry & { expired: boolean
 
 /** Dynamic allowlist entries: added and removed at run time, with an optional expiry. */
 export async function allowlistRoutes (app: FastifyInstance, ctx: AdminContext): Promise<void> {
-  app.get('/v1/allowlist', async () => {
+  const list = object({ static: { type: 'array', items: { type: 'object' } }, dynamic: { type: 'array', items: ENTRY } })
+  app.get('/v1/allowlist', { schema: readSchema('the static and dynamic entries; expired dynamic ones are flagged', list) }, async () => {
     const now = Date.now()
     return {
       static: ctx.config.allowlist,
@@ -26,19 +37,19 @@ export async function allowlistRoutes (app: FastifyInstance, ctx: AdminContext):
   })
 
   // where a 201 points: one dynamic entry
-  app.get('/v1/allowlist/*', async (request) => {
-    const cidr = cidrOf((request.params as { '*': string })['*'])
+  app.get<{ Params: CidrParams }>('/v1/allowlist/*', { schema: readSchema('one dynamic entry', ENTRY, { params: CIDR_PARAM }) }, async (request) => {
+    const cidr = parseCidr(request.params['*']).text
     const entry = ctx.runtime.current().state.allowlist.find((candidate) => candidate.cidr === cidr)
-    if (entry === undefined) throw new errors.GK_ERR_NOT_FOUND(`${cidr} is not a dynamic allowlist entry`)
+    if (entry === undefined) throw new errors.GK_ERR_NOT_FOUND(`dynamic allowlist entry ${cidr}`)
     return shown(entry, Date.now())
   })
 
-  app.post('/v1/allowlist', async (request, reply) => {
+  const added = { ...ENTRY, description: 'the new state; Location names the entry' }
+  app.post<{ Body: AddBody }>('/v1/allowlist', { schema: changeSchema({ summary: 'add a dynamic entry', body: ADD, created: added }) }, async (request, reply) => {
     const now = Date.now()
-    const body = bodyOf(request.body, ['cidr', 'label', 'expiresAt'])
-    const cidr = cidrOf(body.cidr)
-    const label = optionalText(body, 'label', 200) ?? ''
-    const expiresAt = futureTime(body, 'expiresAt', now)
+    const cidr = parseCidr(request.body.cidr).text
+    const label = request.body.label ?? ''
+    const expiresAt = futureTime(request.body.expiresAt, 'body.expiresAt', now)
     const actor = request.adminToken?.name ?? 'unknown'
     reply.code(201)
     const state = await change(ctx, request, reply, 'allowlist.add', (current) => {
@@ -58,11 +69,11 @@ export async function allowlistRoutes (app: FastifyInstance, ctx: AdminContext):
   })
 
   // the CIDR's slash may come encoded (%2F) or as a second path segment
-  app.delete('/v1/allowlist/*', async (request, reply) => {
-    const cidr = cidrOf((request.params as { '*': string })['*'])
+  app.delete<{ Params: CidrParams }>('/v1/allowlist/*', { schema: changeSchema({ summary: 'remove a dynamic entry', params: CIDR_PARAM }) }, async (request, reply) => {
+    const cidr = parseCidr(request.params['*']).text
     return await change(ctx, request, reply, 'allowlist.remove', (current) => {
       const kept = current.allowlist.filter((entry) => entry.cidr !== cidr)
-      if (kept.length === current.allowlist.length) throw new errors.GK_ERR_NOT_FOUND(`${cidr} is not a dynamic allowlist entry`)
+      if (kept.length === current.allowlist.length) throw new errors.GK_ERR_NOT_FOUND(`dynamic allowlist entry ${cidr}`)
       return { ...current, allowlist: kept }
     })
   })

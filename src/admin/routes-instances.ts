@@ -1,6 +1,13 @@
 import type { FastifyInstance } from 'fastify'
-import { errors, isGatekeeperError } from '../errors.js'
+import { isGatekeeperError } from '../errors.js'
 import type { AdminContext } from './context.js'
+import { object, readSchema } from './schemas.js'
+
+const ROSTER = object({
+  version: { type: 'integer', description: 'the state this instance serves' },
+  instances: { type: 'array', items: { type: 'object' }, description: 'the live instances, each with the version it has applied and its in-flight counts' },
+  silent: { type: 'array', items: { type: 'object' }, description: 'instances that stopped reporting without leaving' }
+})
 
 /**
  * The gatekeeper instances sharing this state: the live ones (reporting),
@@ -9,13 +16,13 @@ import type { AdminContext } from './context.js'
  * a reader can tell who is behind.
  */
 export async function instanceRoutes (app: FastifyInstance, ctx: AdminContext): Promise<void> {
-  app.get('/v1/instances', async (_request, reply) => {
+  app.get('/v1/instances', { schema: readSchema('the instances sharing this state', ROSTER) }, async (_request, reply) => {
     let roster
     try {
       roster = await ctx.instances.roster()
     } catch (err) {
       if (isGatekeeperError(err) && err.code === 'GK_ERR_STORE_UNAVAILABLE') {
-        throw new errors.GK_ERR_STORE_UNAVAILABLE(`${err.message}; the instances cannot be listed until it returns (GET /healthz shows this instance)`)
+        err.message = `${err.message}; the instances cannot be listed until it returns (GET /healthz shows this instance)`
       }
       throw err
     }

@@ -1,13 +1,20 @@
 import type { FastifyInstance } from 'fastify'
-import { errors } from '../errors.js'
-import { bodyOf, futureTime, optionalText, percentOf, wholeSeconds } from '../input/body.js'
+import { futureTime, percentOf, wholeSeconds } from '../input/body.js'
 import { change, publicState, type AdminContext } from './context.js'
 import { namedByIfNoneMatch } from './if-none-match.js'
+import { NOTHING, STATE_REPLY, changeSchema, duration, object, readSchema, text, time } from './schemas.js'
 import { withMode } from '../state/mode-changes.js'
+
+const REASON = text(500, 'shown to the public')
+const UNTIL = time('the expected end, in the future; shown to the public')
+
+const STATE_READ = { ...readSchema('the state; ETag: "<version>", and 304 to a matching If-None-Match', STATE_REPLY), 'x-if-none-match': true }
+
+interface WindowBody { reason?: string, until?: string }
 
 /** The state and the calls that change the mode. */
 export async function modeRoutes (app: FastifyInstance, ctx: AdminContext): Promise<void> {
-  app.get('/v1/state', async (request, reply) => {
+  app.get('/v1/state', { schema: STATE_READ }, async (request, reply) => {
     const state = ctx.runtime.current().state
     const etag = `"${state.version}"`
     reply.header('etag', etag)
@@ -15,36 +22,35 @@ export async function modeRoutes (app: FastifyInstance, ctx: AdminContext): Prom
     return publicState(state)
   })
 
-  app.post('/v1/close', async (request, reply) => {
+  const close = object({ reason: REASON, until: UNTIL, retryAfter: duration('from 1 second to 7 days; the Retry-After the public gets') })
+  app.post<{ Body: WindowBody & { retryAfter?: number | string } }>('/v1/close', { schema: changeSchema({ summary: 'close', body: close }) }, async (request, reply) => {
     const now = Date.now()
-    const body = bodyOf(request.body, ['reason', 'until', 'retryAfter'])
-    const reason = optionalText(body, 'reason')
-    const until = futureTime(body, 'until', now)
-    const retryAfter = wholeSeconds(body, 'retryAfter', 1, 604800)
-    return await change(ctx, request, reply, 'close', (current) => withMode(current, { mode: 'closed', reason, until, retryAfter }, now))
+    const body = request.body
+    const until = futureTime(body.until, 'body.until', now)
+    const retryAfter = wholeSeconds(body.retryAfter, 'body.retryAfter', 1, 604800)
+    return await change(ctx, request, reply, 'close', (current) => withMode(current, { mode: 'closed', reason: body.reason, until, retryAfter }, now))
   })
 
-  app.post('/v1/read-only', async (request, reply) => {
+  app.post<{ Body: WindowBody }>('/v1/read-only', { schema: changeSchema({ summary: 'read-only: safe methods pass', body: object({ reason: REASON, until: UNTIL }) }) }, async (request, reply) => {
     const now = Date.now()
-    const body = bodyOf(request.body, ['reason', 'until'])
-    const reason = optionalText(body, 'reason')
-    const until = futureTime(body, 'until', now)
-    return await change(ctx, request, reply, 'read-only', (current) => withMode(current, { mode: 'read-only', reason, until }, now))
+    const until = futureTime(request.body.until, 'body.until', now)
+    return await change(ctx, request, reply, 'read-only', (current) => withMode(current, { mode: 'read-only', reason: request.body.reason, until }, now))
   })
 
-  app.post('/v1/stage', async (request, reply) => {
+  const stage = object({
+    percent: { type: 'number', description: 'a number from 0 to 100 with at most two decimals' },
+    reason: REASON,
+    until: UNTIL
+  }, ['percent'])
+  app.post<{ Body: WindowBody & { percent: number } }>('/v1/stage', { schema: changeSchema({ summary: 'staged: admit a share of the public', body: stage }) }, async (request, reply) => {
     const now = Date.now()
-    const body = bodyOf(request.body, ['percent', 'reason', 'until'])
-    if (body.percent === undefined) throw new errors.GK_ERR_BAD_REQUEST('"percent" is required (0 to 100, two decimals at most)')
-    const percent = percentOf(body.percent)
-    const reason = optionalText(body, 'reason')
-    const until = futureTime(body, 'until', now)
-    return await change(ctx, request, reply, 'stage', (current) => withMode(current, { mode: 'staged', percent, reason, until }, now))
+    const percent = percentOf(request.body.percent)
+    const until = futureTime(request.body.until, 'body.until', now)
+    return await change(ctx, request, reply, 'stage', (current) => withMode(current, { mode: 'staged', percent, reason: request.body.reason, until }, now))
   })
 
-  app.post('/v1/open', async (request, reply) => {
+  app.post('/v1/open', { schema: changeSchema({ summary: 'open', body: NOTHING }) }, async (request, reply) => {
     const now = Date.now()
-    bodyOf(request.body, [])
     return await change(ctx, request, reply, 'open', (current) => withMode(current, { mode: 'open' }, now))
   })
 }

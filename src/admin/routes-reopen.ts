@@ -2,14 +2,21 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 import { figuresOf } from '../health/evaluate.js'
 import { METRICS_CONTENT_TYPE } from '../metrics/metrics.js'
-import { admissionOf, admissionQueryOf } from '../reopen/admission.js'
+import { admissionOf, admissionQueryOf, type AdmissionParams } from '../reopen/admission.js'
 import { rampPlanOf } from '../reopen/plan-input.js'
 import { abortRamp, pauseRamp, promoteRamp, resumeRamp, runningRamp, startRamp } from '../reopen/ramp.js'
 import type { Reopen } from '../reopen-services.js'
-import { extensionOf, scheduleInputOf } from '../schedule/input.js'
+import { extensionOf, scheduleInputOf, type ScheduleBody } from '../schedule/input.js'
 import { cancelSchedule, createSchedule, extendSchedule, openAtExtendedBy } from '../schedule/schedule.js'
-import { bodyOf, optionalText } from '../input/body.js'
+import type { HealthThresholds } from '../state/types.js'
 import { change, type AdminContext } from './context.js'
+import { NOTHING, STATE_REPLY, changeSchema, readSchema, type Schema } from './schemas.js'
+import { ADMISSION_QUERY, EXTEND_BODY, PROMOTE_BODY, RAMP_BODY, REASON_BODY, SCHEDULE_BODY } from './schemas-reopen.js'
+
+interface RampBody { steps?: unknown[], abortOn?: Partial<HealthThresholds> }
+interface ReasonBody { reason?: string }
+
+const ANY: Schema = { type: 'object' }
 
 function actorOf (request: FastifyRequest): string {
   return request.adminToken?.name ?? 'unknown'
@@ -23,7 +30,7 @@ function actorOf (request: FastifyRequest): string {
 export async function reopenRoutes (app: FastifyInstance, ctx: AdminContext, reopen: Reopen): Promise<void> {
   const { clock } = reopen
 
-  app.get('/v1/ramp', async () => {
+  app.get('/v1/ramp', { schema: readSchema('the ramp, its step and the health figures it is judged on', ANY) }, async () => {
     const state = ctx.runtime.current().state
     const ramp = state.ramp ?? null
     const running = runningRamp(state)
@@ -41,45 +48,42 @@ export async function reopenRoutes (app: FastifyInstance, ctx: AdminContext, reo
     }
   })
 
-  app.post('/v1/ramp', async (request, reply) => {
+  app.post<{ Body: RampBody }>('/v1/ramp', { schema: changeSchema({ summary: 'start a ramp', body: RAMP_BODY }) }, async (request, reply) => {
     const now = clock.now()
-    const plan = rampPlanOf(bodyOf(request.body, ['steps', 'abortOn']), reopen.rampDefaults)
+    const plan = rampPlanOf(request.body, reopen.rampDefaults)
     return await change(ctx, request, reply, 'ramp.start', (current) => startRamp(current, plan, now, actorOf(request)))
   })
 
-  app.post('/v1/ramp/pause', async (request, reply) => {
+  app.post<{ Body: ReasonBody }>('/v1/ramp/pause', { schema: changeSchema({ summary: 'pause the ramp', body: REASON_BODY }) }, async (request, reply) => {
     const now = clock.now()
-    const reason = optionalText(bodyOf(request.body, ['reason']), 'reason') ?? ''
+    const reason = request.body.reason ?? ''
     return await change(ctx, request, reply, 'ramp.pause', (current) => pauseRamp(current, now, actorOf(request), reason))
   })
 
-  app.post('/v1/ramp/resume', async (request, reply) => {
+  app.post('/v1/ramp/resume', { schema: changeSchema({ summary: 'resume the paused ramp', body: NOTHING }) }, async (request, reply) => {
     const now = clock.now()
-    bodyOf(request.body, [])
     return await change(ctx, request, reply, 'ramp.resume', (current) => resumeRamp(current, now))
   })
 
-  app.post('/v1/ramp/promote', async (request, reply) => {
+  app.post<{ Body: { full?: boolean } }>('/v1/ramp/promote', { schema: changeSchema({ summary: 'go to the next step now', body: PROMOTE_BODY }) }, async (request, reply) => {
     const now = clock.now()
-    const body = bodyOf(request.body, ['full'])
-    if (body.full !== undefined && typeof body.full !== 'boolean') throw new errors.GK_ERR_BAD_REQUEST('"full" must be true or false')
-    return await change(ctx, request, reply, 'ramp.promote', (current) => promoteRamp(current, now, actorOf(request), body.full === true))
+    return await change(ctx, request, reply, 'ramp.promote', (current) => promoteRamp(current, now, actorOf(request), request.body.full === true))
   })
 
-  app.post('/v1/ramp/abort', async (request, reply) => {
+  app.post<{ Body: ReasonBody }>('/v1/ramp/abort', { schema: changeSchema({ summary: 'abort the ramp: back to closed', body: REASON_BODY }) }, async (request, reply) => {
     const now = clock.now()
     const actor = actorOf(request)
-    const reason = optionalText(bodyOf(request.body, ['reason']), 'reason') ?? ''
+    const reason = request.body.reason ?? ''
     return await change(ctx, request, reply, 'ramp.abort', (current) => abortRamp(current, now, actor, reason === '' ? `aborted by ${actor}` : reason))
   })
 
-  app.get('/v1/schedule', async () => {
+  app.get('/v1/schedule', { schema: readSchema('the schedule (404 when there is none)', ANY) }, async () => {
     const schedule = ctx.runtime.current().state.schedule
-    if (schedule === undefined) throw new errors.GK_ERR_NOT_FOUND('there is no schedule')
+    if (schedule === undefined) throw new errors.GK_ERR_NOT_FOUND('schedule')
     return schedule
   })
 
-  app.post('/v1/schedule', async (request, reply) => {
+  app.post<{ Body: ScheduleBody }>('/v1/schedule', { schema: changeSchema({ summary: 'close and reopen on a schedule', body: SCHEDULE_BODY, created: STATE_REPLY }) }, async (request, reply) => {
     const now = clock.now()
     const input = scheduleInputOf(request.body, now, reopen.rampDefaults)
     reply.code(201)
@@ -88,7 +92,7 @@ export async function reopenRoutes (app: FastifyInstance, ctx: AdminContext, reo
     return state
   })
 
-  app.post('/v1/schedule/extend', async (request, reply) => {
+  app.post<{ Body: { openAt?: string, by?: number | string } }>('/v1/schedule/extend', { schema: changeSchema({ summary: 'move the schedule\'s openAt', body: EXTEND_BODY }) }, async (request, reply) => {
     const now = clock.now()
     const extension = extensionOf(request.body, now)
     return await change(ctx, request, reply, 'schedule.extend', (current) => {
@@ -97,16 +101,17 @@ export async function reopenRoutes (app: FastifyInstance, ctx: AdminContext, reo
     })
   })
 
-  app.delete('/v1/schedule', async (request, reply) => {
+  app.delete('/v1/schedule', { schema: changeSchema({ summary: 'cancel the schedule' }) }, async (request, reply) => {
     return await change(ctx, request, reply, 'schedule.cancel', (current) => cancelSchedule(current))
   })
 
-  app.get('/v1/admission', async (request) => {
-    const query = admissionQueryOf(request.query as Record<string, string | string[] | undefined>, ctx.config.staged.keyHeader)
+  app.get<{ Querystring: AdmissionParams }>('/v1/admission', { schema: readSchema('dry run: would this client get in, and why', ANY, { querystring: ADMISSION_QUERY }) }, async (request) => {
+    const query = admissionQueryOf(request.query, ctx.config.staged.keyHeader)
     return admissionOf(ctx.runtime.current(), query, Date.now())
   })
 
-  app.get('/metrics', async (_request, reply) => {
+  const metrics = { summary: 'Prometheus metrics, as text', querystring: NOTHING, response: { 200: { type: 'string', description: 'the Prometheus text format' } } }
+  app.get('/metrics', { schema: metrics }, async (_request, reply) => {
     reply.header('cache-control', 'no-store').type(METRICS_CONTENT_TYPE)
     return await reopen.metricsText()
   })

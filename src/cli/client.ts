@@ -69,7 +69,7 @@ export function createAdminClient (connection: Connection, interrupted?: AbortSi
       text = await response.text()
     } catch (err) {
       if (interrupted?.aborted === true) {
-        throw new cliErrors.GK_ERR_INTERRUPTED(`interrupted${method === 'GET' ? '' : `: the ${method} ${path} call was sent and may have been applied; check with \`gatekeeper status\``}`)
+        throw new cliErrors.GK_ERR_INTERRUPTED(`${method === 'GET' ? '' : `: the ${method} ${path} call was sent and may have been applied; check with \`gatekeeper status\``}`)
       }
       throw transportError(err, base, timeoutMs, options.waiting === true)
     }
@@ -79,7 +79,7 @@ export function createAdminClient (connection: Connection, interrupted?: AbortSi
       throw new AdminRefusal(response.status, isObject(body) ? body : { message: `HTTP ${response.status}` })
     }
     if (response.status >= 300) {
-      throw new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`${base} answered with a redirect (HTTP ${response.status}) rather than as the Gatekeeper admin API; check --url`)
+      throw new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`${base} answered with a redirect (HTTP ${response.status}) rather than as the Gatekeeper admin API`)
     }
     return { status: response.status, etag: response.headers.get('etag') ?? undefined, body }
   }
@@ -95,19 +95,19 @@ function parseBody (text: string, response: Response, base: string): unknown {
       return JSON.parse(text) as unknown
     } catch {}
   }
-  throw new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`${base} answered HTTP ${response.status} with ${type === '' ? 'no content type' : type}, not as the Gatekeeper admin API; check --url`)
+  throw new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`${base} answered HTTP ${response.status} with ${type === '' ? 'no content type' : type}, not as the Gatekeeper admin API`)
 }
 
 function transportError (err: unknown, base: string, timeoutMs: number, waiting: boolean): Error {
   const name = (err as { name?: string } | null)?.name
   if (name === 'TimeoutError' || name === 'AbortError') {
     return waiting
-      ? new cliErrors.GK_ERR_WAIT_TIMEOUT(`no answer from ${base} within ${Math.round(timeoutMs / 1000)} s while waiting`)
+      ? new cliErrors.GK_ERR_WAIT_TIMEOUT(`no answer from ${base} within ${Math.round(timeoutMs / 1000)} s`)
       : new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`no answer from the admin API at ${base} within ${Math.round(timeoutMs / 1000)} s`)
   }
   const cause = (err as { cause?: { code?: string, message?: string } } | null)?.cause
   const detail = cause?.message !== undefined && cause.message !== '' ? cause.message : cause?.code ?? (err as Error).message
-  return new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`cannot reach the admin API at ${base}: ${detail} (is gatekeeper running? the address comes from --url or GATEKEEPER_URL)`)
+  return new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`cannot reach the admin API at ${base}: ${detail}`)
 }
 
 function isObject (value: unknown): value is Record<string, unknown> {

@@ -64,7 +64,7 @@ async function currentState (values: Record<string, string | boolean | undefined
   const state = (await client.call('GET', '/v1/state')).body
   const allowlist = (await client.call('GET', '/v1/allowlist')).body
   const mode = isRecord(state) ? MODES.find((candidate) => candidate === state.mode) : undefined
-  if (mode === undefined) throw new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`${client.where} answered GET /v1/state without a known mode; check --url`)
+  if (mode === undefined) throw new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`${client.where} answered GET /v1/state without a known mode`)
   const entries = isRecord(allowlist) ? [...recordsOf(allowlist.static), ...recordsOf(allowlist.dynamic).filter((entry) => entry.expired !== true)] : []
   return { mode, allowlist: entries.map((entry) => textOf(entry.cidr)) }
 }

@@ -1,3 +1,4 @@
+import { errors } from '../errors.js'
 import { AdminRefusal } from './client.js'
 import { wantsHelp, type Command, type Io } from './command.js'
 import { EXIT } from './exit-codes.js'
@@ -57,5 +58,6 @@ function describe (name: string, err: unknown): string {
 function errorDocument (err: unknown, exitCode: number): Record<string, unknown> {
   if (err instanceof AdminRefusal) return { ...err.body, exitCode }
   const code = (err as { code?: unknown } | null)?.code
-  return { code: typeof code === 'string' ? code : 'GK_ERR_CLI', message: err instanceof Error ? err.message : String(err), exitCode }
+  if (typeof code === 'string' && code.startsWith('GK_')) return { code, message: (err as Error).message, exitCode }
+  return { code: 'GK_ERR_CLI', message: new errors.GK_ERR_CLI(err instanceof Error ? err.message : String(err)).message, exitCode }
 }

@@ -55,7 +55,7 @@ export async function watchState (inv: Invocation, options: WatchOptions): Promi
 
 async function readState (client: AdminClient): Promise<Record<string, unknown>> {
   const answer = await client.call('GET', '/v1/state')
-  if (!isRecord(answer.body)) throw new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`${client.where} answered GET /v1/state without a state; check --url`)
+  if (!isRecord(answer.body)) throw new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`${client.where} answered GET /v1/state without a state`)
   return answer.body
 }
 

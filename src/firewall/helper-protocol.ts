@@ -53,12 +53,12 @@ function requestObject (line: string): { mode: Mode, allowlist: unknown } {
   try {
     raw = JSON.parse(line)
   } catch {
-    throw new errors.GK_ERR_BAD_REQUEST('the request is not JSON')
+    throw new errors.GK_ERR_BAD_JSON('the request line is not JSON')
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new errors.GK_ERR_BAD_REQUEST('the request must be a JSON object {mode, allowlist}')
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new errors.GK_ERR_BAD_FIELD('the request', 'must be a JSON object {mode, allowlist}')
   const request = raw as Record<string, unknown>
   for (const key of Object.keys(request)) {
-    if (key !== 'mode' && key !== 'allowlist') throw new errors.GK_ERR_BAD_REQUEST(`unknown field ${JSON.stringify(key)}: a request carries mode and allowlist only`)
+    if (key !== 'mode' && key !== 'allowlist') throw new errors.GK_ERR_UNKNOWN_FIELD('the request', key, 'it carries mode and allowlist only')
   }
   if (typeof request.mode !== 'string' || !MODES.includes(request.mode as Mode)) {
     throw new errors.GK_ERR_BAD_MODE(`${JSON.stringify(request.mode)} (expected one of ${MODES.join(', ')})`)
@@ -67,7 +67,7 @@ function requestObject (line: string): { mode: Mode, allowlist: unknown } {
 }
 
 function checkedAllowlist (allowlist: unknown): string[] {
-  if (!Array.isArray(allowlist)) throw new errors.GK_ERR_BAD_REQUEST('allowlist must be a list of CIDRs')
+  if (!Array.isArray(allowlist)) throw new errors.GK_ERR_BAD_FIELD('allowlist', 'must be a list of CIDRs')
   if (allowlist.length > MAX_ALLOWLIST_ENTRIES) throw new errors.GK_ERR_ALLOWLIST_FULL(MAX_ALLOWLIST_ENTRIES, `the request carries ${allowlist.length}`)
   return allowlist.map((entry: unknown, i) => strictCidr(entry, `allowlist[${i}]`))
 }
@@ -80,14 +80,14 @@ const LEADING_ZERO_PREFIX = /\/0[0-9]/
  * tidied up. parseCidr then refuses host bits, zone ids and bad addresses.
  */
 function strictCidr (entry: unknown, key: string): string {
-  if (typeof entry !== 'string') throw new errors.GK_ERR_BAD_REQUEST(`${key} must be a CIDR string, got ${JSON.stringify(entry)}`)
-  const refuse = (why: string): never => { throw new errors.GK_ERR_BAD_REQUEST(`${key}: invalid CIDR ${JSON.stringify(entry)}: ${why}`) }
+  if (typeof entry !== 'string') throw new errors.GK_ERR_BAD_FIELD(key, `must be a CIDR string, got ${JSON.stringify(entry)}`)
+  const refuse = (why: string): never => { throw new errors.GK_ERR_BAD_FIELD(key, `invalid CIDR ${JSON.stringify(entry)}: ${why}`) }
   if (/\s/.test(entry)) refuse('it has a space or line break in it; send the CIDR alone')
   if (LEADING_ZERO_PREFIX.test(entry)) refuse('the prefix length has a leading zero')
   try {
     return parseCidr(entry).text
   } catch (err) {
-    if (isGatekeeperError(err)) throw new errors.GK_ERR_BAD_REQUEST(`${key}: ${err.message}`)
+    if (isGatekeeperError(err)) throw new errors.GK_ERR_BAD_FIELD(key, err.message)
     throw err
   }
 }

@@ -2,6 +2,8 @@ import { ServerResponse, type IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
+import { errors } from '../errors.js'
+import { errorBodyOf } from '../errors-reply.js'
 import type { Decision } from '../gate/decide.js'
 import { judgedClientOf } from '../health/judged-client.js'
 import type { AccessEntry, AccessLog } from './access-log.js'
@@ -36,7 +38,7 @@ const PROXIED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT'
 
 const OWN_PREFIX = '/__gatekeeper/'
 
-const BAD_TARGET = Buffer.from(JSON.stringify({ statusCode: 400, code: 'GK_ERR_BAD_REQUEST', error: 'Bad Request', message: 'the request target must be a path within the site; Gatekeeper is not a forward proxy' }))
+const BAD_TARGET = Buffer.from(JSON.stringify(errorBodyOf(new errors.GK_ERR_BAD_TARGET())))
 
 function refuseTarget (response: ServerResponse, cookie: string | undefined): void {
   const headers = ['content-type', 'application/json; charset=utf-8', 'cache-control', 'no-store', 'content-length', String(BAD_TARGET.length)]

@@ -1,11 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config/config.js'
+import { errors } from '../errors.js'
+import { errorBodyOf } from '../errors-reply.js'
 import { bypassValid } from '../gate/decide.js'
 import { judge } from './admit.js'
 import { sha256Hex } from '../gate/token.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import { maintenanceFacts } from '../runtime/maintenance.js'
 import { clientIpOf, factsOptionsOf, requestFacts } from './request-facts.js'
+
+const NO_SUCH_PATH = errorBodyOf(new errors.GK_ERR_NOT_FOUND('such Gatekeeper path'))
 
 export interface OwnRoutesOptions {
   config: Config
@@ -64,7 +68,7 @@ export async function ownRoutes (app: FastifyInstance, options: OwnRoutesOptions
 
   app.get<{ Params: { name: string } }>('/__gatekeeper/assets/:name', async (request, reply) => {
     const asset = assets.get(request.params.name)
-    if (asset === undefined) return reply.code(404).send({ statusCode: 404, code: 'GK_ERR_NOT_FOUND', error: 'Not Found', message: 'no such asset' })
+    if (asset === undefined) return reply.code(404).send(errorBodyOf(new errors.GK_ERR_NOT_FOUND(`page asset ${JSON.stringify(request.params.name.slice(0, 100))}`)))
     reply.header('cache-control', 'public, max-age=300').header('etag', asset.etag).header('x-content-type-options', 'nosniff').type(asset.contentType)
     if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send()
     return reply.send(asset.body)
@@ -72,6 +76,6 @@ export async function ownRoutes (app: FastifyInstance, options: OwnRoutesOptions
 
   // anything else under Gatekeeper's prefix is Gatekeeper's: never proxied
   app.all('/__gatekeeper/*', async (_request, reply) => {
-    return reply.code(404).send({ statusCode: 404, code: 'GK_ERR_NOT_FOUND', error: 'Not Found', message: 'no such Gatekeeper path' })
+    return reply.code(404).send(NO_SUCH_PATH)
   })
 }

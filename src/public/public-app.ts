@@ -1,6 +1,8 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { errors } from '../errors.js'
+import { errorBodyOf } from '../errors-reply.js'
 import type { Config } from '../config/config.js'
 import { connectionBudget, readFdLimit } from '../connections/fd-budget.js'
 import { capPublicConnections } from '../connections/public-cap.js'
@@ -157,6 +159,15 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
   app.addHook('onClose', async () => { webSockets.close() })
   app.addHook('onClose', async () => { publicRequests.close() })
 
+  // what Fastify itself answers here (a bad own-route call, an upgrade nobody serves) takes the one error shape too
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const body = errorBodyOf(error)
+    if (body.code === 'GK_ERR_INTERNAL') request.log.error({ err: error }, 'public call failed')
+    reply.code(body.statusCode).send(body)
+  })
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(errorBodyOf(new errors.GK_ERR_NOT_FOUND(`Gatekeeper path ${request.method} ${(request.url.split('?', 1)[0] ?? '').slice(0, 100)}`)))
+  })
   await app.register(ownRoutes, { config, runtime, assets, retryAfter: () => live.maintenance.retryAfter })
   await app.register(webSocketRelay, { config, runtime, webSockets })
   doorBeforeUpgrades(app.server, door, servers.map((server, i) => ({ server, setup: setups[i] as ListenerSetup })))

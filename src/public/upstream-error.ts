@@ -1,3 +1,5 @@
+import { errors } from '../errors.js'
+import { errorBodyOf } from '../errors-reply.js'
 import { prefersJson } from '../runtime/maintenance.js'
 
 const PAGE = (status: number, title: string, text: string): string => `<!doctype html>
@@ -16,10 +18,8 @@ export interface UpstreamErrorAnswer {
 
 function answer (status: 502 | 504, json: boolean): UpstreamErrorAnswer {
   const title = status === 504 ? 'Gateway Timeout' : 'Bad Gateway'
-  const text = status === 504
-    ? 'The application did not answer in time. Please try again in a moment.'
-    : 'The application behind this site is not answering right now. Please try again in a moment.'
-  const body = Buffer.from(json ? JSON.stringify({ statusCode: status, code: 'GK_UPSTREAM_UNAVAILABLE', error: title, message: text }) : PAGE(status, title, text))
+  const err = new errors.GK_UPSTREAM_UNAVAILABLE(status === 504 ? 'did not answer in time' : 'behind this site is not answering right now')
+  const body = Buffer.from(json ? JSON.stringify(errorBodyOf(err, {}, status)) : PAGE(status, title, err.message))
   const type = json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8'
   return { status, headers: ['cache-control', 'no-store', 'content-type', type, 'content-length', String(body.length)], body }
 }

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import httpProxy from '@fastify/http-proxy'
 import type { Config } from '../config/config.js'
+import { errors } from '../errors.js'
+import { errorBodyOf } from '../errors-reply.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import { forwardedOptionsOf, upstreamHeaders, webSocketHeaders } from './forwarded-headers.js'
 import { isTls } from './tls/is-tls.js'
@@ -46,7 +48,7 @@ export async function webSocketRelay (app: FastifyInstance, options: WebSocketRe
     wsServerOptions: { maxPayload: config.websocket.maxMessageBytes },
     // never reached: the door passes every plain request itself, and only upgrades come here
     handler: (_request, reply) => {
-      reply.code(404).send({ statusCode: 404, code: 'GK_ERR_NOT_FOUND', error: 'Not Found', message: 'not a WebSocket upgrade' })
+      reply.code(404).send(errorBodyOf(new errors.GK_ERR_NOT_FOUND('WebSocket upgrade in this request')))
     }
   })
 }

@@ -35,40 +35,20 @@ export interface AdmissionAnswer {
   version: number
 }
 
-const QUERY_KEYS = ['ip', 'key', 'percent', 'method', 'path']
-const METHOD = /^[A-Z]{1,20}$/
+/** `?ip=&key=&percent=&method=&path=` as its schema let it through (src/admin/schemas-reopen.ts): single strings, no unknown parameter. */
+export interface AdmissionParams { ip: string, key?: string, percent?: string, method?: string, path?: string }
 
-type Query = Record<string, string | string[] | undefined>
-
-function single (query: Query, key: string): string | undefined {
-  const value = query[key]
-  if (Array.isArray(value)) throw new errors.GK_ERR_BAD_REQUEST(`"${key}" is given more than once`)
-  return value
-}
-
-/** `?ip=&key=&percent=&method=&path=`, each checked and named when refused. */
-export function admissionQueryOf (query: Query, keyHeader: string | undefined): AdmissionQuery {
-  for (const key of Object.keys(query)) {
-    if (!QUERY_KEYS.includes(key)) throw new errors.GK_ERR_BAD_REQUEST(`unknown parameter "${key}" (expected: ${QUERY_KEYS.join(', ')})`)
-  }
-  const rawIp = single(query, 'ip')
-  if (rawIp === undefined || rawIp === '') throw new errors.GK_ERR_BAD_REQUEST('"ip" is required: the client address to judge, e.g. ?ip=203.0.113.7')
-  const ip = canonicalIp(rawIp)
-  if (ip === null) throw new errors.GK_ERR_BAD_REQUEST(`"ip" is not an IP address: ${JSON.stringify(rawIp)}`)
-  const key = single(query, 'key')
+/** What the schema cannot say: an IP that parses, a key only with staged.keyHeader, a percent in range. */
+export function admissionQueryOf (query: AdmissionParams, keyHeader: string | undefined): AdmissionQuery {
+  const ip = canonicalIp(query.ip)
+  if (ip === null) throw new errors.GK_ERR_BAD_FIELD('query.ip', `must be an IP address, got ${JSON.stringify(query.ip)}`)
+  const key = query.key
   if (key !== undefined && keyHeader === undefined) {
-    throw new errors.GK_ERR_BAD_REQUEST('"key" needs staged.keyHeader in the configuration: without it every client is keyed by its IP')
+    throw new errors.GK_ERR_BAD_COMBINATION('query.key needs staged.keyHeader in the configuration: without it every client is keyed by its IP')
   }
-  const rawPercent = single(query, 'percent')
-  let percent: number | undefined
-  if (rawPercent !== undefined) {
-    if (!/^\d{1,3}(\.\d{1,2})?$/.test(rawPercent)) throw new errors.GK_ERR_BAD_PERCENT(JSON.stringify(rawPercent))
-    percent = percentOf(Number(rawPercent))
-  }
-  const method = (single(query, 'method') ?? 'GET').toUpperCase()
-  if (!METHOD.test(method)) throw new errors.GK_ERR_BAD_REQUEST(`"method" is not an HTTP method: ${JSON.stringify(method)}`)
-  const path = single(query, 'path') ?? '/'
-  if (!path.startsWith('/')) throw new errors.GK_ERR_BAD_REQUEST(`"path" must start with "/", got ${JSON.stringify(path)}`)
+  const percent = query.percent === undefined ? undefined : percentOf(Number(query.percent))
+  const method = (query.method ?? 'GET').toUpperCase()
+  const path = query.path ?? '/'
   return { ip, ...(key === undefined || key === '' ? {} : { key }), ...(percent === undefined ? {} : { percent }), method, path }
 }
 

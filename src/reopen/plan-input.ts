@@ -10,12 +10,13 @@ export interface RampDefaults {
   thresholds: HealthThresholds
 }
 
+/** A field of an API body the schema let through but its meaning refuses: `body.steps[1].percent: must be above …`. */
 export const apiFail: Fail = (key, why) => {
-  throw new errors.GK_ERR_BAD_REQUEST(`"${key}" ${why}`)
+  throw new errors.GK_ERR_BAD_FIELD(`body.${key}`, why)
 }
 
 /** `{steps?, abortOn?}` from an API body; `prefix` names where it sits (`ramp.` inside a schedule). */
-export function rampPlanOf (body: Record<string, unknown>, defaults: RampDefaults, prefix = ''): RampPlan {
+export function rampPlanOf (body: { steps?: unknown, abortOn?: unknown }, defaults: RampDefaults, prefix = ''): RampPlan {
   const steps = body.steps === undefined ? defaults.steps : parseSteps(body.steps, `${prefix}steps`, apiFail)
   const abortOn = parseThresholds(body.abortOn, `${prefix}abortOn`, defaults.thresholds, apiFail)
   return { steps, abortOn }

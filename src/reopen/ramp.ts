@@ -61,7 +61,7 @@ export function startRamp (current: State, plan: RampPlan, now: number, by: stri
   }
   if (current.mode === 'open') throw new errors.GK_ERR_CONFLICT('the site is open: there is nothing to ramp; close or stage it first')
   const first = plan.steps[0]
-  if (first === undefined) throw new errors.GK_ERR_BAD_REQUEST('"steps" must hold at least one step')
+  if (first === undefined) throw new errors.GK_ERR_BAD_FIELD('body.steps', 'must hold at least one step')
   if (current.mode === 'staged' && first.percent < current.percent) {
     throw new errors.GK_ERR_CONFLICT(`the first step (${first.percent} %) is below the staged ${current.percent} %: a ramp never turns away clients already admitted`)
   }

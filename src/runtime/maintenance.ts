@@ -1,3 +1,4 @@
+import { errorBody } from '../errors-reply.js'
 import type { State } from '../state/types.js'
 import { OPERATOR_ONLY_REASONS } from '../state/own-reasons.js'
 
@@ -46,16 +47,13 @@ export function etaTextOf (eta: string): string {
   return date.toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
 }
 
-/** The JSON body of the maintenance response (DESIGN.md's shape). */
+/**
+ * The JSON body of the maintenance response (DESIGN.md's shape): the error
+ * shape, though it is no error (the code is not in the table: the message is
+ * the operator's reason, word for word), with when to come back.
+ */
 export function maintenanceJson (statusCode: number, facts: MaintenanceFacts): string {
-  return JSON.stringify({
-    statusCode,
-    code: 'GK_MAINTENANCE',
-    error: 'Service Unavailable',
-    message: facts.reason,
-    retryAfter: facts.retryAfter,
-    eta: facts.eta === '' ? null : facts.eta
-  })
+  return JSON.stringify(errorBody(statusCode, 'GK_MAINTENANCE', facts.reason, { retryAfter: facts.retryAfter, eta: facts.eta === '' ? null : facts.eta }))
 }
 
 /** Whether the client prefers JSON to HTML, by its Accept header. */

@@ -40,7 +40,7 @@ export function createSchedule (current: State, input: ScheduleInput, now: numbe
 }
 
 function requireSchedule (current: State): Schedule {
-  if (current.schedule === undefined) throw new errors.GK_ERR_NOT_FOUND('there is no schedule')
+  if (current.schedule === undefined) throw new errors.GK_ERR_NOT_FOUND('schedule')
   return current.schedule
 }
 
@@ -48,8 +48,8 @@ function requireSchedule (current: State): Schedule {
 export function extendSchedule (current: State, openAt: string, now: number): State {
   const schedule = requireSchedule(current)
   const at = Date.parse(openAt)
-  if (at <= Date.parse(schedule.closeAt)) throw new errors.GK_ERR_BAD_TIME(`"openAt" (${openAt}) must be after the schedule's closeAt (${schedule.closeAt})`)
-  if (at <= now) throw new errors.GK_ERR_BAD_TIME(`"openAt" is in the past: ${openAt}`)
+  if (at <= Date.parse(schedule.closeAt)) throw new errors.GK_ERR_BAD_TIME('body.openAt', `it (${openAt}) must be after the schedule's closeAt (${schedule.closeAt})`)
+  if (at <= now) throw new errors.GK_ERR_BAD_TIME('body.openAt', `it is in the past (${openAt})`)
   const next: State = { ...current, schedule: { ...schedule, openAt } }
   if (schedule.phase === 'closed') next.window = { ...current.window, end: openAt }
   return next
@@ -58,7 +58,7 @@ export function extendSchedule (current: State, openAt: string, now: number): St
 /** The new openAt for an extension by `seconds`: from the current openAt. */
 export function openAtExtendedBy (current: State, seconds: number): string {
   const schedule = requireSchedule(current)
-  if (schedule.openAt === undefined) throw new errors.GK_ERR_CONFLICT('the schedule has no openAt to extend: give "openAt" instead of "by"')
+  if (schedule.openAt === undefined) throw new errors.GK_ERR_CONFLICT('the schedule has no openAt to extend: give body.openAt instead of body.by')
   return isoAt(Date.parse(schedule.openAt) + seconds * 1000)
 }
 

@@ -71,7 +71,9 @@ export function asStoreError (err: unknown, target: string): Error {
 /** An outage, said again with what it means for the call that met it ("the change was not applied anywhere"). */
 export function withConsequence (err: unknown, consequence: string): unknown {
   if (!isGatekeeperError(err) || err.code !== 'GK_ERR_STORE_UNAVAILABLE') return err
-  return new errors.GK_ERR_STORE_UNAVAILABLE(`${err.message}; ${consequence}`)
+  // said on the same error: a new one would repeat the table's words before the first message
+  err.message = `${err.message}; ${consequence}`
+  return err
 }
 
 /**
