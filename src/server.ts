@@ -108,7 +108,7 @@ function publicUrlsOf (config: Config, addresses: AddressInfo[]): string[] {
  */
 export async function startGatekeeper (config: Config, options: StartOptions = {}): Promise<Gatekeeper> {
   const logger = options.logger ?? pino({ level: config.logLevel, name: 'gatekeeper' })
-  const rawStore = openStore(config, logger)
+  const rawStore = await openStore(config, logger)
   // the outage policy, the same above either store: stand-ins, convergence, the local copy
   const store = withOutagePolicy(rawStore, outagePolicyOf(config), logger.child({ component: 'store' }))
   let state

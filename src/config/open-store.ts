@@ -1,16 +1,21 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { createFileStore } from '../store/file-store.js'
-import { createRedisStore, type RedisStore } from '../store/redis-store.js'
+import type { RedisStore } from '../store/redis-store.js'
 import type { Store } from '../store/store.js'
 import type { OutagePolicyOptions } from '../feed/outage-policy.js'
 
 export type OpenedStore = RedisStore | (Store & { readonly kind: 'file' })
 
-/** The store the configuration names; the caller owns its close(). */
-export function openStore (config: Config, logger: Logger): OpenedStore {
+/**
+ * The store the configuration names; the caller owns its close(). The Redis
+ * client is loaded only when the configuration asks for it: on the file
+ * store, ioredis is never in memory.
+ */
+export async function openStore (config: Config, logger: Logger): Promise<OpenedStore> {
   if (config.store.type === 'redis') {
     const { type: _type, ...redis } = config.store
+    const { createRedisStore } = await import('../store/redis-store.js')
     return createRedisStore(redis, logger.child({ component: 'store' }))
   }
   const store = createFileStore({ path: config.store.path, logger: logger.child({ component: 'store' }), ...(config.store.auditPath === undefined ? {} : { auditPath: config.store.auditPath }) })
