@@ -23,6 +23,7 @@ import { createLocalRegistry, type InstanceRegistry } from './store/instances.js
 import { openStore } from './config/open-store.js'
 import type { RegistryOptions } from './store/redis-store.js'
 import type { Store } from './store/store.js'
+import { createNodes, type Nodes } from './nodes/nodes.js'
 
 export interface Gatekeeper {
   config: Config
@@ -40,6 +41,12 @@ export interface Gatekeeper {
   adminUrl: string
   /** ramps, schedules, the health gate, webhooks and metrics */
   reopen: Reopen
+  /**
+   * The application nodes: `nodes.reconfigure(next)` replaces the node list,
+   * health check, affinity, timeouts and connection bound at run time. With
+   * workers, each worker has its own and these only list the configuration.
+   */
+  nodes: Nodes
   close (): Promise<void>
 }
 
@@ -118,7 +125,9 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const healthSource = store.kind === 'redis' ? (own: HealthRecorder) => sharedHealthSource(instances, () => instanceId, own) : undefined
   const reopen = createReopen({ config, store, runtime, logger, clock: options.clock, lease, healthSource })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
-  const publicSide = await publicSideOf(config, options.workers, { runtime, logger, onDecision: reopen.recordDecision, upstream: reopen.health })
+  // with workers, each worker checks and counts its own nodes; this copy only lists them
+  const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined })
+  const publicSide = await publicSideOf(config, options.workers, { runtime, logger, onDecision: reopen.recordDecision, upstream: reopen.health, nodes })
   const { pageProblems } = publicSide
   // not a refusal: the demo allowlists this machine on purpose; a production config should not
   const allowlistWarning = localAllowlistWarning(config)
@@ -131,6 +140,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     instances,
     confirm: createConfirm(instances, () => instanceId, logger),
     readiness,
+    nodes,
     healthDetails: () => {
       const firewallHealth = firewall.health()
       return {
@@ -149,6 +159,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   } catch (err) {
     await reopen.close()
     await publicSide.close()
+    await nodes.close()
     await adminApp.close()
     await instances.close()
     await firewall.close()
@@ -184,6 +195,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     publicUrl: urlOf(publicAddress),
     adminUrl: urlOf(adminApp.server.address() as AddressInfo),
     reopen,
+    nodes,
     close () {
       readiness.stopping()
       closing ??= (async () => {
@@ -191,6 +203,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
         await adminApp.close()
         // still listed while the public listener drains: a wait elsewhere counts these requests
         await publicSide.close()
+        await nodes.close()
         await instances.close()
         // the rules stay as they are: a stop must not open a database port
         await firewall.close()

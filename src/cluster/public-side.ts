@@ -5,6 +5,7 @@ import type { Decision } from '../gate/decide.js'
 import type { UpstreamObserver } from '../public/upstream-observer.js'
 import { buildPublicApp } from '../public/public-app.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
+import type { Nodes } from '../nodes/nodes.js'
 import type { PoolDeps, WorkerPool } from './worker-pool.js'
 
 /** Where the public listener runs: in this process, or in the workers of `workers: N`. */
@@ -22,6 +23,8 @@ export interface PublicSideDeps {
   logger: PoolDeps['logger'] & FastifyBaseLogger
   onDecision: (decision: Decision) => void
   upstream: UpstreamObserver
+  /** the application nodes, when this process serves the public listener */
+  nodes: Nodes
 }
 
 /** The public listener in this process (workers: 1), or handed to the pool's workers. */
@@ -34,7 +37,7 @@ export async function publicSideOf (config: Config, pool: WorkerPool | undefined
       close: pool.close
     }
   }
-  const { app, pageProblems } = await buildPublicApp({ config, runtime: deps.runtime, logger: deps.logger, onDecision: deps.onDecision, upstream: deps.upstream })
+  const { app, pageProblems } = await buildPublicApp({ config, runtime: deps.runtime, logger: deps.logger, onDecision: deps.onDecision, upstream: deps.upstream, nodes: deps.nodes })
   return {
     app,
     pageProblems,

@@ -28,6 +28,9 @@ export type RouteRequest = (request: IncomingMessage, response: ServerResponse) 
 /** The WebSocket relay's handling of an upgrade the gate admitted. */
 export type RelayUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => void
 
+/** The node origin chosen for each relayed upgrade: the relay connects there. */
+export const nodeOfUpgrade = new WeakMap<IncomingMessage, string>()
+
 /** The methods the upstream is passed; any other is Fastify's to answer (404). */
 const PROXIED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'])
 
@@ -100,7 +103,7 @@ export function createDoor (options: DoorOptions) {
         publicRequests.enter(response, admission.facts)
         response.once('close', publicRequests.onClose)
       }
-      pass.forward(request, response, now, cookie, judgedClientOf(decision.reason, admission.facts.clientIp))
+      pass.forward(request, response, now, cookie, judgedClientOf(decision.reason, admission.facts.clientIp), admission.audience)
     },
 
     /** The public HTTP server's 'upgrade' handler; `relay` carries an admitted WebSocket (and answers what Fastify answers). */
@@ -124,6 +127,12 @@ export function createDoor (options: DoorOptions) {
         refuseTarget(socketResponse(request, socket), admission.cookie)
         return
       }
+      const origin = pass.upgradeTarget(request, admission.audience)
+      if (origin === null) {
+        pass.unavailable(request, socketResponse(request, socket), admission.cookie)
+        return
+      }
+      nodeOfUpgrade.set(request, origin)
       webSockets.admitted(socket as Socket, admission.facts, admission.audience === 'public')
       relay(request, socket, head)
     },

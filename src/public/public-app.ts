@@ -7,6 +7,7 @@ import type { Decision } from '../gate/decide.js'
 import { loadAssets } from '../page/assets.js'
 import { loadPages } from '../page/pages.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
+import { createNodes, type Nodes } from '../nodes/nodes.js'
 import { createAdmit } from './admit.js'
 import { createDoor } from './door.js'
 import { doorBeforeUpgrades, doorServer } from './door-server.js'
@@ -25,6 +26,8 @@ export interface PublicAppOptions {
   logger: FastifyBaseLogger
   onDecision?: (decision: Decision) => void
   upstream?: UpstreamObserver
+  /** the application nodes; built here (with their health checks) when not given */
+  nodes?: Nodes
 }
 
 /**
@@ -38,8 +41,9 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<{ app:
   const assets = loadAssets(config.maintenance.pagesDir, problems)
   for (const problem of problems) logger.warn({ problem }, 'maintenance page problem')
   const maintenance = createMaintenanceReply({ statusCode: config.maintenance.statusCode, defaultRetryAfter: config.maintenance.retryAfter, forHost: pages.forHost })
+  const nodes = options.nodes ?? createNodes(config.nodes, { current: runtime.current, log: logger })
   const pass = createUpstreamPass({
-    upstream: config.upstream,
+    nodes,
     forwarded: forwardedOptionsOf(config, runtime.trustedProxies),
     log: logger,
     ...(options.upstream === undefined ? {} : { observer: options.upstream })

@@ -1,9 +1,11 @@
+import type { IncomingMessage } from 'node:http'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import httpProxy from '@fastify/http-proxy'
 import type { Config } from '../config/config.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import { forwardedOptionsOf, upstreamHeaders, webSocketHeaders } from './forwarded-headers.js'
 import type { WebSocketTracker } from './websockets.js'
+import { nodeOfUpgrade } from './door.js'
 
 export interface WebSocketRelayOptions {
   config: Config
@@ -30,7 +32,9 @@ export async function webSocketRelay (app: FastifyInstance, options: WebSocketRe
     rewriteRequestHeaders: (_headers: unknown, request: FastifyRequest) => upstreamHeaders(webSocketHeaders(request), request.raw.socket.remoteAddress ?? '', request.headers.host, forwarded)
   }
   await app.register(httpProxy, {
-    upstream: config.upstream.origin,
+    // the door chose the node for each upgrade (its session's, or the least loaded usable one)
+    upstream: '',
+    replyOptions: { getUpstream: (request: { raw: unknown }) => nodeOfUpgrade.get(request.raw as IncomingMessage) ?? config.upstream.origin },
     prefix: '/',
     // one line per decision is Gatekeeper's own (at debug); reply-from's two per request would be noise at info
     disableRequestLogging: true,
