@@ -19,11 +19,19 @@ export type PassAudience = 'public' | 'tester'
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 
-/** A connection the node refused: nothing of the request reached it, so it may go to another node. */
-function isRefused (err: Error): boolean {
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS'])
+const CLOSED_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED'])
+
+/**
+ * Whether another node may be asked after this failure, before any answer
+ * came: a refused connection (nothing reached the node), or, for a method
+ * that changes nothing, a connection the node closed or reset.
+ */
+function mayRetry (err: Error, method: string | undefined): boolean {
   const code = (err as { code?: string }).code ?? ''
   const cause = (err as { cause?: { code?: string } }).cause?.code ?? ''
-  return code === 'ECONNREFUSED' || cause === 'ECONNREFUSED'
+  if (code === 'ECONNREFUSED' || cause === 'ECONNREFUSED') return true
+  return IDEMPOTENT.has(method ?? '') && (CLOSED_CODES.has(code) || CLOSED_CODES.has(cause))
 }
 
 /** Whether the upstream failed by taking too long (a 504) rather than otherwise (a 502). */
@@ -116,8 +124,8 @@ class Passage implements Dispatcher.DispatchHandler {
     this.controller = null
     if (!this.started) this.lease.failed()
     this.lease.release()
-    // refused by a node: nothing was sent, so another node may take it (once)
-    if (!this.started && !this.response.destroyed && isRefused(err) && this.retry !== null && this.retry(this)) return
+    // refused by a node (or closed under a GET): another node may take it, once
+    if (!this.started && !this.response.destroyed && mayRetry(err, this.request.method) && this.retry !== null && this.retry(this)) return
     this.done = true
     if (this.started) {
       // the status line is gone: all the client can be told is that the answer broke off
@@ -171,7 +179,10 @@ export function createUpstreamPass (options: UpstreamPassOptions) {
 
   /** A bodiless request a node refused goes to another usable node, once. */
   function retryElsewhere (audience: PassAudience) {
+    let tried = false
     return (passage: Passage): boolean => {
+      if (tried) return false
+      tried = true
       const next = nodes.pick(audience, passage.request.headers.cookie, passage.lease.name)
       if (next === null) return false
       passage.lease = next
