@@ -10,7 +10,7 @@ export interface NodeView {
   health: NodeHealth
   /** its requests in flight on this instance */
   inFlight: number
-  /** the requests it was given so far, to share out a quiet stream of requests */
+  /** the requests it was given lately (at most a round behind the others), to share out a quiet stream of requests by weight */
   requests: number
 }
 

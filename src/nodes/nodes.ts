@@ -68,6 +68,8 @@ class NodeEntry {
   track: HealthTrack = UNKNOWN_HEALTH
   inFlight = 0
   requests = 0
+  /** the picks that share out a quiet stream by weight: never more than one round behind the leader */
+  share = 0
   errors = 0
   lastCheck: string | null = null
   timer: NodeJS.Timeout | null = null
@@ -239,11 +241,16 @@ export function createNodes (initial: NodesConfig, options: NodesOptions) {
           state: states[entry.config.name]?.state ?? 'in',
           health: entry.track.health,
           inFlight: entry.inFlight,
-          requests: entry.requests
+          requests: entry.share
         }))
       })
       if (choice === null) return null
-      return lease(byName.get(choice.name) as NodeEntry)
+      const chosen = byName.get(choice.name) as NodeEntry
+      chosen.share++
+      // a node back from down or out starts one round behind, not with every request it missed
+      const round = chosen.share / chosen.config.weight - 1
+      for (const entry of entries) if (entry.share / entry.config.weight < round) entry.share = round * entry.config.weight
+      return lease(chosen)
     },
 
     /** The nodes as configured, each with its state, health and counts on this instance. */
