@@ -4,6 +4,7 @@ import { admissionCommand } from './admission.js'
 import { allowCommands } from './allow.js'
 import { auditCommand } from './audit.js'
 import { instancesCommand } from './instances.js'
+import { nodeCommand, nodesCommand } from './nodes.js'
 import { closeCommand, openCommand, readOnlyCommand, stageCommand } from './mode.js'
 import { rampCommands } from './ramp.js'
 import { scheduleCommands } from './schedule.js'
@@ -27,5 +28,7 @@ export const ADMIN_COMMANDS: readonly Command[] = [
   commandGroup('token', 'bypass tokens for testers: create, list, revoke',
     'Named, expiring bypass tokens: a tester passes the gate from anywhere with the link or the header.', tokenCommands),
   auditCommand,
-  instancesCommand
+  instancesCommand,
+  nodesCommand,
+  nodeCommand
 ]
