@@ -123,10 +123,10 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const lease = options.lease ?? (store.kind === 'redis' ? store.lease(REOPEN_LEASE, leaseTtlMs(config)) : undefined)
   // several instances judge the application on everyone's figures, merged
   const healthSource = store.kind === 'redis' ? (own: HealthRecorder) => sharedHealthSource(instances, () => instanceId, own) : undefined
-  const reopen = createReopen({ config, store, runtime, logger, clock: options.clock, lease, healthSource })
-  const fastifyLogger = logger as unknown as FastifyBaseLogger
   // with workers, each worker checks and counts its own nodes; this copy only lists them
   const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined })
+  const reopen = createReopen({ config, store, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list() })
+  const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, { runtime, logger, onDecision: reopen.recordDecision, upstream: reopen.health, nodes })
   const { pageProblems } = publicSide
   // not a refusal: the demo allowlists this machine on purpose; a production config should not

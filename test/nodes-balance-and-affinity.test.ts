@@ -19,6 +19,11 @@ t.test('both nodes get traffic, in proportion to their weights', async (t) => {
   const answers = await Promise.all(Array.from({ length: 16 }, async () => await get(h.publicUrl + '/slow?ms=100')))
   const names = new Set(answers.map((a) => a.body))
   t.same([...names].sort(), ['stubing', 'walton'], 'both nodes took concurrent requests')
+
+  const metrics = await (await h.admin('GET', '/metrics')).text()
+  t.match(metrics, /gatekeeper_node_requests_total\{node="walton"\} \d+/)
+  t.match(metrics, /gatekeeper_node_errors_total\{node="stubing"\} 0/)
+  t.match(metrics, /gatekeeper_node_in_flight\{node="stubing"\} 0/)
 })
 
 t.test('the session cookie sticks to the node that issued it, and falls back when that node is out', async (t) => {
