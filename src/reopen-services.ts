@@ -3,7 +3,7 @@ import type { Config } from './config/config.js'
 import type { Decision } from './gate/decide.js'
 import { createHealthGate, type HealthGate, type HealthSource } from './health/gate.js'
 import { createHealthRecorder, type HealthRecorder } from './health/recorder.js'
-import { createMetrics, type Metrics } from './metrics/metrics.js'
+import { createMetrics, type Metrics, type MetricsSources } from './metrics/metrics.js'
 import { eventOf } from './notify/events.js'
 import { createNotifier, type Notifier } from './notify/notifier.js'
 import { replaceableNotifier, type ReplaceableNotifier } from './notify/replaceable-notifier.js'
@@ -30,6 +30,8 @@ export interface ReopenOptions {
   lease?: Lease
   /** where the health gate reads its figures; this instance's recorder unless told otherwise */
   healthSource?: HealthSource | ((own: HealthRecorder) => HealthSource)
+  /** the application nodes' counts, for /metrics */
+  nodes?: MetricsSources['nodes']
 }
 
 /** Ramps, schedules, the health gate, webhooks and metrics, wired to one gatekeeper process. */
@@ -98,7 +100,8 @@ export function createReopen (options: ReopenOptions): Reopen {
     inFlight: () => ({ requests: runtime.inFlight, webSockets: runtime.webSockets }),
     upstream: () => health.totals(),
     healthGate: () => ({ verdict: healthGate.lastVerdict(), trips: healthGate.trips }),
-    webhooks: () => notifier.stats()
+    webhooks: () => notifier.stats(),
+    ...(options.nodes === undefined ? {} : { nodes: options.nodes })
   })
   let closing: Promise<void> | undefined
   let webhooksInForce = config.webhooks

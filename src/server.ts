@@ -29,6 +29,7 @@ import { reloadRoutes } from './admin/routes-reload.js'
 import { gatekeeperReload } from './reload/gatekeeper-reload.js'
 import { reloadCertificates } from './public/tls/reload.js'
 import type { ReloadBy, ReloadOutcome } from './reload/reloader.js'
+import { createNodes, type Nodes } from './nodes/nodes.js'
 
 export interface Gatekeeper {
   /** the configuration in force (a reload replaces it) */
@@ -52,6 +53,12 @@ export interface Gatekeeper {
   reopen: Reopen
   /** reads the configuration file again and applies it whole, or refuses (src/reload/) */
   reload (by: ReloadBy): Promise<ReloadOutcome>
+  /**
+   * The application nodes: `nodes.reconfigure(next)` replaces the node list,
+   * health check, affinity, timeouts and connection bound at run time. With
+   * workers, each worker has its own and these only list the configuration.
+   */
+  nodes: Nodes
   close (): Promise<void>
 }
 
@@ -136,13 +143,16 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const notifier = createWebhooks(config, store, logger)
   // the one way into the state: the workers (acknowledged), the gate, the firewall, the webhooks, once each
   const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier, logger })
-  const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource })
+  // with workers, each worker checks and counts its own nodes; this copy only lists them
+  const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined })
+  const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list() })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, {
     runtime,
     logger,
     onDecision: reopen.recordDecision,
     upstream: reopen.health,
+    nodes,
     // in this process the audit hears of it; a worker (workers: N) only logs it
     onCertificateRefused: (refused) => {
       feed.note({ actor: 'gatekeeper', ip: '', action: 'tls.certificate-refused' }, { ...refused })
@@ -162,6 +172,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     instances,
     confirm: createConfirm(instances, () => instanceId, logger),
     readiness,
+    nodes,
     healthDetails: () => {
       const firewallHealth = firewall.health()
       return {
@@ -180,6 +191,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   } catch (err) {
     await reopen.close()
     await publicSide.close()
+    await nodes.close()
     await adminApp.close()
     await instances.close()
     await firewall.close()
@@ -219,6 +231,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     adminUrl: urlOf(adminApp.server.address() as AddressInfo),
     reopen,
     reload: reloader.reload,
+    nodes,
     close () {
       readiness.stopping()
       closing ??= (async () => {
@@ -226,6 +239,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
         await adminApp.close()
         // still listed while the public listener drains: a wait elsewhere counts these requests
         await publicSide.close()
+        await nodes.close()
         await instances.close()
         // the rules stay as they are: a stop must not open a database port
         await firewall.close()

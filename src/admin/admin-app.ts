@@ -14,6 +14,7 @@ import { allowlistRoutes } from './routes-allowlist.js'
 import { instanceRoutes } from './routes-instances.js'
 import { HEALTH_PATHS, healthRoutes } from './routes-health.js'
 import { modeRoutes } from './routes-mode.js'
+import { nodeRoutes } from './routes-nodes.js'
 import { tokenRoutes } from './routes-tokens.js'
 import { answerUnknownCalls } from './unknown-calls.js'
 import { serveOpenApi } from './openapi.js'
@@ -73,6 +74,7 @@ export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogge
     await allowlistRoutes(scope, ctx)
     await tokenRoutes(scope, ctx)
     await instanceRoutes(scope, ctx)
+    await nodeRoutes(scope, ctx)
     for (const routes of moreRoutes) await routes(scope, ctx)
     scope.get<{ Querystring: { limit?: string } }>('/v1/audit', { schema: AUDIT }, async (request) => {
       const raw = request.query.limit ?? '50'

@@ -7,6 +7,7 @@ import type { Mutation, StateWriter } from '../store/store.js'
 import { waitOptions, type Confirm } from './confirm.js'
 import { expectedVersion } from './if-match.js'
 import type { Readiness } from './readiness.js'
+import type { Nodes } from '../nodes/nodes.js'
 
 /** What the admin routes share. */
 export interface AdminContext {
@@ -22,6 +23,8 @@ export interface AdminContext {
   confirm: Confirm
   /** for /readyz: told by the process when the public listener is up and when it begins to stop */
   readiness: Readiness
+  /** the application nodes of this instance (GET/POST /v1/nodes) */
+  nodes: Nodes
 }
 
 /** The state as the API shows it: no token hashes, no bucket seed (it is the key of the sticky cookies). */

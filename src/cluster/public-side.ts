@@ -7,6 +7,7 @@ import { buildPublicApp } from '../public/public-app.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { RefusedCertificate } from '../public/tls/certificate-set.js'
 import { checkCertificates } from '../public/tls/check.js'
+import type { Nodes } from '../nodes/nodes.js'
 import type { PoolDeps, WorkerPool } from './worker-pool.js'
 
 /** Where the public listener runs: in this process, or in the workers of `workers: N`. */
@@ -28,6 +29,8 @@ export interface PublicSideDeps {
   upstream: UpstreamObserver
   /** a replacement TLS certificate was refused in this process (the old one keeps serving) */
   onCertificateRefused?: (refused: RefusedCertificate) => void
+  /** the application nodes, when this process serves the public listener */
+  nodes: Nodes
 }
 
 /** The public listener in this process (workers: 1), or handed to the pool's workers. */
@@ -49,6 +52,7 @@ export async function publicSideOf (config: Config, pool: WorkerPool | undefined
     logger: deps.logger,
     onDecision: deps.onDecision,
     upstream: deps.upstream,
+    nodes: deps.nodes,
     ...(deps.onCertificateRefused === undefined ? {} : { onCertificateRefused: deps.onCertificateRefused })
   })
   return {

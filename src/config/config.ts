@@ -12,6 +12,7 @@ import { MODES, type Mode } from '../state/types.js'
 import { parseListeners, type PublicListener } from './listeners.js'
 import { parseHealthGate, type HealthGateConfig } from '../health/config.js'
 import { parseWebhooks } from '../notify/config.js'
+import { parseNodesConfig, type NodesConfig } from '../nodes/config.js'
 import type { WebhooksConfig } from '../notify/notifier.js'
 import { parseRampConfig, type RampConfig } from '../reopen/config.js'
 import { parseRedisStoreConfig, type RedisStoreConfig } from '../store/redis-config.js'
@@ -39,7 +40,10 @@ export interface Config {
   listen: Listen
   /** every public listener (`listen` as a list, or the one mapping); all serve the same gate */
   listeners: PublicListener[]
+  /** the first node's origin (the only one of `upstream: URL`) */
   upstream: URL
+  /** the application nodes behind the gate, their health check, affinity and timeouts (src/nodes/) */
+  nodes: NodesConfig
   /** hosts: names (and addresses) the admin API answers for besides its listen host and loopback */
   admin: { listen: Listen, tokens: AdminToken[], hosts: string[] }
   trustedProxies: string[]
@@ -104,20 +108,6 @@ function listen (value: unknown, key: string, fallback: Listen): Listen {
   const host = string(raw.host, `${key}.host`, fallback.host)
   if (isIP(host) === 0 && host !== 'localhost') fail(`${key}.host`, `must be an IP address or localhost, got ${JSON.stringify(host)}`)
   return { host, port: integer(raw.port, `${key}.port`, fallback.port, 0, 65535) }
-}
-
-function upstream (value: unknown): URL {
-  const text = string(value, 'upstream')
-  let url: URL
-  try {
-    url = new URL(text)
-  } catch {
-    return fail('upstream', `must be a URL such as http://127.0.0.1:3000, got ${JSON.stringify(text)}`)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail('upstream', `must be http:// or https://, got ${url.protocol}`)
-  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') fail('upstream', 'must be an origin without a path, query or fragment')
-  if (url.username !== '' || url.password !== '') fail('upstream', 'must not carry credentials')
-  return url
 }
 
 /**
@@ -262,10 +252,12 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
 
   const listeners = parseListeners(raw.listen)
   const first = listeners[0] ?? fail('listen', 'needs at least one listener')
+  const nodes = parseNodesConfig(raw.upstream, fail)
   return {
     listen: { host: first.host, port: first.port },
     listeners,
-    upstream: upstream(raw.upstream),
+    upstream: (nodes.nodes[0] as NodesConfig['nodes'][number]).url,
+    nodes,
     admin: { listen: listen(admin.listen, 'admin.listen', { host: '127.0.0.1', port: 8081 }), tokens: adminTokens(admin.tokens, env), hosts: adminHosts(admin.hosts) },
     trustedProxies: cidrList(raw.trustedProxies, 'trustedProxies'),
     allowlist: staticAllowlist(raw.allowlist),

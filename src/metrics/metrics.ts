@@ -23,6 +23,8 @@ export interface MetricsSources {
   upstream: () => HealthCounts
   healthGate: () => { verdict: HealthVerdict | null, trips: number }
   webhooks: () => NotifierStats
+  /** each application node's counts on this instance; absent: none reported */
+  nodes?: () => ReadonlyArray<{ name: string, health: string, inFlight: number, requests: number, errors: number }>
 }
 
 export interface Metrics {
@@ -149,6 +151,13 @@ export function createMetrics (sources: MetricsSources): Metrics {
     return [[{ kind: store.kind }, store.health.ok ? 1 : 0]]
   }, ['kind'])
 
+  const nodes = sources.nodes
+  if (nodes !== undefined) {
+    counter(registry, 'gatekeeper_node_requests_total', 'Requests passed to each application node by this instance.', () => nodes().map((n) => [{ node: n.name }, n.requests] as const), ['node'])
+    counter(registry, 'gatekeeper_node_errors_total', 'Requests a node did not answer, or answered 502/503/504.', () => nodes().map((n) => [{ node: n.name }, n.errors] as const), ['node'])
+    gauge(registry, 'gatekeeper_node_in_flight', 'Requests in flight to each node from this instance.', () => nodes().map((n) => [{ node: n.name }, n.inFlight] as const), ['node'])
+    gauge(registry, 'gatekeeper_node_up', 'Whether each node is usable by its health (1), or down (0).', () => nodes().map((n) => [{ node: n.name }, n.health === 'down' ? 0 : 1] as const), ['node'])
+  }
   gauge(registry, 'gatekeeper_public_in_flight', 'Public requests passed to the upstream and not yet finished.', () => sources.inFlight().requests)
   gauge(registry, 'gatekeeper_public_websockets', 'Public WebSockets open through the gate.', () => sources.inFlight().webSockets)
 

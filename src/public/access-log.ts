@@ -9,8 +9,8 @@ export interface AccessEntry {
   readonly startedAt: number
   readonly bytesBefore: number
   reason: Decision['reason'] | null
-  /** passed to the upstream (or the WebSocket relay) */
-  passed: boolean
+  /** the node the request was passed to (or the WebSocket relayed to); null when it was not passed */
+  node: string | null
   clientIp: string
   /** the status an upgrade was answered with (101 once relayed); a plain request's is its response's */
   status: number
@@ -20,14 +20,6 @@ export interface AccessLogOptions {
   log: FastifyBaseLogger
   /** read per request: a reload turns the log on or off */
   enabled: () => boolean
-  /** the upstream every passed request goes to, as host:port */
-  node: string
-}
-
-/** host:port of an origin, the default port written out. */
-export function nodeOf (origin: URL): string {
-  const port = origin.port !== '' ? origin.port : (origin.protocol === 'https:' ? '443' : '80')
-  return `${origin.hostname}:${port}`
 }
 
 /**
@@ -38,7 +30,7 @@ export function nodeOf (origin: URL): string {
  * response, headers included.
  */
 export function createAccessLog (options: AccessLogOptions) {
-  const { log, enabled, node } = options
+  const { log, enabled } = options
 
   function write (request: IncomingMessage, status: number, bytesAfter: number, entry: AccessEntry): void {
     if (!enabled()) return
@@ -50,13 +42,13 @@ export function createAccessLog (options: AccessLogOptions) {
       durationMs: Math.round((performance.now() - entry.startedAt) * 1000) / 1000,
       client: entry.clientIp,
       reason: entry.reason,
-      node: entry.passed ? node : null
+      node: entry.node
     }, 'access')
   }
 
   function entryOf (request: IncomingMessage): AccessEntry {
     const socket = request.socket as Socket | null
-    return { startedAt: performance.now(), bytesBefore: socket?.bytesWritten ?? 0, reason: null, passed: false, clientIp: socket?.remoteAddress ?? '', status: 0 }
+    return { startedAt: performance.now(), bytesBefore: socket?.bytesWritten ?? 0, reason: null, node: null, clientIp: socket?.remoteAddress ?? '', status: 0 }
   }
 
   return {

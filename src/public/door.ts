@@ -24,6 +24,8 @@ export interface DoorOptions {
   log: FastifyBaseLogger
   /** one line per public request, plain or upgrade */
   accessLog: AccessLog
+  /** where the door puts the origin of the node each admitted upgrade goes to, for the relay */
+  upgradeTargets: WeakMap<IncomingMessage, string>
   /** called with every decision, for metrics */
   onDecision?: (decision: Decision) => void
 }
@@ -66,7 +68,7 @@ function socketResponse (request: IncomingMessage, socket: Duplex, entry: Access
  * The log level changes what is logged, never which code runs.
  */
 export function createDoor (options: DoorOptions) {
-  const { admit, pass, maintenance, publicRequests, webSockets, log, accessLog, onDecision } = options
+  const { admit, pass, maintenance, publicRequests, webSockets, log, accessLog, upgradeTargets, onDecision } = options
   let accepting = true
 
   function decided (request: IncomingMessage, admission: Admission, entry: AccessEntry): void {
@@ -104,12 +106,11 @@ export function createDoor (options: DoorOptions) {
         refuseTarget(response, cookie)
         return
       }
-      entry.passed = true
       if (admission.audience === 'public') {
         publicRequests.enter(response, admission.facts)
         response.once('close', publicRequests.onClose)
       }
-      pass.forward(request, response, now, cookie, judgedClientOf(decision.reason, admission.facts.clientIp))
+      entry.node = pass.forward(request, response, now, cookie, judgedClientOf(decision.reason, admission.facts.clientIp), admission.audience)
     },
 
     /** The public HTTP server's 'upgrade' handler; `relay` carries an admitted WebSocket (and answers what Fastify answers). */
@@ -134,7 +135,13 @@ export function createDoor (options: DoorOptions) {
         refuseTarget(socketResponse(request, socket, entry), admission.cookie)
         return
       }
-      entry.passed = true
+      const target = pass.upgradeTarget(request, admission.audience)
+      if (target === null) {
+        pass.unavailable(request, socketResponse(request, socket, entry), admission.cookie)
+        return
+      }
+      upgradeTargets.set(request, target.origin)
+      entry.node = target.name
       entry.status = 101
       webSockets.admitted(socket as Socket, admission.facts, admission.audience === 'public')
       relay(request, socket, head)

@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { errors } from '../errors.js'
 import { errorBodyOf } from '../errors-reply.js'
@@ -11,7 +11,8 @@ import type { Decision } from '../gate/decide.js'
 import { loadAssets, type Asset } from '../page/assets.js'
 import { loadPages } from '../page/pages.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
-import { createAccessLog, nodeOf } from './access-log.js'
+import { createAccessLog } from './access-log.js'
+import { createNodes, type Nodes } from '../nodes/nodes.js'
 import { createAdmit } from './admit.js'
 import { createDoor } from './door.js'
 import { doorBeforeUpgrades, doorServer, type ListenerSetup, type ServerTimeouts } from './door-server.js'
@@ -36,6 +37,8 @@ export interface PublicAppOptions {
   onCertificateRefused?: (refused: RefusedCertificate) => void
   /** how often TLS certificate files are looked at, in ms */
   certificatePollMs?: number
+  /** the application nodes; built here (with their health checks) when not given */
+  nodes?: Nodes
 }
 
 function closed (server: Server): Promise<void> {
@@ -111,16 +114,20 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
   const assets = new Map<string, Asset>()
   let current = maintenanceOf(config, problems, assets, logger)
   const maintenance: Maintenance = { write: (...args) => { current.write(...args) } }
+  const nodes = options.nodes ?? createNodes(config.nodes, { current: runtime.current, log: logger })
   const pass = createUpstreamPass({
-    upstream: config.upstream,
+    nodes,
     forwarded: forwardedOptionsOf(config, runtime.trustedProxies),
     log: logger,
     ...(options.upstream === undefined ? {} : { observer: options.upstream })
   })
   const publicRequests = createPublicRequests(runtime, () => live.publicRequestCutoffMs, logger)
   const webSockets = createWebSocketTracker(runtime, () => live.websocket.closeGraceMs, logger)
+  // the node each admitted upgrade goes to: the door chooses it, the relay connects there
+  const upgradeTargets = new WeakMap<IncomingMessage, string>()
   const door = createDoor({
-    accessLog: createAccessLog({ log: logger, enabled: () => live.accessLog, node: nodeOf(config.upstream) }),
+    accessLog: createAccessLog({ log: logger, enabled: () => live.accessLog }),
+    upgradeTargets,
     admit: createAdmit(config, runtime),
     pass,
     maintenance,
@@ -169,7 +176,7 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
     reply.code(404).send(errorBodyOf(new errors.GK_ERR_NOT_FOUND(`Gatekeeper path ${request.method} ${(request.url.split('?', 1)[0] ?? '').slice(0, 100)}`)))
   })
   await app.register(ownRoutes, { config, runtime, assets, retryAfter: () => live.maintenance.retryAfter })
-  await app.register(webSocketRelay, { config, runtime, webSockets })
+  await app.register(webSocketRelay, { config, runtime, webSockets, upgradeTargets })
   doorBeforeUpgrades(app.server, door, servers.map((server, i) => ({ server, setup: setups[i] as ListenerSetup })))
   const forget = [...certificateSets.values()].map(registerCertificateSet)
   app.addHook('onClose', async () => { for (const f of forget) f() })

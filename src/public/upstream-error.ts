@@ -38,3 +38,27 @@ export function upstreamErrorAnswer (timedOut: boolean, accept: string | undefin
   const answers = ANSWERS[timedOut ? 504 : 502]
   return prefersJson(accept) ? answers.json : answers.html
 }
+
+const UNAVAILABLE_TEXT = 'The application behind this site is not available right now. Please try again in a moment.'
+/** Seconds a client is told to wait when no node may take its request. */
+export const UNAVAILABLE_RETRY_AFTER = 5
+
+function unavailable (json: boolean): UpstreamErrorAnswer {
+  const title = 'Bad Gateway'
+  const body = Buffer.from(json
+    ? JSON.stringify({ statusCode: 502, code: 'GK_UPSTREAM_UNAVAILABLE', error: title, message: UNAVAILABLE_TEXT })
+    : PAGE(502, 'Application unavailable', UNAVAILABLE_TEXT))
+  const type = json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8'
+  return { status: 502, headers: ['cache-control', 'no-store', 'retry-after', String(UNAVAILABLE_RETRY_AFTER), 'content-type', type, 'content-length', String(body.length)], body }
+}
+
+const UNAVAILABLE = { json: unavailable(true), html: unavailable(false) }
+
+/**
+ * No node may take the request (every node down, out, or kept for testers):
+ * a 502 with Retry-After, the application's trouble and not maintenance, so
+ * never the maintenance page or its 503.
+ */
+export function unavailableAnswer (accept: string | undefined): UpstreamErrorAnswer {
+  return prefersJson(accept) ? UNAVAILABLE.json : UNAVAILABLE.html
+}

@@ -1,31 +1,39 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
-import { Pool, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { isTls } from './tls/is-tls.js'
+import type { NodeLease, Nodes } from '../nodes/nodes.js'
 import { clientHeaderList, upstreamHeaderList, type ForwardedOptions } from './forwarded-headers.js'
-import { upstreamErrorAnswer } from './upstream-error.js'
+import { unavailableAnswer, upstreamErrorAnswer } from './upstream-error.js'
 import type { UpstreamObserver } from './upstream-observer.js'
 
 export interface UpstreamPassOptions {
-  upstream: URL
+  /** the application nodes, each with its own keep-alive pool (src/nodes/) */
+  nodes: Nodes
   forwarded: ForwardedOptions
   observer?: UpstreamObserver
   log: FastifyBaseLogger
 }
 
-/**
- * The pool's terms. One request per connection at a time (no pipelining): a
- * slow page must never hold up another client's request queued behind it on
- * the same socket. Idle connections are kept for reuse, so a steady load
- * costs no connection set-up.
- */
-const POOL_OPTIONS: Pool.Options = {
-  pipelining: 1,
-  keepAliveTimeout: 30_000,
-  keepAliveMaxTimeout: 120_000
-}
+/** Whom the gate admitted a request for: the node states route testers apart from the public. */
+export type PassAudience = 'public' | 'tester'
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS'])
+const CLOSED_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED'])
+
+/**
+ * Whether another node may be asked after this failure, before any answer
+ * came: a refused connection (nothing reached the node), or, for a method
+ * that changes nothing, a connection the node closed or reset.
+ */
+function mayRetry (err: Error, method: string | undefined): boolean {
+  const code = (err as { code?: string }).code ?? ''
+  const cause = (err as { cause?: { code?: string } }).cause?.code ?? ''
+  if (code === 'ECONNREFUSED' || cause === 'ECONNREFUSED') return true
+  return IDEMPOTENT.has(method ?? '') && (CLOSED_CODES.has(code) || CLOSED_CODES.has(cause))
+}
 
 /** Whether the upstream failed by taking too long (a 504) rather than otherwise (a 502). */
 function isTimeout (err: Error): boolean {
@@ -57,8 +65,10 @@ class Passage implements Dispatcher.DispatchHandler {
 
   constructor (readonly request: IncomingMessage, readonly response: ServerResponse, private readonly passedAt: number,
     private readonly ownCookie: string | undefined, private readonly observer: UpstreamObserver | undefined,
-    private readonly judgedClient: string | null, private readonly log: FastifyBaseLogger) {
+    private readonly judgedClient: string | null, private readonly log: FastifyBaseLogger,
+    public lease: NodeLease, private readonly retry: ((passage: Passage) => boolean) | null) {
     this.onClose = () => {
+      this.lease.release()
       // a client gone before the answer ends releases the upstream connection at once
       if (!this.done && this.controller !== null && !this.controller.aborted) this.controller.abort(new Error('the client closed its connection'))
     }
@@ -72,6 +82,7 @@ class Passage implements Dispatcher.DispatchHandler {
   onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     if (statusCode < 200) return
     this.started = true
+    this.lease.answered(statusCode, headers)
     this.observer?.response(statusCode, Date.now() - this.passedAt, this.judgedClient)
     const length = headers['content-length']
     if (typeof length === 'string') this.length = Number(length)
@@ -99,6 +110,7 @@ class Passage implements Dispatcher.DispatchHandler {
 
   onResponseEnd (): void {
     this.done = true
+    this.lease.release()
     // the controller holds the upstream request and all it refers to: let it go with the answer, not with this passage
     this.controller = null
     if (this.whole === null) {
@@ -110,8 +122,12 @@ class Passage implements Dispatcher.DispatchHandler {
   }
 
   onResponseError (_controller: Dispatcher.DispatchController, err: Error): void {
-    this.done = true
     this.controller = null
+    if (!this.started) this.lease.failed()
+    this.lease.release()
+    // refused by a node (or closed under a GET): another node may take it, once
+    if (!this.started && !this.response.destroyed && mayRetry(err, this.request.method) && this.retry !== null && this.retry(this)) return
+    this.done = true
     if (this.started) {
       // the status line is gone: all the client can be told is that the answer broke off
       this.response.destroy(err)
@@ -135,28 +151,47 @@ function rawBodyOf (request: IncomingMessage): IncomingMessage | null {
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0') ? request : null
 }
 
+/** No node may take the request: the "application unavailable" answer, with the gate's cookie if one is due. */
+function unavailable (request: IncomingMessage, response: ServerResponse, ownCookie: string | undefined): void {
+  const { status, headers, body } = unavailableAnswer(request.headers.accept)
+  response.writeHead(status, ownCookie === undefined ? headers : [...headers, 'set-cookie', ownCookie])
+  response.end(request.method === 'HEAD' ? undefined : body)
+}
+
 /**
- * Passes requests to the upstream through one keep-alive pool. The request
+ * Passes requests to the application's nodes, each through its own
+ * keep-alive pool; the node is chosen per request (src/nodes/). The request
  * body is streamed, and so is the answer.
  */
 export function createUpstreamPass (options: UpstreamPassOptions) {
-  const { upstream, forwarded, observer, log } = options
-  const pool = new Pool(upstream.origin, POOL_OPTIONS)
-  const origin = upstream.origin
-  const upstreamHost = upstream.host
+  const { nodes, forwarded, observer, log } = options
   // what the client's connection spoke: https when it came over one of our TLS listeners
   const overTls: ForwardedOptions = { ...forwarded, proto: 'https' }
 
   function dispatch (passage: Passage, body: IncomingMessage | null): void {
     const request = passage.request
-    passage.response.on('close', passage.onClose)
-    pool.dispatch({
-      origin,
+    const lease = passage.lease
+    lease.pool.dispatch({
+      origin: lease.origin,
       path: request.url ?? '/',
       method: (request.method ?? 'GET') as Dispatcher.HttpMethod,
-      headers: upstreamHeaderList(request.headers, request.socket.remoteAddress ?? '', upstreamHost, isTls(request.socket) ? overTls : forwarded),
+      headers: upstreamHeaderList(request.headers, request.socket.remoteAddress ?? '', lease.host, isTls(request.socket) ? overTls : forwarded),
       body
     }, passage)
+  }
+
+  /** A bodiless request a node refused goes to another usable node, once. */
+  function retryElsewhere (audience: PassAudience) {
+    let tried = false
+    return (passage: Passage): boolean => {
+      if (tried) return false
+      tried = true
+      const next = nodes.pick(audience, passage.request.headers.cookie, passage.lease.name)
+      if (next === null) return false
+      passage.lease = next
+      dispatch(passage, null)
+      return true
+    }
   }
 
   return {
@@ -164,13 +199,31 @@ export function createUpstreamPass (options: UpstreamPassOptions) {
      * Passes an admitted request: `passedAt` is when the gate passed it (the
      * upstream's latency counts from there), `ownCookie` a Set-Cookie line of
      * the gate's to add to the answer, `judgedClient` who the health gate
-     * counts the answer for (null: nobody).
+     * counts the answer for (null: nobody). Returns the name of the node
+     * chosen, or null when no node may take it (and it was answered so).
      */
-    forward (request: IncomingMessage, response: ServerResponse, passedAt: number, ownCookie: string | undefined, judgedClient: string | null): void {
-      dispatch(new Passage(request, response, passedAt, ownCookie, observer, judgedClient, log), rawBodyOf(request))
+    forward (request: IncomingMessage, response: ServerResponse, passedAt: number, ownCookie: string | undefined, judgedClient: string | null, audience: PassAudience = 'public'): string | null {
+      const lease = nodes.pick(audience, request.headers.cookie)
+      if (lease === null) {
+        unavailable(request, response, ownCookie)
+        return null
+      }
+      const body = rawBodyOf(request)
+      const passage = new Passage(request, response, passedAt, ownCookie, observer, judgedClient, log, lease, body === null ? retryElsewhere(audience) : null)
+      response.on('close', passage.onClose)
+      dispatch(passage, body)
+      return lease.name
     },
+    /** The node an admitted WebSocket upgrade goes to (its session's, or the least loaded), or null when none may take it. */
+    upgradeTarget (request: IncomingMessage, audience: PassAudience): { name: string, origin: string } | null {
+      const lease = nodes.pick(audience, request.headers.cookie)
+      if (lease === null) return null
+      lease.release()
+      return { name: lease.name, origin: lease.origin }
+    },
+    unavailable,
     // after the listener has drained: answers still streaming are let finish
-    close: async () => { await pool.close() }
+    close: async () => { await nodes.close() }
   }
 }
 

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import httpProxy from '@fastify/http-proxy'
 import type { Config } from '../config/config.js'
@@ -12,6 +13,8 @@ export interface WebSocketRelayOptions {
   config: Config
   runtime: GateRuntime
   webSockets: WebSocketTracker
+  /** the origin of the node the door chose for each admitted upgrade */
+  upgradeTargets: WeakMap<IncomingMessage, string>
 }
 
 /**
@@ -34,7 +37,9 @@ export async function webSocketRelay (app: FastifyInstance, options: WebSocketRe
     rewriteRequestHeaders: (_headers: unknown, request: FastifyRequest) => upstreamHeaders(webSocketHeaders(request), request.raw.socket.remoteAddress ?? '', request.headers.host, isTls(request.raw.socket) ? overTls : forwarded)
   }
   await app.register(httpProxy, {
-    upstream: config.upstream.origin,
+    // the door chose the node for each upgrade (its session's, or the least loaded usable one)
+    upstream: '',
+    replyOptions: { getUpstream: (request: { raw: unknown }) => options.upgradeTargets.get(request.raw as IncomingMessage) ?? config.upstream.origin },
     prefix: '/',
     // one line per decision is Gatekeeper's own (at debug); reply-from's two per request would be noise at info
     disableRequestLogging: true,

@@ -17,6 +17,7 @@ export function initialState (mode: Mode, reason: string, at: Date = new Date())
     seed: newSeed(),
     allowlist: [],
     tokens: [],
+    nodes: {},
     updatedAt: at.toISOString(),
     updatedBy: 'gatekeeper'
   }

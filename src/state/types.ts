@@ -97,6 +97,19 @@ export interface Schedule {
   createdAt: string
 }
 
+/** What the operator lets a node serve: everyone the gate admits, only its sessions, nothing, or only testers. */
+export type NodeState = 'in' | 'drain' | 'out' | 'testers'
+
+export const NODE_STATES: readonly NodeState[] = ['in', 'drain', 'out', 'testers']
+
+/** An operator's setting of one node; a node without one is `in`. */
+export interface NodeSetting {
+  state: NodeState
+  reason: string
+  by: string
+  at: string
+}
+
 export interface State {
   version: number
   mode: Mode
@@ -114,6 +127,8 @@ export interface State {
   ramp?: Ramp
   /** a planned window: close at closeAt, then hold, ramp or open at openAt */
   schedule?: Schedule
+  /** node states set by the operator, by node name; a node not named here is `in` */
+  nodes: Record<string, NodeSetting>
   updatedAt: string
   updatedBy: string
 }

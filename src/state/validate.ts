@@ -1,5 +1,5 @@
 import { errors } from '../errors.js'
-import { MODES, type AllowEntry, type BypassToken, type Mode, type State } from './types.js'
+import { MODES, NODE_STATES, type AllowEntry, type BypassToken, type Mode, type NodeSetting, type NodeState, type State } from './types.js'
 import { rampProblem } from './ramp.js'
 import { scheduleProblem } from './schedule.js'
 
@@ -45,6 +45,15 @@ export function parseStoredState (value: unknown, where: string): State {
       fail(`"tokens[${i}]" is not a token {name, sha256, expiresAt}`)
     }
   }
+  // a state stored before nodes existed has none: every node is in
+  const nodes = value.nodes ?? {}
+  if (!isObject(nodes)) fail('"nodes" is not an object')
+  for (const [name, setting] of Object.entries(nodes as Obj)) {
+    if (!isObject(setting) || typeof setting.state !== 'string' || !NODE_STATES.includes(setting.state as NodeState) ||
+      typeof setting.reason !== 'string' || typeof setting.by !== 'string' || !isIsoTime(setting.at)) {
+      fail(`"nodes.${name}" is not a node setting {state: ${NODE_STATES.join('|')}, reason, by, at}`)
+    }
+  }
   if (!isIsoTime(updatedAt)) fail('"updatedAt" is not a time')
   if (typeof updatedBy !== 'string') fail('"updatedBy" is not a string')
   const problem = (value.ramp === undefined ? null : rampProblem(value.ramp)) ?? (value.schedule === undefined ? null : scheduleProblem(value.schedule))
@@ -52,6 +61,7 @@ export function parseStoredState (value: unknown, where: string): State {
   return {
     ...value,
     allowlist: allowlist as AllowEntry[],
-    tokens: tokens as BypassToken[]
+    tokens: tokens as BypassToken[],
+    nodes: nodes as Record<string, NodeSetting>
   } as unknown as State
 }

@@ -4,6 +4,7 @@ import { admissionCommand } from './admission.js'
 import { allowCommands } from './allow.js'
 import { auditCommand } from './audit.js'
 import { instancesCommand } from './instances.js'
+import { nodeCommand, nodesCommand } from './nodes.js'
 import { closeCommand, openCommand, readOnlyCommand, stageCommand } from './mode.js'
 import { rampCommands } from './ramp.js'
 import { reloadCommand } from './reload.js'
@@ -29,5 +30,7 @@ export const ADMIN_COMMANDS: readonly Command[] = [
     'Named, expiring bypass tokens: a tester passes the gate from anywhere with the link or the header.', tokenCommands),
   auditCommand,
   instancesCommand,
-  reloadCommand
+  reloadCommand,
+  nodesCommand,
+  nodeCommand
 ]
