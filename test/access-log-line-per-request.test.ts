@@ -20,7 +20,8 @@ const accessLines = (lines: Line[]): Line[] => lines.filter((line) => line.msg =
 t.test('one access line per public request, with the gate\'s reason and the upstream node', async (t) => {
   const log = capture()
   const h = await startFromFile(t, { initialMode: 'closed', allowlist: ['127.0.0.2/32'] }, log.logger)
-  const node = new URL(h.upstream.url).host
+  // a single `upstream: URL` is the one node named default
+  const node = 'default'
 
   t.equal((await get(h.gk.publicUrl + '/echo?a=1', { from: '127.0.0.2' })).status, 200)
   t.equal((await get(h.gk.publicUrl + '/', { from: '127.0.0.3', method: 'HEAD' })).status, 503)

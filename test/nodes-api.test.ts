@@ -36,11 +36,11 @@ t.test('POST /v1/nodes/{name}: 404 for an unknown node, 400 for a bad state, 412
 
   const bad = await setNode(h, 'stubing', 'sideways')
   t.equal(bad.status, 400)
-  t.match(await bad.json(), { code: 'GK_ERR_BAD_REQUEST', message: /"state" must be one of in, drain, out, testers, got "sideways"/ })
+  t.match(await bad.json(), { code: 'GK_ERR_BAD_FIELD', message: /body\.state: must be one of in, drain, out, testers, got "sideways"/ })
 
   const missing = await h.admin('POST', '/v1/nodes/stubing', { reason: 'no state' })
   t.equal(missing.status, 400)
-  t.match(await missing.json(), { message: /"state" is required/ })
+  t.match(await missing.json(), { code: 'GK_ERR_MISSING_FIELD', message: /body\.state is required/ })
 
   const stale = await h.admin('POST', '/v1/nodes/stubing', { state: 'out' }, { 'if-match': `"${before + 7}"` })
   t.equal(stale.status, 412)

@@ -1,4 +1,6 @@
 import { writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { adminClient, get, VIEWER_TOKEN } from './helpers/harness.js'
 import { startFromFile } from './helpers/reload.js'
@@ -79,4 +81,20 @@ t.test('admin tokens change live', async (t) => {
   t.equal((await h.admin('POST', '/v1/reload')).status, 200)
   t.equal((await adminClient(h.gk.adminUrl, VIEWER_TOKEN)('GET', '/v1/state')).status, 401, 'the removed token no longer works')
   t.equal((await h.admin('GET', '/v1/state')).status, 200)
+})
+
+t.test('a reload changes the application nodes live: new requests go to the new node', async (t) => {
+  const h = await startFromFile(t, { initialMode: 'open' })
+  const other = createServer((_request, response) => { response.end('node b') })
+  await new Promise<void>((resolve) => { other.listen(0, '127.0.0.1', resolve) })
+  t.teardown(() => { other.close() })
+  const port = (other.address() as AddressInfo).port
+  t.not(await (await fetch(h.gk.publicUrl + '/')).text(), 'node b', 'before: the first upstream answers')
+  h.rewrite({ upstream: { nodes: [{ name: 'b', url: `http://127.0.0.1:${port}` }] } })
+  const res = await h.admin('POST', '/v1/reload')
+  t.equal(res.status, 200)
+  t.same(((await res.json()) as { changed: string[] }).changed, ['upstream'], 'the nodes changed')
+  t.equal(await (await fetch(h.gk.publicUrl + '/')).text(), 'node b', 'after: the new node answers')
+  const nodes = await (await h.admin('GET', '/v1/nodes')).json() as { nodes: Array<{ name: string }> }
+  t.same(nodes.nodes.map((node) => node.name), ['b'])
 })

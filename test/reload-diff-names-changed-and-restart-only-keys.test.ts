@@ -39,7 +39,13 @@ t.test('health gate thresholds change live, its window does not', async (t) => {
 })
 
 t.test('a key no reload part applies is refused, not silently ignored', async (t) => {
-  t.same(diffConfig(parse({}), parse({ upstream: 'http://127.0.0.1:3001' })).restartOnly, ['upstream'])
+  t.same(diffConfig(parse({}), parse({ shutdownGraceMs: 5000 })).restartOnly, ['shutdownGraceMs'])
+})
+
+t.test('the application nodes change live', async (t) => {
+  const diff = diffConfig(parse({}), parse({ upstream: 'http://127.0.0.1:3001' }))
+  t.same(diff.restartOnly, [])
+  t.same(diff.changed, ['upstream'], 'named as the file names it')
 })
 
 t.test('the WebSocket grace period changes live, its message limits do not', async (t) => {

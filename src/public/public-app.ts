@@ -185,6 +185,8 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
     pageProblems: problems,
     reconfigure (next) {
       current = maintenanceOf(next, problems, assets, logger)
+      // nodes handed in are their owner's to reconfigure; a worker's own follow here
+      if (options.nodes === undefined && JSON.stringify(next.nodes) !== JSON.stringify(live.nodes)) nodes.reconfigure(next.nodes)
       live = next
     },
     async listen () {

@@ -7,7 +7,9 @@ import type { Config } from '../config/config.js'
  */
 export const LIVE_KEYS: ReadonlySet<string> = new Set([
   'allowlist', 'alwaysAllow', 'trustedProxies', 'maintenance', 'logLevel', 'webhooks', 'healthGate',
-  'publicRequestCutoffMs', 'websocket', 'admin', 'accessLog'
+  'publicRequestCutoffMs', 'websocket', 'admin', 'accessLog',
+  // the application nodes, their health check, affinity, timeouts and bound (`upstream` in the file)
+  'upstream'
 ])
 
 /**
@@ -30,6 +32,9 @@ export interface ConfigDiff {
   restartOnly: string[]
 }
 
+/** Keys of the parsed configuration that are views of another key of the file: named as the file names them. */
+const FILE_KEY: Readonly<Record<string, string>> = { listeners: 'listen', nodes: 'upstream' }
+
 function same (a: unknown, b: unknown): boolean {
   // parseConfig builds every object in a fixed key order, and URL has toJSON: equal settings read alike
   return JSON.stringify(a) === JSON.stringify(b)
@@ -42,8 +47,10 @@ export function diffConfig (old: Config, next: Config): ConfigDiff {
   const keys = [...new Set([...Object.keys(was), ...Object.keys(now)])]
   const changed: string[] = []
   const restartOnly: string[] = []
-  for (const key of keys) {
-    if (same(was[key], now[key])) continue
+  for (const parsedKey of keys) {
+    if (same(was[parsedKey], now[parsedKey])) continue
+    const key = FILE_KEY[parsedKey] ?? parsedKey
+    if (changed.includes(key)) continue
     changed.push(key)
     if (!LIVE_KEYS.has(key)) {
       restartOnly.push(key)

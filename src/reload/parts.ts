@@ -25,6 +25,8 @@ export interface GatekeeperPieces {
   reopen: Reconfigurable
   /** the firewall's rules, rendered again from the runtime's static allowlist */
   firewall: { sync (): void }
+  /** the application nodes of this process (with workers, each worker's follow the public side's reconfigure) */
+  nodes: { reconfigure (next: Config['nodes']): void }
   /** the TLS certificates, read again (a bad one is refused on its own and the old one keeps serving) */
   certificates: { reload (): void }
   logger: { level: string }
@@ -37,6 +39,7 @@ export function gatekeeperParts (pieces: GatekeeperPieces): ReloadPart[] {
     { name: 'gate', keys: ['allowlist', 'alwaysAllow', 'trustedProxies'], apply: (next) => pieces.runtime.reconfigure(next) },
     // after the gate: the rules are rendered from the allowlist the runtime now holds
     { name: 'firewall', keys: ['allowlist'], apply: () => { pieces.firewall.sync() } },
+    { name: 'nodes', keys: ['upstream'], apply: (next) => { pieces.nodes.reconfigure(next.nodes) } },
     { name: 'public', apply: (next) => pieces.publicSide.reconfigure(next) },
     { name: 'reopen', keys: ['webhooks', 'healthGate'], apply: (next) => pieces.reopen.reconfigure(next) },
     { name: 'certificates', apply: () => { pieces.certificates.reload() } }
