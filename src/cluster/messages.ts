@@ -22,8 +22,8 @@ export interface StateMessage {
 
 /**
  * A reloaded configuration to serve (its live parts), acknowledged like a
- * state with `gk:applied` for the same `seq`. The upstream travels as its
- * origin text: a URL does not cross the channel.
+ * state with `gk:applied` for the same `seq`. The upstream and each node
+ * travel as their origin text: a URL does not cross the channel.
  */
 export interface ConfigMessage {
   type: 'gk:config'
@@ -31,7 +31,9 @@ export interface ConfigMessage {
   config: WireConfig
 }
 
-export type WireConfig = Omit<Config, 'upstream'> & { upstream: string }
+type WireNodes = Omit<Config['nodes'], 'nodes'> & { nodes: Array<Omit<Config['nodes']['nodes'][number], 'url'> & { url: string }> }
+
+export type WireConfig = Omit<Config, 'upstream' | 'nodes'> & { upstream: string, nodes: WireNodes }
 
 /** Finish what is in flight, stop listening, exit. */
 export interface StopMessage {
@@ -101,9 +103,11 @@ export function isToPrimary (message: unknown): message is ToPrimary {
 }
 
 export function toWire (config: Config): WireConfig {
-  return { ...config, upstream: config.upstream.href }
+  const nodes = { ...config.nodes, nodes: config.nodes.nodes.map((node) => ({ ...node, url: node.url.href })) }
+  return { ...config, upstream: config.upstream.href, nodes }
 }
 
 export function fromWire (config: WireConfig): Config {
-  return { ...config, upstream: new URL(config.upstream) }
+  const nodes = { ...config.nodes, nodes: config.nodes.nodes.map((node) => ({ ...node, url: new URL(node.url) })) }
+  return { ...config, upstream: new URL(config.upstream), nodes }
 }

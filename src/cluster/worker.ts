@@ -64,7 +64,7 @@ export async function startPublicWorker (startConfig: Config): Promise<PublicWor
     }
     if (message.type === 'gk:config') {
       // what a reload changed; before the first state, it is what the app is built with
-      config = { ...fromWire(message.config), upstream: config.upstream }
+      config = fromWire(message.config)
       logger.level = config.logLevel
       runtime?.reconfigure(config)
       publicApp?.reconfigure(config)
