@@ -27,7 +27,7 @@ import type { RegistryOptions } from './store/store.js'
 import { createStateFeed, type StateFeed } from './feed/state-feed.js'
 import { reloadRoutes } from './admin/routes-reload.js'
 import { gatekeeperReload } from './reload/gatekeeper-reload.js'
-import { reloadCertificates } from './public/tls/reload.js'
+import { checkCertificates, reloadCertificates } from './public/tls/reload.js'
 import type { ReloadBy, ReloadOutcome } from './reload/reloader.js'
 import { createNodes, type Nodes } from './nodes/nodes.js'
 
@@ -163,7 +163,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   // not a refusal: the demo allowlists this machine on purpose; a production config should not
   const allowlistWarning = localAllowlistWarning(config)
   if (allowlistWarning !== null) logger.warn({ key: 'allowlist' }, allowlistWarning)
-  const { holder, reloader } = gatekeeperReload({ config, path: options.configFile?.path, env: options.configFile?.env, store: feed, logger, runtime, publicSide, reopen, firewall, nodes, certificates: { reload: () => { reloadCertificates() } } })
+  const { holder, reloader } = gatekeeperReload({ config, path: options.configFile?.path, env: options.configFile?.env, store: feed, logger, runtime, publicSide, reopen, firewall, nodes, certificates: { check: checkCertificates, reload: (checked) => { reloadCertificates(checked) } } })
   const readiness = createReadiness()
   const adminApp = await buildAdminApp({
     get config () { return holder.current() },

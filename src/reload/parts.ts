@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js'
+import type { CheckedCertificates } from '../public/tls/reload.js'
 
 /**
  * One piece of a running gatekeeper that takes a reloaded configuration.
@@ -12,6 +13,11 @@ export interface ReloadPart {
   name: string
   keys?: readonly string[]
   apply (next: Config): void | Promise<void>
+  /**
+   * Run on every reload before anything is audited or applied: throws (an
+   * Error whose message names the key at fault) to refuse the whole reload.
+   */
+  check? (next: Config): void
 }
 
 interface Reconfigurable { reconfigure (next: Config): void | Promise<void> }
@@ -27,13 +33,19 @@ export interface GatekeeperPieces {
   firewall: { sync (): void }
   /** the application nodes of this process (with workers, each worker's follow the public side's reconfigure) */
   nodes: { reconfigure (next: Config['nodes']): void }
-  /** the TLS certificates, read again (a bad one is refused on its own and the old one keeps serving) */
-  certificates: { reload (): void }
+  /**
+   * the TLS certificates: `check` reads and checks every one of a
+   * configuration (throwing, naming the key, if one cannot serve) and
+   * returns them; `reload` swaps in what `check` returned
+   */
+  certificates: { check (listeners: Config['listeners']): CheckedCertificates, reload (checked: CheckedCertificates | undefined): void }
   logger: { level: string }
 }
 
 /** The parts of a gatekeeper process, in the order a reload applies them; more can be added to the list. */
 export function gatekeeperParts (pieces: GatekeeperPieces): ReloadPart[] {
+  // what the certificates' check read, for the apply that follows it (reloads run one at a time)
+  let checkedCertificates: CheckedCertificates | undefined
   return [
     { name: 'logLevel', keys: ['logLevel'], apply: (next) => { pieces.logger.level = next.logLevel } },
     { name: 'gate', keys: ['allowlist', 'alwaysAllow', 'trustedProxies'], apply: (next) => pieces.runtime.reconfigure(next) },
@@ -42,6 +54,11 @@ export function gatekeeperParts (pieces: GatekeeperPieces): ReloadPart[] {
     { name: 'nodes', keys: ['upstream'], apply: (next) => { pieces.nodes.reconfigure(next.nodes) } },
     { name: 'public', apply: (next) => pieces.publicSide.reconfigure(next) },
     { name: 'reopen', keys: ['webhooks', 'healthGate'], apply: (next) => pieces.reopen.reconfigure(next) },
-    { name: 'certificates', apply: () => { pieces.certificates.reload() } }
+    {
+      name: 'certificates',
+      // every certificate is checked before anything changes: one that cannot serve refuses the whole reload
+      check: (next) => { checkedCertificates = pieces.certificates.check(next.listeners) },
+      apply: () => { pieces.certificates.reload(checkedCertificates) }
+    }
   ]
 }

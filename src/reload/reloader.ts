@@ -43,7 +43,8 @@ function refusal (why: string): GatekeeperError {
  * Reads the configuration file again and applies it whole, or not at all.
  * The file is read and checked entirely first; a setting that cannot change
  * live (the listeners, the store, the workers, the firewall…) refuses the
- * reload, naming it. Only then is the reload audited, and the parts apply
+ * reload, naming it, and so does a part's check (a TLS certificate that
+ * cannot serve). Only then is the reload audited, and the parts apply
  * it. A refused reload changes nothing and is audited too. Reloads run one
  * at a time.
  */
@@ -72,6 +73,14 @@ export function createReloader (options: ReloaderOptions) {
     const { changed, restartOnly } = diffConfig(holder.current(), next)
     if (restartOnly.length > 0) {
       return await refuse(by, refusal(`${restartOnly.join(', ')} ${restartOnly.length === 1 ? 'differs' : 'differ'} from the running configuration and cannot change live: restart to apply`), restartOnly)
+    }
+    for (const part of parts) {
+      if (part.check === undefined) continue
+      try {
+        part.check(next)
+      } catch (err) {
+        return await refuse(by, refusal((err as Error).message), [])
+      }
     }
     try {
       // audited before anything changes: a reload the audit cannot record is not made

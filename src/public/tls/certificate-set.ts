@@ -1,7 +1,7 @@
 import type { Server as TlsServer, SecureContext, TlsOptions } from 'node:tls'
-import type { PublicListener } from '../../config/listeners.js'
+import type { CertificateFiles, PublicListener } from '../../config/listeners.js'
 import { fail } from '../../input/config-checks.js'
-import { CertificateProblem, TLS_TERMS, fileSignature, keyReadableByOthers, loadCertificate, nameMatches, type LoadedCertificate } from './certificate.js'
+import { CertificateProblem, TLS_TERMS, checkNamesKept, fileSignature, keyReadableByOthers, loadCertificate, nameMatches, type LoadedCertificate } from './certificate.js'
 
 export interface CertificateLog {
   info (details: Record<string, unknown>, message: string): void
@@ -77,15 +77,14 @@ export function createCertificateSet (options: CertificateSetOptions) {
     return { ...TLS_TERMS, ...(first === undefined ? {} : first.pem) }
   }
 
-  function tryLoad (i: number): ReloadOutcome {
+  /** Swaps in certificate `i` as read (and checked) by `read`; refused, the old one keeps serving. */
+  function tryLoad (i: number, read: (pair: CertificateFiles) => LoadedCertificate = loadCertificate): ReloadOutcome {
     const pair = files[i]
     const old = loaded[i]
     if (pair === undefined || old === undefined) throw new Error(`no certificate ${i}`)
     try {
-      const next = loadCertificate(pair)
-      // a renewal keeps the names: a certificate for other hosts would break the site it replaces
-      const dropped = old.names.filter((name) => !next.names.includes(name))
-      if (dropped.length > 0) throw new CertificateProblem('cert', pair.cert, `${pair.cert} no longer names ${dropped.join(', ')}, which the certificate in service does (restart to drop a name)`)
+      const next = read(pair)
+      checkNamesKept(old, next)
       loaded[i] = next
       if (i === 0) for (const server of servers) server.setSecureContext(defaultOptions())
       warnIfKeyShared(pair.key, log)
@@ -137,6 +136,21 @@ export function createCertificateSet (options: CertificateSetOptions) {
         return tryLoad(i)
       })
     },
+
+    /**
+     * Swaps in certificates already read and checked (by a reload, before
+     * it applied anything), one per `tls.certs` entry, in order.
+     */
+    install (checked: readonly LoadedCertificate[]): ReloadOutcome[] {
+      return files.map((pair, i) => {
+        seen[i] = `${fileSignature(pair.cert)}|${fileSignature(pair.key)}`
+        const next = checked[i]
+        return tryLoad(i, next === undefined ? loadCertificate : () => next)
+      })
+    },
+
+    /** The config key of the listener: `listen[0]`. */
+    key: listener.key,
 
     current (): readonly LoadedCertificate[] {
       return loaded

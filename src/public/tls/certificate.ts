@@ -89,6 +89,12 @@ export function loadCertificate (files: CertificateFiles, now = Date.now()): Loa
   return { files, names, serial: x509.serialNumber, fingerprint256: x509.fingerprint256, validTo: x509.validTo, context, pem: { cert, key } }
 }
 
+/** A renewal keeps the names: a certificate for other hosts would break the site it replaces. */
+export function checkNamesKept (serving: LoadedCertificate, next: LoadedCertificate): void {
+  const dropped = serving.names.filter((name) => !next.names.includes(name))
+  if (dropped.length > 0) throw new CertificateProblem('cert', next.files.cert, `${next.files.cert} no longer names ${dropped.join(', ')}, which the certificate in service does (restart to drop a name)`)
+}
+
 /** Whether a key file may be read by anyone but its owner (group or others). */
 export function keyReadableByOthers (path: string): boolean {
   try {
