@@ -64,6 +64,7 @@ t.test('the console lists the application nodes with their health and takes one 
   t.match((await sent).headers()['if-match'], /^"\d+"$/, 'sent with the version shown')
   await nodeRow(page, 'walton').locator('td[data-label="State"]').filter({ hasText: /^out \(upgrade to 2\.4\.1\)$/ }).waitFor(WAIT)
   await page.locator('#notice').filter({ hasText: 'Done: the node "walton" is out' }).waitFor(WAIT)
+  t.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Set the state of walton', 'the focus returns to the node\'s button, though the list was redrawn')
 
   const after = (await (await h.admin('GET', '/v1/nodes')).json() as { nodes: Array<{ name: string, state: string, reason: string }> }).nodes
   t.match(after.find((n) => n.name === 'walton'), { state: 'out', reason: 'upgrade to 2.4.1' })

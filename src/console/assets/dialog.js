@@ -126,5 +126,13 @@ dialog.addEventListener('close', () => {
   const opener = current?.opener
   current = null
   fieldsBox.replaceChildren()
-  if (opener !== undefined && opener !== null && opener.isConnected) opener.focus()
+  if (opener === undefined || opener === null) return
+  if (opener.isConnected) {
+    opener.focus()
+    return
+  }
+  // a live card redrawn while the dialog was open: its button of the same name takes the focus
+  const label = opener.getAttribute('aria-label')
+  const again = label === null ? null : [...document.querySelectorAll('button[aria-label]')].find((button) => button.getAttribute('aria-label') === label)
+  again?.focus()
 })
