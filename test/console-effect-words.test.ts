@@ -18,6 +18,16 @@ t.test('each change is stated in words before it is sent', async (t) => {
   t.match(currentEffect(staged), 'about 25 % of visitors are let in')
 })
 
+t.test('a node\'s state is stated in words before it is sent', async (t) => {
+  t.equal(changeEffect('node', { name: 'walton', current: 'in', state: 'out', reason: '' }, closed),
+    'The node "walton" takes no request at all: its existing sessions move to another usable node from their next request on.')
+  t.equal(changeEffect('node', { name: 'walton', current: 'in', state: 'drain', reason: '' }, closed),
+    'The node "walton" takes no new session; its existing sessions stay on it until they end.')
+  t.match(changeEffect('node', { name: 'stubing', current: 'in', state: 'testers', reason: '' }, closed), 'serves testers only (allowlisted addresses and token holders), never the public, even when the site is open')
+  t.match(changeEffect('node', { name: 'walton', current: 'out', state: 'in', reason: '' }, closed), 'The node "walton" takes new sessions from the public and from testers')
+  t.match(changeEffect('node', { name: 'walton', current: 'out', state: 'out', reason: 'still upgrading' }, closed), 'already out: only the reason changes')
+})
+
 t.test('ramp steps as an operator types them', async (t) => {
   t.same(stepsForApi(parseSteps('5% for 5m; 25 10min, 100%')), [{ percent: 5, hold: 300 }, { percent: 25, hold: 600 }, { percent: 100 }])
   t.same(parseSteps('0.5 90s\n100'), [{ percent: 0.5, holdSeconds: 90 }, { percent: 100, holdSeconds: 0 }])

@@ -13,7 +13,9 @@ const NODE: Schema = {
   properties: {
     name: { type: 'string' },
     url: { type: 'string' },
+    weight: { type: 'number' },
     state: { type: 'string', enum: [...NODE_STATES] },
+    reason: { type: 'string' },
     health: { type: 'string', enum: ['up', 'down', 'unknown'] },
     inFlight: { type: 'integer' },
     requests: { type: 'integer' },

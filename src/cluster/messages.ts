@@ -84,8 +84,11 @@ export interface ObservedMessage {
   decisions: Partial<Record<Reason, number>>
   responses: Float64Array
   responseClients: Array<string | null>
+  /** the node of each, in the same places (absent from an earlier release's worker) */
+  responseNodes?: Array<string | null>
   failures: Float64Array
   failureClients: Array<string | null>
+  failureNodes?: Array<string | null>
 }
 
 export type ToPrimary = ConfigRequestMessage | HelloMessage | AppliedMessage | CountsMessage | ObservedMessage

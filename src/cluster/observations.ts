@@ -16,31 +16,37 @@ export function createObservationBatch (send: (message: ObservedMessage) => void
   let decisions: Partial<Record<Reason, number>> = {}
   let responses: number[] = []
   let responseClients: Array<string | null> = []
+  let responseNodes: Array<string | null> = []
   let failures: number[] = []
   let failureClients: Array<string | null> = []
+  let failureNodes: Array<string | null> = []
 
   function flush (): void {
     if (responses.length === 0 && failures.length === 0 && Object.keys(decisions).length === 0) return
-    send({ type: 'gk:observed', decisions, responses: Float64Array.from(responses), responseClients, failures: Float64Array.from(failures), failureClients })
+    send({ type: 'gk:observed', decisions, responses: Float64Array.from(responses), responseClients, responseNodes, failures: Float64Array.from(failures), failureClients, failureNodes })
     decisions = {}
     responses = []
     responseClients = []
+    responseNodes = []
     failures = []
     failureClients = []
+    failureNodes = []
   }
 
   const timer = setInterval(flush, OBSERVED_EVERY_MS)
   timer.unref()
 
   const upstream: UpstreamObserver = {
-    response (status, latencyMs, client) {
+    response (status, latencyMs, client, node) {
       responses.push(status, latencyMs)
       responseClients.push(client)
+      responseNodes.push(node ?? null)
       if (responses.length >= MOST_WAITING * 2) flush()
     },
-    failure (timedOut, latencyMs, client) {
+    failure (timedOut, latencyMs, client, node) {
       failures.push(timedOut ? 1 : 0, latencyMs)
       failureClients.push(client)
+      failureNodes.push(node ?? null)
       if (failures.length >= MOST_WAITING * 2) flush()
     }
   }
@@ -66,8 +72,10 @@ export function replayObserved (message: ObservedMessage, onDecision: (decision:
   }
   const { responses, failures } = message
   const { responseClients, failureClients } = message
-  for (let i = 0; i + 1 < responses.length; i += 2) upstream.response(responses[i] as number, responses[i + 1] as number, responseClients[i / 2] ?? null)
-  for (let i = 0; i + 1 < failures.length; i += 2) upstream.failure(failures[i] === 1, failures[i + 1] as number, failureClients[i / 2] ?? null)
+  const responseNodes = message.responseNodes ?? []
+  const failureNodes = message.failureNodes ?? []
+  for (let i = 0; i + 1 < responses.length; i += 2) upstream.response(responses[i] as number, responses[i + 1] as number, responseClients[i / 2] ?? null, responseNodes[i / 2] ?? undefined)
+  for (let i = 0; i + 1 < failures.length; i += 2) upstream.failure(failures[i] === 1, failures[i + 1] as number, failureClients[i / 2] ?? null, failureNodes[i / 2] ?? undefined)
 }
 
 const PASSING = new Set<Reason>(['always-allow', 'open', 'allowlist', 'bypass', 'read-only-safe', 'staged-admitted'])

@@ -1,5 +1,5 @@
 import type { HealthThresholds } from '../state/types.js'
-import { LATENCY_BOUNDS_MS, addCounts, emptyCounts, type HealthCounts, type HealthWindow } from './window.js'
+import { LATENCY_BOUNDS_MS, addCounts, emptyCounts, type HealthBucket, type HealthCounts, type HealthWindow } from './window.js'
 
 export interface HealthFigures {
   /** requests passed to the upstream: answered or not */
@@ -18,6 +18,16 @@ export interface HealthFigures {
   /** the span judged, epoch ms */
   from: number
   to: number
+  /** the same span per application node, when the answers came from more than one: told beside the whole, never judged */
+  nodes?: Record<string, NodeFigures>
+}
+
+/** One node's share of the figures. */
+export interface NodeFigures {
+  requests: number
+  serverErrors: number
+  connectionErrors: number
+  p99Ms: number | null
 }
 
 export interface HealthVerdict {
@@ -50,17 +60,13 @@ export function quantileMs (latency: readonly number[], q: number): number | nul
 
 /** The figures of the buckets that overlap [from, to]. */
 export function figuresOf (window: HealthWindow, from: number, to: number): HealthFigures {
-  const sum: HealthCounts = emptyCounts()
-  for (const bucket of window.buckets) {
-    if (bucket.start + window.bucketMs <= from || bucket.start > to) continue
-    addCounts(sum, bucket)
-  }
+  const sum = countsOver(window.buckets, window.bucketMs, from, to)
   let answers = 0
   for (const count of sum.statuses) answers += count
   const serverErrors = sum.statuses[4] ?? 0
   const connectionErrors = sum.connectionErrors + sum.timeouts
   const requests = answers + connectionErrors
-  return {
+  const figures: HealthFigures = {
     requests,
     answers,
     serverErrors,
@@ -72,6 +78,34 @@ export function figuresOf (window: HealthWindow, from: number, to: number): Heal
     from,
     to
   }
+  const nodes = nodeFiguresOf(window, from, to)
+  if (nodes !== undefined) figures.nodes = nodes
+  return figures
+}
+
+function countsOver (buckets: readonly HealthBucket[], bucketMs: number, from: number, to: number): HealthCounts {
+  const sum: HealthCounts = emptyCounts()
+  for (const bucket of buckets) {
+    if (bucket.start + bucketMs <= from || bucket.start > to) continue
+    addCounts(sum, bucket)
+  }
+  return sum
+}
+
+/** Each node's figures over [from, to], in name order; undefined unless more than one node has any. */
+function nodeFiguresOf (window: HealthWindow, from: number, to: number): Record<string, NodeFigures> | undefined {
+  const found: Array<[string, NodeFigures]> = []
+  for (const [name, buckets] of Object.entries(window.nodes ?? {})) {
+    const sum = countsOver(buckets, window.bucketMs, from, to)
+    let answers = 0
+    for (const count of sum.statuses) answers += count
+    const connectionErrors = sum.connectionErrors + sum.timeouts
+    if (answers + connectionErrors === 0) continue
+    found.push([name, { requests: answers + connectionErrors, serverErrors: sum.statuses[4] ?? 0, connectionErrors, p99Ms: quantileMs(sum.latency, 0.99) }])
+  }
+  if (found.length < 2) return undefined
+  found.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return Object.fromEntries(found)
 }
 
 function percentText (share: number): string {

@@ -13,9 +13,9 @@ export type HealthClient = string | null | undefined
 
 export interface HealthRecorder {
   /** the upstream answered `status`, `latencyMs` after the gate passed the request on */
-  response (status: number, latencyMs: number, client?: HealthClient): void
+  response (status: number, latencyMs: number, client?: HealthClient, node?: string): void
   /** the upstream never answered: refused, reset, or (timedOut) too slow */
-  failure (timedOut: boolean, latencyMs: number, client?: HealthClient): void
+  failure (timedOut: boolean, latencyMs: number, client?: HealthClient, node?: string): void
   /** This instance's buckets that overlap the last `windowMs` before `now`. */
   window (now?: number): HealthWindow
   /** Everything recorded since start, judged or not, for /metrics. */
@@ -31,6 +31,8 @@ export interface RecorderOptions {
   perClient?: number
   /** the most clients followed at once (10 000); answers of clients beyond are not judged */
   maxClients?: number
+  /** the most application nodes given figures of their own (64); answers from a node beyond count in the whole only */
+  maxNodes?: number
 }
 
 // one row of counts per bucket: status classes, connection errors, timeouts, latency histogram, failing clients
@@ -88,6 +90,60 @@ export function createHealthRecorder (options: RecorderOptions): HealthRecorder 
   let totalSumMs = 0
   const clients = new Map<string, ClientRecord>()
   let sweptAt = -Infinity
+  const maxNodes = options.maxNodes ?? 64
+  /** per node, the same rows as the whole (failing clients left at 0): the answers the whole counted, split by node */
+  const nodes = new Map<string, { rows: Float64Array, sums: Float64Array, ids: Float64Array }>()
+
+  /** Forgets the nodes with nothing left in the window: a node a reload removed leaves with its last answers. */
+  function forgetNodes (now: number): void {
+    const oldestId = Math.floor((now - horizonMs) / bucketMs)
+    for (const [name, node] of nodes) {
+      if (!node.ids.some((id) => id >= oldestId)) nodes.delete(name)
+    }
+  }
+
+  function nodeRows (name: string, now: number): { rows: Float64Array, sums: Float64Array, ids: Float64Array } | null {
+    let node = nodes.get(name)
+    if (node === undefined) {
+      if (nodes.size >= maxNodes) forgetNodes(now)
+      if (nodes.size >= maxNodes) return null
+      node = { rows: new Float64Array(slots * WIDTH), sums: new Float64Array(slots), ids: new Float64Array(slots).fill(-1) }
+      nodes.set(name, node)
+    }
+    return node
+  }
+
+  /** Counts the answer for its node too, in bucket `id`. */
+  function addNode (name: string, now: number, id: number, column: number, bucket: number, timed: boolean, latencyMs: number): void {
+    const node = nodeRows(name, now)
+    if (node === null) return
+    const slot = id % slots
+    const base = slot * WIDTH
+    if (node.ids[slot] !== id) {
+      node.rows.fill(0, base, base + WIDTH)
+      node.sums[slot] = 0
+      node.ids[slot] = id
+    }
+    node.rows[base + column] = (node.rows[base + column] as number) + 1
+    if (timed) {
+      node.rows[base + bucket] = (node.rows[base + bucket] as number) + 1
+      node.sums[slot] = (node.sums[slot] as number) + latencyMs
+    }
+  }
+
+  /** The buckets of rows that overlap the last `windowMs` before `now`, oldest first. */
+  function bucketsOf (bucketRows: Float64Array, bucketSums: Float64Array, bucketIds: Float64Array, now: number): HealthBucket[] {
+    const buckets: HealthBucket[] = []
+    const oldest = now - windowMs
+    for (let slot = 0; slot < slots; slot++) {
+      const id = bucketIds[slot] as number
+      if (id < 0) continue
+      const start = id * bucketMs
+      if (start + bucketMs <= oldest || start > now) continue
+      buckets.push({ start, ...countsAt(bucketRows, slot * WIDTH, bucketSums[slot] as number) })
+    }
+    return buckets.sort((a, b) => a.start - b.start)
+  }
 
   /** The row of bucket `id`, emptied first when it still holds an older bucket. */
   function rowOf (id: number): number {
@@ -141,7 +197,7 @@ export function createHealthRecorder (options: RecorderOptions): HealthRecorder 
     rows[base + FAILING_CLIENTS] = (rows[base + FAILING_CLIENTS] as number) + 1
   }
 
-  function add (column: number, latencyMs: number, timed: boolean, client: HealthClient): void {
+  function add (column: number, latencyMs: number, timed: boolean, client: HealthClient, node: string | undefined): void {
     const bucket = LATENCY + latencyIndex(latencyMs)
     totals[column] = (totals[column] as number) + 1
     if (timed) {
@@ -161,29 +217,27 @@ export function createHealthRecorder (options: RecorderOptions): HealthRecorder 
       sums[slot] = (sums[slot] as number) + latencyMs
     }
     if (column >= SERVER_ERRORS) failingClient(record, id, base)
+    if (node !== undefined) addNode(node, now, id, column, bucket, timed, latencyMs)
   }
 
   return {
     windowMs,
-    response (status, latencyMs, client) {
-      add(statusClassIndex(status), latencyMs, true, client)
+    response (status, latencyMs, client, node) {
+      add(statusClassIndex(status), latencyMs, true, client, node)
     },
-    failure (timedOut, _latencyMs, client) {
+    failure (timedOut, _latencyMs, client, node) {
       // a request that got no answer has no response time to count
-      add(timedOut ? TIMEOUT : CONNECTION, 0, false, client)
+      add(timedOut ? TIMEOUT : CONNECTION, 0, false, client, node)
     },
     window (now = clock.now()) {
-      const buckets: HealthBucket[] = []
-      const oldest = now - windowMs
-      for (let slot = 0; slot < slots; slot++) {
-        const id = ids[slot] as number
-        if (id < 0) continue
-        const start = id * bucketMs
-        if (start + bucketMs <= oldest || start > now) continue
-        buckets.push({ start, ...countsAt(rows, slot * WIDTH, sums[slot] as number) })
+      const window: HealthWindow = { bucketMs, buckets: bucketsOf(rows, sums, ids, now) }
+      if (nodes.size === 0) return window
+      const byNode: Record<string, HealthBucket[]> = {}
+      for (const [name, node] of nodes) {
+        const buckets = bucketsOf(node.rows, node.sums, node.ids, now)
+        if (buckets.length > 0) byNode[name] = buckets
       }
-      buckets.sort((a, b) => a.start - b.start)
-      return { bucketMs, buckets }
+      return { ...window, nodes: byNode }
     },
     totals () {
       return countsAt(totals, 0, totalSumMs)

@@ -38,7 +38,15 @@ export interface HealthBucket extends HealthCounts {
 export interface HealthWindow {
   bucketMs: number
   buckets: HealthBucket[]
+  /**
+   * the same answers split by the application node that gave them, for the
+   * nodes with answers in the window (failingClients 0): told, never judged
+   */
+  nodes?: Record<string, HealthBucket[]>
 }
+
+/** The most nodes one instance's published window may name; beyond, its per-node figures are left out. */
+const MOST_NODES = 64
 
 export function emptyCounts (): HealthCounts {
   return {
@@ -65,20 +73,39 @@ export function mergeWindows (windows: readonly HealthWindow[]): HealthWindow {
   const first = windows[0]
   if (first === undefined) return { bucketMs: 1000, buckets: [] }
   const byStart = new Map<number, HealthBucket>()
+  const byNode = new Map<string, Map<number, HealthBucket>>()
   for (const window of windows) {
     if (window.bucketMs !== first.bucketMs) {
       throw new Error(`health windows differ in bucket width (${window.bucketMs} ms and ${first.bucketMs} ms): every instance needs the same healthGate settings`)
     }
-    for (const bucket of window.buckets) {
-      let sum = byStart.get(bucket.start)
-      if (sum === undefined) {
-        sum = { start: bucket.start, ...emptyCounts() }
-        byStart.set(bucket.start, sum)
+    sumInto(byStart, window.buckets)
+    for (const [name, buckets] of Object.entries(window.nodes ?? {})) {
+      let node = byNode.get(name)
+      if (node === undefined) {
+        node = new Map()
+        byNode.set(name, node)
       }
-      addCounts(sum, bucket)
+      sumInto(node, buckets)
     }
   }
-  return { bucketMs: first.bucketMs, buckets: [...byStart.values()].sort((a, b) => a.start - b.start) }
+  const merged: HealthWindow = { bucketMs: first.bucketMs, buckets: sorted(byStart) }
+  if (byNode.size > 0) merged.nodes = Object.fromEntries([...byNode].map(([name, node]) => [name, sorted(node)]))
+  return merged
+}
+
+function sumInto (byStart: Map<number, HealthBucket>, buckets: readonly HealthBucket[]): void {
+  for (const bucket of buckets) {
+    let sum = byStart.get(bucket.start)
+    if (sum === undefined) {
+      sum = { start: bucket.start, ...emptyCounts() }
+      byStart.set(bucket.start, sum)
+    }
+    addCounts(sum, bucket)
+  }
+}
+
+function sorted (byStart: Map<number, HealthBucket>): HealthBucket[] {
+  return [...byStart.values()].sort((a, b) => a.start - b.start)
 }
 
 export function statusClassIndex (status: number): number {
@@ -105,8 +132,28 @@ function isCountList (value: unknown, length: number): value is number[] {
  */
 export function parseHealthWindow (value: unknown): HealthWindow | null {
   if (typeof value !== 'object' || value === null) return null
-  const { bucketMs, buckets } = value as Record<string, unknown>
-  if (typeof bucketMs !== 'number' || bucketMs <= 0 || !Array.isArray(buckets)) return null
+  const { bucketMs, buckets, nodes } = value as Record<string, unknown>
+  if (typeof bucketMs !== 'number' || bucketMs <= 0) return null
+  const parsed = parseBuckets(buckets)
+  if (parsed === null) return null
+  const window: HealthWindow = { bucketMs, buckets: parsed }
+  // a malformed or oversized split by node is left out; the whole still counts
+  if (typeof nodes === 'object' && nodes !== null && !Array.isArray(nodes)) {
+    const entries = Object.entries(nodes as Record<string, unknown>)
+    const byNode: Record<string, HealthBucket[]> = {}
+    let whole = entries.length <= MOST_NODES
+    for (const [name, list] of entries) {
+      const nodeBuckets = whole ? parseBuckets(list) : null
+      if (nodeBuckets === null) whole = false
+      else byNode[name] = nodeBuckets
+    }
+    if (whole && entries.length > 0) window.nodes = byNode
+  }
+  return window
+}
+
+function parseBuckets (buckets: unknown): HealthBucket[] | null {
+  if (!Array.isArray(buckets)) return null
   const parsed: HealthBucket[] = []
   for (const bucket of buckets as unknown[]) {
     const b = bucket as Record<string, unknown> | null
@@ -115,5 +162,5 @@ export function parseHealthWindow (value: unknown): HealthWindow | null {
       !isCountList([b.connectionErrors, b.timeouts, b.latencySumMs, b.failingClients ?? 0], 4)) return null
     parsed.push({ ...(b as unknown as HealthBucket), failingClients: (b.failingClients ?? 0) as number })
   }
-  return { bucketMs, buckets: parsed }
+  return parsed
 }

@@ -83,7 +83,7 @@ class Passage implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return
     this.started = true
     this.lease.answered(statusCode, headers)
-    this.observer?.response(statusCode, Date.now() - this.passedAt, this.judgedClient)
+    this.observer?.response(statusCode, Date.now() - this.passedAt, this.judgedClient, this.lease.name)
     const length = headers['content-length']
     if (typeof length === 'string') this.length = Number(length)
     const kept = clientHeaderList(headers, this.ownCookie)
@@ -135,7 +135,7 @@ class Passage implements Dispatcher.DispatchHandler {
     }
     if (this.response.destroyed) return
     const timedOut = isTimeout(err)
-    this.observer?.failure(timedOut, Date.now() - this.passedAt, this.judgedClient)
+    this.observer?.failure(timedOut, Date.now() - this.passedAt, this.judgedClient, this.lease.name)
     this.log.warn({ err: { code: (err as { code?: string }).code, message: err.message } }, 'upstream failed')
     // the upstream never answered: the client gets the 502 or 504 page, written here and now
     const { status, headers, body } = upstreamErrorAnswer(timedOut, this.request.headers.accept)

@@ -115,7 +115,8 @@ const showCommand: Command = {
 
 Shows the running ramp, or the last one and how it ended: each step with its
 hold, the step in force and when the next begins, and the health gate's
-thresholds beside this instance's figures for the upstream.
+thresholds beside this instance's figures for the upstream, and, when more
+than one application node answered, each node's figures (to see which fails).
 
 ${CONNECTION_HELP}
 `,
@@ -168,7 +169,21 @@ function healthText (health: unknown): string {
     ? `\nlast verdict: tripped: ${(Array.isArray(health.lastVerdict.reasons) ? health.lastVerdict.reasons : []).map(textOf).join('; ')}\n`
     : ''
   return `\nhealth gate (${textOf(thresholds.action)} when crossed), over ${textOf(local.requests)} requests on this instance:\n` +
-    renderTable(['figure', 'now', 'limit'], rows) + verdict
+    renderTable(['figure', 'now', 'limit'], rows) + nodesText(local.nodes) + verdict
+}
+
+/** Each node's figures, when the answers came from more than one: which node fails. */
+function nodesText (nodes: unknown): string {
+  if (!isRecord(nodes)) return ''
+  const rows = Object.entries(nodes).filter((entry): entry is [string, Record<string, unknown>] => isRecord(entry[1])).map(([name, node]) => [
+    name,
+    textOf(node.requests),
+    textOf(node.serverErrors),
+    textOf(node.connectionErrors),
+    typeof node.p99Ms === 'number' ? `${Math.round(node.p99Ms)}ms` : '-'
+  ])
+  if (rows.length < 2) return ''
+  return '\nby node:\n' + renderTable(['node', 'requests', '5xx', 'no answer', 'p99'], rows)
 }
 
 const watchCommand: Command = {

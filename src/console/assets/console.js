@@ -5,7 +5,7 @@
 import { createApi } from './api.js'
 import { confirmChange } from './dialog.js'
 import { clockTime, localTime, parseSteps, percentText, stepsForApi } from './format.js'
-import { renderAllowlist, renderAudit, renderInstances, renderRamp, renderSchedule, renderSite, renderTokens, updateButtons } from './render.js'
+import { renderAllowlist, renderAudit, renderInstances, renderNodes, renderRamp, renderSchedule, renderSite, renderTokens, updateButtons } from './render.js'
 
 const TOKEN_KEY = 'gatekeeper-console-token'
 const POLL_MS = 2000
@@ -27,7 +27,7 @@ let timer = 0
 let refreshing = false
 let refreshAgain = false
 // calls another part of Gatekeeper may not have: once one answers 404, the card says so
-const available = { ramp: true, instances: true }
+const available = { ramp: true, instances: true, nodes: true }
 
 function storedToken () {
   try { return sessionStorage.getItem(TOKEN_KEY) } catch (err) { return null }
@@ -109,14 +109,15 @@ async function refresh (prefetched) {
   try {
     const state = prefetched ?? await api('GET', '/v1/state')
     const changed = view === null || state.version !== view.state.version
-    const [ramp, instances, allowlist, audit] = await Promise.all([
+    const [ramp, instances, nodes, allowlist, audit] = await Promise.all([
       state.ramp ? optionalCall('ramp', '/v1/ramp') : null,
       optionalCall('instances', '/v1/instances'),
+      optionalCall('nodes', '/v1/nodes'),
       changed ? api('GET', '/v1/allowlist') : view.allowlist,
       changed ? api('GET', `/v1/audit?limit=${AUDIT_ROWS}`) : view.audit
     ])
     if (api === null) return
-    view = { state, ramp, instances: instanceList(instances), allowlist, audit }
+    view = { state, ramp, instances: instanceList(instances), nodes: nodes === null ? null : (Array.isArray(nodes.nodes) ? nodes.nodes : []), allowlist, audit }
     render()
     connection.textContent = `Live · updated ${clockTime(Date.now())}`
     connection.classList.remove('error')
@@ -163,6 +164,7 @@ function render () {
   renderRamp(state, view.ramp, now)
   renderSchedule(state)
   renderInstances(view.instances, state.version, now)
+  renderNodes(view.nodes, now, askNodeState)
   redrawIfChanged('allowlist', JSON.stringify([view.allowlist, view.allowlist.dynamic.map(expired)]), () => renderAllowlist(view.allowlist, now, askUnallow))
   redrawIfChanged('tokens', JSON.stringify([state.tokens, state.tokens.map(expired)]), () => renderTokens(state.tokens, now, askRevoke))
   redrawIfChanged('audit', JSON.stringify(view.audit), () => renderAudit(view.audit))
@@ -292,6 +294,34 @@ function askUnallow (cidr, opener) {
     read: () => ({ cidr }),
     run: () => send('DELETE', `/v1/allowlist/${encodeURIComponent(cidr)}`, undefined, shownVersion, () => `Removed ${cidr} from the allowlist.`)
   })
+}
+
+const NODE_STATE_OPTIONS = [
+  { value: 'in', label: 'in: takes the public and testers' },
+  { value: 'drain', label: 'drain: keeps its sessions, takes no new one' },
+  { value: 'out', label: 'out: takes nothing' },
+  { value: 'testers', label: 'testers: testers only, never the public' }
+]
+
+function askNodeState (node, opener) {
+  const shownVersion = view.state.version
+  const name = node.name
+  confirmChange({
+    action: 'node',
+    state: view.state,
+    opener,
+    fields: [
+      { name: 'node-state', label: `State of ${name}`, options: NODE_STATE_OPTIONS },
+      { name: 'node-reason', label: 'Reason (kept in the audit log and shown in the list)', value: node.reason ?? '', attributes: { maxlength: '500' } }
+    ],
+    read: (values) => ({ name, current: node.state, state: values['node-state'], reason: values['node-reason'].trim() }),
+    run: (input) => send('POST', `/v1/nodes/${encodeURIComponent(name)}`, { state: input.state, reason: input.reason }, shownVersion,
+      (answer) => `Done: the node "${name}" is ${answer.node?.state ?? input.state} (version ${answer.version}).`)
+  })
+  // the choice starts at the node's state: the dialog states what changing it does
+  const select = document.getElementById('confirm-node-state')
+  select.value = node.state
+  select.dispatchEvent(new Event('change', { bubbles: true }))
 }
 
 for (const button of document.querySelectorAll('button[data-action]')) {

@@ -22,10 +22,19 @@ function fieldElement (field) {
   const label = document.createElement('label')
   label.htmlFor = id
   label.textContent = field.label
-  const input = document.createElement('input')
+  // a field with `options` is a choice among fixed values
+  const input = document.createElement(field.options === undefined ? 'input' : 'select')
   input.id = id
   input.name = field.name
-  input.type = field.type ?? 'text'
+  if (field.options === undefined) input.type = field.type ?? 'text'
+  else {
+    for (const option of field.options) {
+      const choice = document.createElement('option')
+      choice.value = option.value
+      choice.textContent = option.label
+      input.append(choice)
+    }
+  }
   input.autocomplete = 'off'
   for (const [key, value] of Object.entries(field.attributes ?? {})) input.setAttribute(key, value)
   if (field.value !== undefined) input.value = field.value
@@ -43,7 +52,7 @@ function fieldElement (field) {
 
 function valuesOf () {
   const values = {}
-  for (const input of fieldsBox.querySelectorAll('input')) values[input.name] = input.value
+  for (const input of fieldsBox.querySelectorAll('input, select')) values[input.name] = input.value
   return values
 }
 
@@ -75,12 +84,13 @@ export function confirmChange ({ action, state, fields = [], read = () => ({}), 
   fieldsBox.replaceChildren(...fields.map(fieldElement))
   showEffect()
   dialog.showModal()
-  const first = fieldsBox.querySelector('input')
+  const first = fieldsBox.querySelector('input, select')
   // with nothing to type, the safe choice has the focus: Enter does not change the site
   ;(first ?? cancelButton).focus()
 }
 
 fieldsBox.addEventListener('input', showEffect)
+fieldsBox.addEventListener('change', showEffect)
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault()
@@ -116,5 +126,13 @@ dialog.addEventListener('close', () => {
   const opener = current?.opener
   current = null
   fieldsBox.replaceChildren()
-  if (opener !== undefined && opener !== null && opener.isConnected) opener.focus()
+  if (opener === undefined || opener === null) return
+  if (opener.isConnected) {
+    opener.focus()
+    return
+  }
+  // a live card redrawn while the dialog was open: its button of the same name takes the focus
+  const label = opener.getAttribute('aria-label')
+  const again = label === null ? null : [...document.querySelectorAll('button[aria-label]')].find((button) => button.getAttribute('aria-label') === label)
+  again?.focus()
 })

@@ -88,8 +88,27 @@ export function changeEffect (action, input, state) {
       return `Anyone using the token "${input.name}" is treated like the public from their next request on.`
     case 'unallow':
       return `Requests from ${input.cidr} are treated like the public's from their next request on.`
+    case 'node':
+      return nodeEffect(input)
     default:
       return ''
+  }
+}
+
+/** What setting a node's state does, in the words of the nodes guide's table. */
+function nodeEffect ({ name, state, current }) {
+  const same = state === current ? ` The node "${name}" is already ${state}: only the reason changes.` : ''
+  switch (state) {
+    case 'in':
+      return `The node "${name}" takes new sessions from the public and from testers, and serves its existing sessions.${same}`
+    case 'drain':
+      return `The node "${name}" takes no new session; its existing sessions stay on it until they end.${same}`
+    case 'out':
+      return `The node "${name}" takes no request at all: its existing sessions move to another usable node from their next request on.${same}`
+    case 'testers':
+      return `The node "${name}" serves testers only (allowlisted addresses and token holders), never the public, even when the site is open. Public sessions on it move to another usable node.${same}`
+    default:
+      return 'Choose in, drain, out or testers.'
   }
 }
 
@@ -105,7 +124,8 @@ export const CONFIRM_LABELS = {
   resume: 'Resume the ramp',
   promote: 'Take the next step',
   revoke: 'Revoke the token',
-  unallow: 'Remove the entry'
+  unallow: 'Remove the entry',
+  node: 'Set the node\'s state'
 }
 
 export const DIALOG_TITLES = {
@@ -119,5 +139,6 @@ export const DIALOG_TITLES = {
   resume: 'Resume the ramp',
   promote: 'Take the next step now',
   revoke: 'Revoke a bypass token',
-  unallow: 'Remove an allowlist entry'
+  unallow: 'Remove an allowlist entry',
+  node: 'Set a node\'s state'
 }

@@ -167,6 +167,39 @@ export function renderInstances (instances, version, now) {
   box.replaceChildren(table('Gatekeeper instances', ['Instance', 'Applied version', 'Requests in flight', 'WebSockets', 'Last seen'], rows))
 }
 
+const HEALTH_WORDS = { up: 'up', down: 'down', unknown: 'unknown' }
+
+/**
+ * `nodes` is the list from GET /v1/nodes, or null when this gatekeeper has no
+ * such call. A redraw keeps the keyboard focus on the node button it was on.
+ */
+export function renderNodes (nodes, now, onSet) {
+  const box = byId('nodes')
+  if (nodes === null) {
+    box.replaceChildren(empty('This gatekeeper does not list application nodes (no GET /v1/nodes).'))
+    return
+  }
+  if (nodes.length === 0) {
+    box.replaceChildren(empty('No application node is configured.'))
+    return
+  }
+  const focused = box.contains(document.activeElement) ? document.activeElement.getAttribute('aria-label') : null
+  box.replaceChildren(table('Application nodes', ['Node', 'URL', 'State', 'Health', 'In flight', 'Requests', 'Errors', 'Last check', ''], nodes.map((node) => [
+    node.name,
+    el('code', {}, node.url),
+    el('span', { className: `node-state node-${node.state}` }, node.state, node.reason ? el('span', { className: 'muted' }, ` (${node.reason})`) : null),
+    el('span', { className: `health health-${HEALTH_WORDS[node.health] ?? 'unknown'}` }, HEALTH_WORDS[node.health] ?? String(node.health)),
+    String(node.inFlight),
+    String(node.requests),
+    String(node.errors),
+    node.lastCheck ? el('time', { datetime: node.lastCheck, title: localTime(node.lastCheck) }, ago(node.lastCheck, now)) : el('span', { className: 'muted' }, 'none yet'),
+    el('button', { type: 'button', className: 'small', 'aria-label': `Set the state of ${node.name}`, 'data-node': node.name, onClick: (event) => onSet(node, event.currentTarget) }, 'Set state…')
+  ])))
+  if (focused !== null) {
+    for (const button of box.querySelectorAll('button[aria-label]')) if (button.getAttribute('aria-label') === focused) button.focus()
+  }
+}
+
 export function renderAllowlist (allowlist, now, onRemove) {
   const box = byId('allowlist')
   const rows = [
