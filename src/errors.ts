@@ -49,7 +49,7 @@ export const errors = {
   GK_ERR_UNSUPPORTED_MEDIA_TYPE: http('GK_ERR_UNSUPPORTED_MEDIA_TYPE', 'the admin API takes JSON bodies only (Content-Type: application/json), got %s', 415),
   GK_ERR_STORE_CORRUPT: http('GK_ERR_STORE_CORRUPT', 'the stored state at %s cannot be used: %s', 500),
   // the detail says what the outage means for the caller: a refused change, a read, a note
-  GK_ERR_STORE_UNAVAILABLE: http('GK_ERR_STORE_UNAVAILABLE', 'the state store cannot be used now: %s', 503),
+  GK_ERR_STORE_UNAVAILABLE: http('GK_ERR_STORE_UNAVAILABLE', 'store unavailable: %s', 503),
   GK_ERR_TIMEOUT: http('GK_ERR_TIMEOUT', 'the change is made (version %s), but not every instance had %s within %s s; still waiting on %s', 504),
   GK_ERR_INTERNAL: http('GK_ERR_INTERNAL', 'internal error; see the gatekeeper log', 500),
   // the public listener: the application behind the gate failed (502), or did not answer in time (504)

@@ -42,7 +42,7 @@ t.test('Redis killed mid-run: instances keep their mode, refuse changes clearly,
   t.equal(refused.status, 503)
   const err = await refused.json() as ErrorBody
   t.equal(err.code, 'GK_ERR_STORE_UNAVAILABLE')
-  t.match(err.message, new RegExp(`^the state store redis://127\\.0\\.0\\.1:${cluster.redis.port} is unreachable \\(.+\\); the change was not applied anywhere$`))
+  t.match(err.message, new RegExp(`^store unavailable: the state store redis://127\\.0\\.0\\.1:${cluster.redis.port} is unreachable \\(.+\\); the change was not applied anywhere$`))
   t.ok(cluster.members.every((m) => m.gk.runtime.current().version === version), 'nothing was applied on any instance')
   t.match(await (await b.admin('GET', '/v1/instances')).json(), { statusCode: 503, message: /is unreachable .*the instances cannot be listed until it returns/ })
   t.match(await (await b.admin('GET', '/v1/audit')).json(), { statusCode: 503, message: /is unreachable .*the audit log cannot be read until it returns/ })
