@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { allowlistOf } from './harness/allowlist.js'
 import { ROOT, gatekeeperConfig, startGatekeeperContender } from './harness/gatekeeper.js'
-import { jsonLineWith, killStarted, startPinned } from './harness/processes.js'
+import { jsonLineWith, runBench, startPinned } from './harness/processes.js'
 import { runWrk } from './harness/wrk.js'
 
 const OUT_DIR = join(import.meta.dirname, 'out')
@@ -133,9 +133,4 @@ async function main () {
   }
 }
 
-process.on('SIGINT', () => { killStarted(); process.exit(130) })
-main().catch((err) => {
-  killStarted()
-  process.stderr.write(`profile: ${err.stack ?? err.message}\n`)
-  process.exitCode = 1
-})
+runBench(main, 'profile')

@@ -21,7 +21,7 @@ import { allowlistOf } from './harness/allowlist.js'
 import { CLI, ROOT, gatekeeperConfig, startGatekeeperContender } from './harness/gatekeeper.js'
 import { NGINX, startNginx } from './harness/nginx.js'
 import { coreBusySince, coreTimes, cpuReading, cpuSince, processTree, rssBytesOf, sampleRss } from './harness/proc.js'
-import { jsonLineWith, killStarted, startPinned } from './harness/processes.js'
+import { jsonLineWith, runBench, startPinned } from './harness/processes.js'
 import { renderReport } from './harness/report.js'
 import { runWrk } from './harness/wrk.js'
 
@@ -277,9 +277,4 @@ async function main () {
   }
 }
 
-process.on('SIGINT', () => { killStarted(); process.exit(130) })
-main().catch((err) => {
-  killStarted()
-  process.stderr.write(`bench: ${err.stack ?? err.message}\n`)
-  process.exitCode = 1
-})
+runBench(main)

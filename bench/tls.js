@@ -21,9 +21,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gatekeeperConfig, startGatekeeperContender } from './harness/gatekeeper.js'
-import { NGINX, waitForPort } from './harness/nginx.js'
+import { NGINX, nginxPreamble, waitForPort } from './harness/nginx.js'
 import { cpuReading, cpuSince, processTree } from './harness/proc.js'
-import { jsonLineWith, killStarted, startPinned } from './harness/processes.js'
+import { jsonLineWith, runBench, startPinned } from './harness/processes.js'
 import { runWrk } from './harness/wrk.js'
 
 const LOAD_CPU = '0'
@@ -68,21 +68,7 @@ async function startNginxTls ({ dir, upstreamPort, tlsPort, plainPort, cert }) {
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;`
   const conf = join(dir, 'nginx.conf')
-  writeFileSync(conf, `# written by bench/tls.js for one run
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/tmp/body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
-  keepalive_requests 1000000;
+  writeFileSync(conf, `${nginxPreamble(dir, 'bench/tls.js')}
   upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
   server {
     listen 127.0.0.1:${tlsPort} ssl;
@@ -211,9 +197,4 @@ async function main () {
   }
 }
 
-process.on('SIGINT', () => { killStarted(); process.exit(130) })
-main().catch((err) => {
-  killStarted()
-  process.stderr.write(`bench: ${err.stack ?? err.message}\n`)
-  process.exitCode = 1
-})
+runBench(main)

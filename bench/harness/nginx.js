@@ -10,8 +10,9 @@ import { startPinned } from './processes.js'
 
 export const NGINX = process.env.GK_BENCH_NGINX ?? '/usr/sbin/nginx'
 
-export function nginxConfig ({ dir, upstreamPort, proxyPort, closedPort }) {
-  return `# written by bench/run.js for one run
+/** The start of every configuration the benches write: one process, its files in `dir`, the http block opened. */
+export function nginxPreamble (dir, writer) {
+  return `# written by ${writer} for one run
 daemon off;
 master_process off;
 worker_processes 1;
@@ -25,7 +26,11 @@ http {
   fastcgi_temp_path ${dir}/tmp/fastcgi;
   uwsgi_temp_path ${dir}/tmp/uwsgi;
   scgi_temp_path ${dir}/tmp/scgi;
-  keepalive_requests 1000000;
+  keepalive_requests 1000000;`
+}
+
+export function nginxConfig ({ dir, upstreamPort, proxyPort, closedPort }) {
+  return `${nginxPreamble(dir, 'bench/run.js')}
   upstream app {
     server 127.0.0.1:${upstreamPort};
     keepalive 64;

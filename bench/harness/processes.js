@@ -79,3 +79,13 @@ export function jsonLineWith (key) {
     return undefined
   }
 }
+
+/** Runs a bench's main: Ctrl-C and a failure both end the processes it started. */
+export function runBench (main, name = 'bench') {
+  process.on('SIGINT', () => { killStarted(); process.exit(130) })
+  main().catch((err) => {
+    killStarted()
+    process.stderr.write(`${name}: ${err.stack ?? err.message}\n`)
+    process.exitCode = 1
+  })
+}
