@@ -2,7 +2,7 @@ import type { GateSnapshot } from './snapshot.js'
 
 /**
  * Every moment (epoch ms, ascending) at which a dynamic allowlist entry or a
- * bypass token of this state expires: the only moments at which decide()
+ * bypass token of this state expires: the only moments at which the decision
  * answers differently for the same request without a change of state. Whoever
  * holds on to an admission (a WebSocket) must look again then.
  */

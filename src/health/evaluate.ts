@@ -92,7 +92,7 @@ function countsOver (buckets: readonly HealthBucket[], bucketMs: number, from: n
   return sum
 }
 
-/** Each node's figures over [from, to], in name order; undefined unless more than one node has any. */
+/** Each node's figures over [from, to], in name order; undefined unless more than one node has figures. */
 function nodeFiguresOf (window: HealthWindow, from: number, to: number): Record<string, NodeFigures> | undefined {
   const found: Array<[string, NodeFigures]> = []
   for (const [name, buckets] of Object.entries(window.nodes ?? {})) {
