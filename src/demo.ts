@@ -36,7 +36,8 @@ async function demo (): Promise<void> {
     return fail(`the sample application (upstream ${config.upstream.origin})`, err, undefined)
   }
   try {
-    gatekeeper = await startGatekeeper(config)
+    // started from its file, so `gatekeeper reload` reads it again like a served one
+    gatekeeper = await startGatekeeper(config, { configFile: { path: DEMO_CONFIG } })
   } catch (err) {
     await upstream.close()
     return fail('gatekeeper', err, config)
