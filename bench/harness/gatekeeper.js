@@ -36,6 +36,8 @@ export function gatekeeperConfig ({ dir, upstreamUrl, allowlist = [], initialMod
       latencyP99: { maxMs: 5000, minSamples: 50 }
     },
     logLevel: 'info',
+    // as nginx runs with access_log off: the contenders do the same work per request
+    accessLog: false,
     ...(workers === undefined ? {} : { workers }),
     ...extra
   }
