@@ -21,7 +21,7 @@ import { allowlistOf } from './harness/allowlist.js'
 import { CLI, ROOT, gatekeeperConfig, startGatekeeperContender } from './harness/gatekeeper.js'
 import { NGINX, startNginx } from './harness/nginx.js'
 import { coreBusySince, coreTimes, cpuReading, cpuSince, processTree, rssBytesOf, sampleRss } from './harness/proc.js'
-import { jsonLineWith, runBench, startPinned } from './harness/processes.js'
+import { jsonLineWith, runBench, startPinned, freePort } from './harness/processes.js'
 import { renderReport } from './harness/report.js'
 import { runWrk } from './harness/wrk.js'
 
@@ -92,19 +92,6 @@ function checkPrerequisites () {
     }
   }
   if (cpus().length < 2) throw new Error('the bench pins the load and the contender to two different cores: it needs at least 2')
-}
-
-/** A free loopback port for nginx (the Node contenders pick their own). */
-async function freePort () {
-  const { createServer } = await import('node:net')
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 async function startUpstream (name, cpu) {

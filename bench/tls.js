@@ -23,7 +23,7 @@ import { join } from 'node:path'
 import { gatekeeperConfig, startGatekeeperContender } from './harness/gatekeeper.js'
 import { NGINX, nginxPreamble, waitForPort } from './harness/nginx.js'
 import { cpuReading, cpuSince, processTree } from './harness/proc.js'
-import { jsonLineWith, runBench, startPinned } from './harness/processes.js'
+import { jsonLineWith, runBench, startPinned, freePort } from './harness/processes.js'
 import { runWrk } from './harness/wrk.js'
 
 const LOAD_CPU = '0'
@@ -43,18 +43,6 @@ function certificate (dir) {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'bench.key', '-out', 'bench.crt',
     '-days', '2', '-subj', '/CN=bench.test', '-addext', 'subjectAltName=DNS:bench.test'], { cwd: dir, stdio: 'ignore' })
   return { cert: join(dir, 'bench.crt'), key: join(dir, 'bench.key') }
-}
-
-async function freePort () {
-  const { createServer } = await import('node:net')
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** nginx with a TLS and a plain server, both proxying to the upstream as bench/harness/nginx.js does. */

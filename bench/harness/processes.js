@@ -89,3 +89,16 @@ export function runBench (main, name = 'bench') {
     process.exitCode = 1
   })
 }
+
+/** A free loopback port for nginx (the Node contenders pick their own). */
+export async function freePort () {
+  const { createServer } = await import('node:net')
+  return await new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
