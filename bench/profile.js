@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { allowlistOf } from './harness/allowlist.js'
-import { ROOT, gatekeeperConfig, startGatekeeperContender } from './harness/gatekeeper.js'
+import { ROOT, gatekeeperConfig, shippedLaunch, startGatekeeperContender } from './harness/gatekeeper.js'
 import { jsonLineWith, runBench, startPinned } from './harness/processes.js'
 import { runWrk } from './harness/wrk.js'
 
@@ -105,7 +105,7 @@ async function main () {
         name: which,
         dir: join(dir, which),
         cpus: '1',
-        nodeFlags,
+        launch: { env: shippedLaunch().env, nodeFlags: [...shippedLaunch().nodeFlags, ...nodeFlags] },
         config: gatekeeperConfig({ dir: join(dir, which), upstreamUrl: upstream.value.url, allowlist: allowlistOf(which === 'open-100k' ? 100_000 : 10), initialMode: modes[which], extra })
       })
       if (which === 'staged-50') await target.admin('POST', '/v1/stage', { percent: 50 })

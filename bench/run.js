@@ -28,7 +28,6 @@ import { runWrk } from './harness/wrk.js'
 const LOAD_CPU = '0'
 const PROXY_CPU = '1'
 const ALL_CPUS = '0-1'
-const SEMI_SPACE_FLAG = '--max-semi-space-size=4'
 const STAGED_SCRIPT = join(import.meta.dirname, 'staged-keys.lua')
 const OUT_DIR = join(import.meta.dirname, 'out')
 
@@ -185,17 +184,17 @@ async function main () {
       const bare = keep(await startPinned({ name: 'bare', cpus: PROXY_CPU, command: process.execPath, args: [join(import.meta.dirname, 'bare-proxy.js'), upstreamUrl], ready: jsonLineWith('url') }))
       contenders.push({ key: 'bare', label: 'bare @fastify/http-proxy', pid: bare.pid, url: bare.value.url + '/', expectStatus: 200 })
     }
-    const gatekeeper = async (key, label, config, setUp, nodeFlags = []) => {
+    const gatekeeper = async (key, label, config, setUp, launch = undefined) => {
       if (!wanted(key)) return null
-      const gk = keep(await startGatekeeperContender({ name: key, dir: join(dir, key), cpus: PROXY_CPU, nodeFlags, config: gatekeeperConfig({ dir: join(dir, key), upstreamUrl, ...config }) }))
+      const gk = keep(await startGatekeeperContender({ name: key, dir: join(dir, key), cpus: PROXY_CPU, launch, config: gatekeeperConfig({ dir: join(dir, key), upstreamUrl, ...config }) }))
       if (setUp !== undefined) await setUp(gk)
       const contender = { key, label, pid: gk.pid, url: gk.url, expectStatus: 200 }
       contenders.push(contender)
       return contender
     }
     await gatekeeper('open', 'Gatekeeper open (10 allowlist entries)', { allowlist: allowlistOf(10) })
-    // V8's young generation at 4 MB instead of its 16 MB default: the same work in a smaller footprint
-    await gatekeeper('open-semi4', 'Gatekeeper open, node --max-semi-space-size=4', { allowlist: allowlistOf(10) }, undefined, [SEMI_SPACE_FLAG])
+    // node with its defaults, as before the shipped script set V8's and malloc's sizes
+    await gatekeeper('open-untuned', 'Gatekeeper open, plain node (no memory settings)', { allowlist: allowlistOf(10) }, undefined, { env: {}, nodeFlags: [] })
     await gatekeeper('open-100k', 'Gatekeeper open, 100 000 allowlist entries', { allowlist: allowlistOf(100_000) })
     const staged = await gatekeeper('staged-50', 'Gatekeeper staged 50 % (keyed clients)', { extra: { staged: { keyHeader: 'x-client-key' }, trustedProxies: ['127.0.0.1/32'] } },
       (gk) => gk.admin('POST', '/v1/stage', { percent: 50 }))
@@ -221,7 +220,7 @@ async function main () {
     const rounds = await interleave(contenders, opts, 'proxy')
 
     const memory = {}
-    for (const key of opts.memory ? ['open', 'open-semi4'] : []) {
+    for (const key of opts.memory ? ['open', 'open-untuned'] : []) {
       const contender = contenders.find((c) => c.key === key)
       if (contender !== undefined) memory[key] = await memoryRun(contender, opts)
     }

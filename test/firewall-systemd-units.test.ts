@@ -36,6 +36,21 @@ t.test('the units keep the proxy unprivileged and the helper down to CAP_NET_ADM
   t.match(helper.get('ExecStart'), [/ firewall helper --config /])
 })
 
+t.test('the unit starts node with the memory settings of the script\'s first line', async t => {
+  const proxy = settingsOf(await readFile(new URL('../systemd/gatekeeper.service', import.meta.url), 'utf8'))
+  const firstLine = (await readFile(new URL('../src/cli.ts', import.meta.url), 'utf8')).split('\n', 1)[0] as string
+  const words = firstLine.replace(/^#!\/usr\/bin\/env -S /, '').split(' ')
+  const node = words.indexOf('node')
+  t.ok(node > 0 && firstLine.startsWith('#!/usr/bin/env -S '), `the script sets its environment and flags: ${firstLine}`)
+  const flags = words.slice(node + 1)
+  t.ok(flags.includes('--max-semi-space-size=4'), 'a small young generation')
+  t.same(proxy.get('ExecStart'), [`/usr/bin/node ${flags.join(' ')} /usr/lib/gatekeeper/dist/src/cli.js serve --config /etc/gatekeeper/gatekeeper.yaml`],
+    'the unit passes node the same flags')
+  for (const assignment of words.slice(0, node)) {
+    t.ok(proxy.get('Environment')?.includes(assignment), `the unit sets ${assignment}`)
+  }
+})
+
 t.test('systemd-analyze accepts the units and rates them well', async t => {
   if (!hasAnalyze) throw new Error('systemd-analyze is not installed: apt-get install -y systemd (test/system-deps.sh does it as root)')
   const dir = await mkdtemp(join(tmpdir(), 'gk-units-'))

@@ -1,7 +1,7 @@
 // Gatekeeper as a contender: the real `gatekeeper serve` from dist/, with a
 // configuration written for the run, in its own process on its own core.
 
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { stringify } from 'yaml'
 import { jsonLineWith, startPinned } from './processes.js'
@@ -43,8 +43,23 @@ export function gatekeeperConfig ({ dir, upstreamUrl, allowlist = [], initialMod
   }
 }
 
+/**
+ * How the shipped script starts node: the environment and node flags of its
+ * first line (`#!/usr/bin/env -S NAME=value node --flag`), which the
+ * package's systemd unit runs as it is. The bench starts Gatekeeper the same way.
+ */
+export function shippedLaunch () {
+  const words = readFileSync(CLI, 'utf8').split('\n', 1)[0].replace(/^#!\/usr\/bin\/env -S /, '').split(' ')
+  const at = words.indexOf('node')
+  if (at === -1) throw new Error(`${CLI}: its first line does not run node: ${words.join(' ')}`)
+  return {
+    env: Object.fromEntries(words.slice(0, at).map((word) => word.split('=', 2))),
+    nodeFlags: words.slice(at + 1)
+  }
+}
+
 /** Starts one Gatekeeper; resolves with its pid, public and admin URLs, and an admin client. */
-export async function startGatekeeperContender ({ name, dir, cpus, config, nodeFlags = [] }) {
+export async function startGatekeeperContender ({ name, dir, cpus, config, launch = shippedLaunch() }) {
   mkdirSync(dir, { recursive: true })
   const path = join(dir, 'gatekeeper.yaml')
   writeFileSync(path, stringify(config))
@@ -52,8 +67,8 @@ export async function startGatekeeperContender ({ name, dir, cpus, config, nodeF
     name,
     cpus,
     command: process.execPath,
-    args: [...nodeFlags, CLI, 'serve', '--config', path],
-    env: { ...process.env, GK_BENCH_TOKEN: BENCH_TOKEN },
+    args: [...launch.nodeFlags, CLI, 'serve', '--config', path],
+    env: { ...process.env, ...launch.env, GK_BENCH_TOKEN: BENCH_TOKEN },
     ready: jsonLineWith('publicUrl'),
     timeoutMs: 60_000
   })

@@ -71,9 +71,7 @@ export function renderReport (results) {
     ratioRow(rounds, 'Gatekeeper open ÷ nginx proxy_pass, CPU per request', 'open', 'nginx', 'cpuUsPerRequest', null),
     ratioRow(rounds, 'bare http-proxy ÷ nginx proxy_pass, CPU per request', 'bare', 'nginx', 'cpuUsPerRequest', null),
     ratioRow(rounds, 'Gatekeeper staged 50 % ÷ open, CPU per request', 'staged-50', 'open', 'cpuUsPerRequest', null),
-    ratioRow(rounds, 'Gatekeeper open with --max-semi-space-size=4 ÷ without, CPU per request', 'open-semi4', 'open', 'cpuUsPerRequest', null),
-    ratioRow(rounds, 'Gatekeeper open with --max-semi-space-size=4 ÷ bare http-proxy, CPU per request', 'open-semi4', 'bare', 'cpuUsPerRequest', 1.0, 'low'),
-    ratioRow(rounds, 'Gatekeeper open with --max-semi-space-size=4 ÷ bare http-proxy, requests/s', 'open-semi4', 'bare', 'rps', 1.5, 'high')
+    ratioRow(rounds, 'Gatekeeper open as shipped ÷ on plain node, CPU per request', 'open', 'open-untuned', 'cpuUsPerRequest', null)
   ].filter((row) => row !== null)
   if (ratios.length > 0) {
     out.push('Ratios, round by round (median, and the range over the rounds):', '')

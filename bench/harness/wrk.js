@@ -14,8 +14,8 @@ function durationMs (text) {
 export function parseWrk (text) {
   const requests = /(\d+) requests in ([\d.]+)(us|ms|s|m),/.exec(text)
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(text)
-  const p50 = /^\s+50%\s+(\S+)$/m.exec(text)
-  const p99 = /^\s+99%\s+(\S+)$/m.exec(text)
+  const p50 = /^\s+50%\s+(\S+)\s*$/m.exec(text)
+  const p99 = /^\s+99%\s+(\S+)\s*$/m.exec(text)
   if (requests === null || rps === null || p50 === null || p99 === null) throw new Error(`wrk's report could not be read:\n${text}`)
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text)
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text)
