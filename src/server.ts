@@ -30,6 +30,7 @@ import { gatekeeperReload } from './reload/gatekeeper-reload.js'
 import { checkCertificates, reloadCertificates } from './public/tls/reload.js'
 import type { ReloadBy, ReloadOutcome } from './reload/reloader.js'
 import { createNodes, type Nodes } from './nodes/nodes.js'
+import { bothObservers, createTimelineCounts, type TimelineCounts } from './timeline/timeline-counts.js'
 
 export interface Gatekeeper {
   /** the configuration in force (a reload replaces it) */
@@ -59,6 +60,8 @@ export interface Gatekeeper {
    * workers, each worker has its own and these only list the configuration.
    */
   nodes: Nodes
+  /** the per-minute counts of what people experienced, for the timeline */
+  timeline: TimelineCounts
   close (): Promise<void>
 }
 
@@ -147,11 +150,15 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined })
   const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list() })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
+  const timeline = await createTimelineCounts({ config, clock: options.clock ?? systemClock, current: () => runtime.current().state, logger: logger.child({ component: 'timeline' }), instanceId: () => instanceId })
   const publicSide = await publicSideOf(config, options.workers, {
     runtime,
     logger,
-    onDecision: reopen.recordDecision,
-    upstream: reopen.health,
+    onDecision: (decision, admission) => {
+      reopen.recordDecision(decision)
+      timeline.counter.decision(decision, admission)
+    },
+    upstream: bothObservers(reopen.health, timeline.counter.upstream),
     nodes,
     // in this process the audit hears of it; a worker (workers: N) only logs it
     onCertificateRefused: (refused) => {
@@ -191,6 +198,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   } catch (err) {
     await reopen.close()
     await publicSide.close()
+    await timeline.close()
     await nodes.close()
     await adminApp.close()
     await instances.close()
@@ -215,6 +223,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     ...(runtime.current().mode === 'staged' ? { health: reopen.health.window((options.clock ?? systemClock).now()) } : {})
   }))
   reopen.start()
+  timeline.start()
   logger.info({ mode: state.mode, version: state.version, store: store.kind, upstream: config.upstream.origin, publicUrl: publicUrls[0], ...(publicUrls.length > 1 ? { publicUrls } : {}), adminUrl: urlOf(adminApp.server.address() as AddressInfo), ...(options.workers === undefined ? {} : { workers: options.workers.workers }) }, 'gatekeeper started')
 
   let closing: Promise<void> | undefined
@@ -232,6 +241,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     reopen,
     reload: reloader.reload,
     nodes,
+    timeline,
     close () {
       readiness.stopping()
       closing ??= (async () => {
@@ -239,6 +249,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
         await adminApp.close()
         // still listed while the public listener drains: a wait elsewhere counts these requests
         await publicSide.close()
+        await timeline.close()
         await nodes.close()
         await instances.close()
         // the rules stay as they are: a stop must not open a database port
