@@ -26,6 +26,7 @@ import { withOutagePolicy } from './feed/outage-policy.js'
 import type { RegistryOptions } from './store/store.js'
 import { createStateFeed, type StateFeed } from './feed/state-feed.js'
 import { reloadRoutes } from './admin/routes-reload.js'
+import { timelineRoutes } from './admin/routes-timeline.js'
 import { gatekeeperReload } from './reload/gatekeeper-reload.js'
 import { checkCertificates, reloadCertificates } from './public/tls/reload.js'
 import type { ReloadBy, ReloadOutcome } from './reload/reloader.js'
@@ -188,7 +189,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
         ...(allowlistWarning === null ? {} : { warnings: [allowlistWarning] })
       }
     }
-  }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen), (scope) => reloadRoutes(scope, reloader)])
+  }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen), (scope) => reloadRoutes(scope, reloader), (scope, ctx) => timelineRoutes(scope, ctx, timeline, options.clock ?? systemClock)])
 
   let publicAddresses: AddressInfo[]
   try {

@@ -56,8 +56,14 @@ export interface Timeline {
 }
 
 const MINUTE = 60_000
-/** Events this close together are one step of the story (an abort's note and its closing). */
-const SAME_STEP_MS = 1000
+/** The health gate's note and what it then did (abort, close, pause) are one step of the story when this close together. */
+const SAME_STEP_MS = 5000
+const HEALTH_ACTIONS = new Set(['ramp.abort', 'health.close', 'ramp.pause'])
+
+function joinsPrevious (previous: TimelineEvent | undefined, event: TimelineEvent): boolean {
+  return previous !== undefined && previous.action === 'health.tripped' && HEALTH_ACTIONS.has(event.action) &&
+    Date.parse(event.at) - Date.parse(previous.at) <= SAME_STEP_MS
+}
 
 export function experienceOf (records: readonly MinuteRecord[]): Experience {
   const merged = mergeMinutes(0, records)
@@ -111,7 +117,7 @@ function longestWait (records: readonly MinuteRecord[]): number {
 
 /**
  * The night as phases: the audit entries of [from, to] (any order), each a
- * line of the story, grouped when they fall within a second of each other;
+ * line of the story (the health gate's trip and the abort it caused, one);
  * each phase lasts until the next one, the last until `to`. Counts come from
  * the minutes (every instance's, merged). Pure: the same input, the same
  * story.
@@ -128,7 +134,7 @@ export function buildTimeline (entries: readonly AuditEntry[], minutes: readonly
     const event = eventOf(entry, served, next)
     served = next
     const last = phases[phases.length - 1] as Phase
-    if (last.events.length > 0 && at - Date.parse(last.start) <= SAME_STEP_MS) {
+    if (joinsPrevious(last.events[last.events.length - 1], event)) {
       last.events.push(event)
       Object.assign(last, { mode: served.mode, percent: served.percent, eta: served.eta })
     } else if (last.events.length === 0 && at === from) {
