@@ -93,6 +93,7 @@ export function eventOf (entry: AuditEntry, was: Served, now: Served): TimelineE
     return { ...base, kind: 'abort', reason: reasons.join('; ') || reason, what: 'the health gate tripped', ...(figures === undefined ? {} : { figures }) }
   }
   if (a === 'reload' || a === 'reload.refused') return { ...base, kind: 'reload', what: a === 'reload' ? 'configuration reloaded' : 'a reload was refused' }
+  if (a === 'init') return { ...base, kind: 'store', what: `first start: the state was created, ${modeText(now)}` }
   if (a === 'recover' || a === 'audit.reconciled' || a.startsWith('store.')) return { ...base, kind: 'store', what: a === 'recover' ? 'the state was lost and the store started closed' : a.replace('.', ' ') }
   if (a.startsWith('schedule.')) {
     const change = was.mode !== now.mode ? `: ${modeText(now)}` : ''
