@@ -31,6 +31,7 @@ import { gatekeeperReload } from './reload/gatekeeper-reload.js'
 import { checkCertificates, reloadCertificates } from './public/tls/reload.js'
 import type { ReloadBy, ReloadOutcome } from './reload/reloader.js'
 import { createNodes, type Nodes } from './nodes/nodes.js'
+import { withWindowEnded } from './timeline/window-ended.js'
 import { bothObservers, createTimelineCounts, type TimelineCounts } from './timeline/timeline-counts.js'
 
 export interface Gatekeeper {
@@ -146,12 +147,14 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const healthSource = (own: HealthRecorder): HealthSource => sharedHealthSource(instances, () => instanceId, own)
   const notifier = createWebhooks(config, store, logger)
   // the one way into the state: the workers (acknowledged), the gate, the firewall, the webhooks, once each
-  const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier, logger })
+  const timeline = await createTimelineCounts({ config, clock: options.clock ?? systemClock, current: () => runtime.current().state, logger: logger.child({ component: 'timeline' }), instanceId: () => instanceId })
+  // once the site is open again after a window, the webhooks hear the window's summary
+  const windowEnded = withWindowEnded(notifier, { readAudit: (limit) => store.readAudit(limit), range: timeline.range, current: () => runtime.current().state, tz: Intl.DateTimeFormat().resolvedOptions().timeZone, warn: (err) => { logger.warn({ err: err.message }, 'could not tell the webhooks the window ended') } })
+  const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier: windowEnded, logger })
   // with workers, each worker checks and counts its own nodes; this copy only lists them
   const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined })
   const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list() })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
-  const timeline = await createTimelineCounts({ config, clock: options.clock ?? systemClock, current: () => runtime.current().state, logger: logger.child({ component: 'timeline' }), instanceId: () => instanceId })
   const publicSide = await publicSideOf(config, options.workers, {
     runtime,
     logger,
