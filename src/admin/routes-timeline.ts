@@ -54,6 +54,7 @@ const TIMELINE_REPLY = object({
     lateByMs: { type: ['integer', 'null'], description: 'reopenedAt − plannedEta; negative when early' },
     experience: EXPERIENCE
   }),
+  minutes: { type: 'array', items: { type: 'object' }, description: 'each minute that counted something: at, admitted, turnedAway, testerRequests, answers, errors5xx, failures, p99Ms' },
   markdown: { type: 'string', description: 'the same story in Markdown' }
 })
 
@@ -67,12 +68,15 @@ export async function timelineRoutes (app: FastifyInstance, ctx: AdminContext, c
     const { query } = request
     const tz = timeZoneOf(query.tz, 'query.tz')
     const now = clock.now()
-    const to = query.to === undefined ? now : timeOf(query.to, 'query.to', tz, now)
     const entries = await ctx.store.readAudit(AUDIT_READ)
+    // now, and never before the last change: the audit is stamped by the wall clock, the counts by the drivers' clock
+    const latest = entries.length === 0 ? now : Date.parse(entries[0]?.at ?? '')
+    const to = query.to === undefined ? Math.max(now, Number.isFinite(latest) ? latest : now) : timeOf(query.to, 'query.to', tz, now)
     const from = query.from === undefined
       ? (lastWindowStart(entries.filter((e) => Date.parse(e.at) <= to)) ?? to - DEFAULT_LOOKBACK_MS)
       : timeOf(query.from, 'query.from', tz, now)
-    const range = checkedRange(from, to)
+    // a window that began this very moment is still a window
+    const range = checkedRange(from, query.to === undefined ? Math.max(to, from + 1) : to)
     const timeline: Timeline = buildTimeline(entries, await counts.range(range.from, range.to), range.from, range.to)
     const markdown = timelineMarkdown(timeline, tz)
     reply.header('cache-control', 'no-store')

@@ -48,11 +48,29 @@ export interface TimelineTotals {
   experience: Experience
 }
 
+/** One minute of the range, for a chart: every instance's counts, merged. */
+export interface MinuteView {
+  at: string
+  admitted: number
+  turnedAway: number
+  testerRequests: number
+  answers: number
+  errors5xx: number
+  failures: number
+  p99Ms: number | null
+}
+
 export interface Timeline {
   from: string
   to: string
   phases: Phase[]
   totals: TimelineTotals
+  /** the minutes that counted something, oldest first */
+  minutes: MinuteView[]
+}
+
+function minuteView (r: MinuteRecord): MinuteView {
+  return { at: new Date(r.m * MINUTE).toISOString(), admitted: r.admitted, turnedAway: r.turnedAway, testerRequests: r.testerRequests, answers: r.answers, errors5xx: r.errors5xx, failures: r.failures, p99Ms: p99Of(r.latency) }
 }
 
 const MINUTE = 60_000
@@ -149,7 +167,7 @@ export function buildTimeline (entries: readonly AuditEntry[], minutes: readonly
     const end = i + 1 < phases.length ? Date.parse((phases[i + 1] as Phase).start) : to
     return { ...phase, end: new Date(end).toISOString(), durationMs: end - start, experience: experienceOf(minutesIn(records, start, end)) }
   })
-  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), phases: built, totals: totalsOf(built, records) }
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), phases: built, totals: totalsOf(built, records), minutes: records.map(minuteView) }
 }
 
 function totalsOf (phases: readonly Phase[], records: readonly MinuteRecord[]): TimelineTotals {

@@ -43,6 +43,7 @@ export function withWindowEnded (notifier: FeedNotifier, sources: WindowEndedSou
     if (from === null) return
     const end = Math.max(to, from + 1)
     const timeline = buildTimeline(entries, await sources.range(from, end), from, end)
+    // the phases and totals: the per-minute counts stay behind GET /v1/timeline
     const data = { from: timeline.from, to: timeline.to, durationMs: end - from, totals: timeline.totals, phases: timeline.phases, markdown: timelineMarkdown(timeline, sources.tz) }
     notifier.publish([eventOf('window.ended', sources.current(), { actor: opening.actor, action: opening.action }, data)])
   }
