@@ -32,6 +32,7 @@ import { checkCertificates, reloadCertificates } from './public/tls/reload.js'
 import type { ReloadBy, ReloadOutcome } from './reload/reloader.js'
 import { createNodes, type Nodes } from './nodes/nodes.js'
 import { withWindowEnded } from './timeline/window-ended.js'
+import { noteStoreOutages } from './timeline/store-outages.js'
 import { bothObservers, createTimelineCounts, type TimelineCounts } from './timeline/timeline-counts.js'
 
 export interface Gatekeeper {
@@ -148,6 +149,8 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const notifier = createWebhooks(config, store, logger)
   // the one way into the state: the workers (acknowledged), the gate, the firewall, the webhooks, once each
   const timeline = await createTimelineCounts({ config, clock: options.clock ?? systemClock, current: () => runtime.current().state, logger: logger.child({ component: 'timeline' }), instanceId: () => instanceId })
+  // an outage of the store is audited once it is back, so the timeline can tell it
+  noteStoreOutages(rawStore, () => instanceId, Date.now, (err) => { logger.warn({ err: err.message }, 'could not record a store outage in the audit') })
   // once the site is open again after a window, the webhooks hear the window's summary
   const windowEnded = withWindowEnded(notifier, { readAudit: (limit) => store.readAudit(limit), range: timeline.range, current: () => runtime.current().state, tz: Intl.DateTimeFormat().resolvedOptions().timeZone, warn: (err) => { logger.warn({ err: err.message }, 'could not tell the webhooks the window ended') } })
   const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier: windowEnded, logger })

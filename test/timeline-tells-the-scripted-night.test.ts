@@ -120,3 +120,19 @@ t.test('a timeline read from inside a window starts in the state the audit left 
   t.equal(timeline.totals.reopenedAt, null)
   t.match(timelineMarkdown(timeline, 'UTC'), 'Planned reopening 23:30: not reopened yet')
 })
+
+t.test('a store outage told by two instances is one outage, begun when it began', async (t) => {
+  const outage = [
+    ...audit.slice(0, 2),
+    entry(at('22:31:02'), 'gatekeeper', 'store.recovered', { since: new Date(at('22:20:00')).toISOString(), reason: 'connection refused', instance: 'a' }, null),
+    entry(at('22:31:05'), 'gatekeeper', 'store.recovered', { since: new Date(at('22:20:01')).toISOString(), reason: 'connection refused', instance: 'b' }, null)
+  ]
+  const timeline = buildTimeline(outage, [], at('22:00:00'), at('22:40:00'))
+  t.same(timeline.phases.map((p) => [p.start.slice(11, 19), p.mode, p.events.map((e) => e.what).join('; ')]), [
+    ['22:00:00', 'open', ''],
+    ['22:10:00', 'closed', 'closed'],
+    ['22:20:00', 'closed', 'the state store was out of reach'],
+    ['22:31:02', 'closed', 'the state store was back']
+  ])
+  t.match(timelineMarkdown(timeline, 'UTC'), '- 22:20–22:31 (11 minutes) the state store was out of reach by gatekeeper: "connection refused"')
+})

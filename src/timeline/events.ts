@@ -51,6 +51,23 @@ function listChange (what: string, delta: { added: string[], removed: string[] }
   return parts.join('; ')
 }
 
+/**
+ * The audit as the timeline reads it: a store outage is recorded once the
+ * store is back (`store.recovered`, with `since`), so its beginning is put
+ * back where it happened.
+ */
+export function withOutageStarts (entries: readonly AuditEntry[]): AuditEntry[] {
+  const out: AuditEntry[] = []
+  for (const entry of entries) {
+    out.push(entry)
+    if (entry.action !== 'store.recovered') continue
+    const since = text(entry.after.since)
+    if (since === null || Number.isNaN(Date.parse(since))) continue
+    out.push({ ...entry, at: since, action: 'store.unreachable', before: null, after: { reason: entry.after.reason } })
+  }
+  return out
+}
+
 /** Applies an entry's recorded fields to the served state: the audit keeps scalars as they became. */
 export function servedAfter (served: Served, entry: AuditEntry): Served {
   if (entry.before === null && entry.action !== 'init' && entry.action !== 'recover') return served
@@ -94,6 +111,8 @@ export function eventOf (entry: AuditEntry, was: Served, now: Served): TimelineE
   }
   if (a === 'reload' || a === 'reload.refused') return { ...base, kind: 'reload', what: a === 'reload' ? 'configuration reloaded' : 'a reload was refused' }
   if (a === 'init') return { ...base, kind: 'store', what: `first start: the state was created, ${modeText(now)}` }
+  if (a === 'store.unreachable') return { ...base, kind: 'store', reason: text(after.reason), what: 'the state store was out of reach' }
+  if (a === 'store.recovered') return { ...base, kind: 'store', reason: null, what: 'the state store was back' }
   if (a === 'recover' || a === 'audit.reconciled' || a.startsWith('store.')) return { ...base, kind: 'store', what: a === 'recover' ? 'the state was lost and the store started closed' : a.replace('.', ' ') }
   if (a.startsWith('schedule.')) {
     const change = was.mode !== now.mode ? `: ${modeText(now)}` : ''

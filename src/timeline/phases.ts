@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../state/types.js'
-import { eventOf, servedAfter, type Served, type TimelineEvent } from './events.js'
+import { eventOf, servedAfter, withOutageStarts, type Served, type TimelineEvent } from './events.js'
 import { distinctClients, mergeMinutes, p99Of, type MinuteRecord } from './minute.js'
 
 /** What people experienced over a stretch of minutes. */
@@ -78,9 +78,14 @@ const MINUTE = 60_000
 const SAME_STEP_MS = 5000
 const HEALTH_ACTIONS = new Set(['ramp.abort', 'health.close', 'ramp.pause'])
 
+/** Each instance that saw a store outage tells it: the same news within a minute is one event. */
+const SAME_OUTAGE_MS = 60_000
+
 function joinsPrevious (previous: TimelineEvent | undefined, event: TimelineEvent): boolean {
-  return previous !== undefined && previous.action === 'health.tripped' && HEALTH_ACTIONS.has(event.action) &&
-    Date.parse(event.at) - Date.parse(previous.at) <= SAME_STEP_MS
+  if (previous === undefined) return false
+  const gap = Date.parse(event.at) - Date.parse(previous.at)
+  if (previous.action === 'health.tripped' && HEALTH_ACTIONS.has(event.action)) return gap <= SAME_STEP_MS
+  return event.action.startsWith('store.') && previous.action === event.action && gap <= SAME_OUTAGE_MS
 }
 
 export function experienceOf (records: readonly MinuteRecord[]): Experience {
@@ -141,7 +146,7 @@ function longestWait (records: readonly MinuteRecord[]): number {
  * story.
  */
 export function buildTimeline (entries: readonly AuditEntry[], minutes: readonly MinuteRecord[], from: number, to: number): Timeline {
-  const sorted = [...entries].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.version - b.version)
+  const sorted = withOutageStarts(entries).sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.version - b.version)
   const records = [...minutes].sort((a, b) => a.m - b.m)
   let served = servedAt(sorted, from)
   const phases: Array<Omit<Phase, 'end' | 'durationMs' | 'experience'>> = [{ start: new Date(from).toISOString(), mode: served.mode, percent: served.percent, eta: served.eta, events: [] }]
@@ -152,8 +157,10 @@ export function buildTimeline (entries: readonly AuditEntry[], minutes: readonly
     const event = eventOf(entry, served, next)
     served = next
     const last = phases[phases.length - 1] as Phase
-    if (joinsPrevious(last.events[last.events.length - 1], event)) {
-      last.events.push(event)
+    const previous = last.events[last.events.length - 1]
+    if (joinsPrevious(previous, event)) {
+      // the same outage told by another instance adds nothing to read
+      if (previous?.action !== event.action) last.events.push(event)
       Object.assign(last, { mode: served.mode, percent: served.percent, eta: served.eta })
     } else if (last.events.length === 0 && at === from) {
       last.events.push(event)
