@@ -26,10 +26,14 @@ import { withOutagePolicy } from './feed/outage-policy.js'
 import type { RegistryOptions } from './store/store.js'
 import { createStateFeed, type StateFeed } from './feed/state-feed.js'
 import { reloadRoutes } from './admin/routes-reload.js'
+import { timelineRoutes } from './admin/routes-timeline.js'
 import { gatekeeperReload } from './reload/gatekeeper-reload.js'
 import { checkCertificates, reloadCertificates } from './public/tls/reload.js'
 import type { ReloadBy, ReloadOutcome } from './reload/reloader.js'
 import { createNodes, type Nodes } from './nodes/nodes.js'
+import { withWindowEnded } from './timeline/window-ended.js'
+import { noteStoreOutages } from './timeline/store-outages.js'
+import { bothObservers, createTimelineCounts, type TimelineCounts } from './timeline/timeline-counts.js'
 
 export interface Gatekeeper {
   /** the configuration in force (a reload replaces it) */
@@ -59,6 +63,8 @@ export interface Gatekeeper {
    * workers, each worker has its own and these only list the configuration.
    */
   nodes: Nodes
+  /** the per-minute counts of what people experienced, for the timeline */
+  timeline: TimelineCounts
   close (): Promise<void>
 }
 
@@ -142,7 +148,12 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const healthSource = (own: HealthRecorder): HealthSource => sharedHealthSource(instances, () => instanceId, own)
   const notifier = createWebhooks(config, store, logger)
   // the one way into the state: the workers (acknowledged), the gate, the firewall, the webhooks, once each
-  const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier, logger })
+  const timeline = await createTimelineCounts({ config, clock: options.clock ?? systemClock, current: () => runtime.current().state, logger: logger.child({ component: 'timeline' }), instanceId: () => instanceId })
+  // an outage of the store is audited once it is back, so the timeline can tell it
+  noteStoreOutages(rawStore, () => instanceId, Date.now, (err) => { logger.warn({ err: err.message }, 'could not record a store outage in the audit') })
+  // once the site is open again after a window, the webhooks hear the window's summary
+  const windowEnded = withWindowEnded(notifier, { readAudit: (limit) => store.readAudit(limit), range: timeline.range, current: () => runtime.current().state, tz: Intl.DateTimeFormat().resolvedOptions().timeZone, warn: (err) => { logger.warn({ err: err.message }, 'could not tell the webhooks the window ended') } })
+  const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier: windowEnded, logger })
   // with workers, each worker checks and counts its own nodes; this copy only lists them
   const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined })
   const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list() })
@@ -150,8 +161,11 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const publicSide = await publicSideOf(config, options.workers, {
     runtime,
     logger,
-    onDecision: reopen.recordDecision,
-    upstream: reopen.health,
+    onDecision: (decision, admission) => {
+      reopen.recordDecision(decision)
+      timeline.counter.decision(decision, admission)
+    },
+    upstream: bothObservers(reopen.health, timeline.counter.upstream),
     nodes,
     // in this process the audit hears of it; a worker (workers: N) only logs it
     onCertificateRefused: (refused) => {
@@ -181,7 +195,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
         ...(allowlistWarning === null ? {} : { warnings: [allowlistWarning] })
       }
     }
-  }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen), (scope) => reloadRoutes(scope, reloader)])
+  }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen), (scope) => reloadRoutes(scope, reloader), (scope, ctx) => timelineRoutes(scope, ctx, timeline, options.clock ?? systemClock)])
 
   let publicAddresses: AddressInfo[]
   try {
@@ -191,6 +205,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   } catch (err) {
     await reopen.close()
     await publicSide.close()
+    await timeline.close()
     await nodes.close()
     await adminApp.close()
     await instances.close()
@@ -215,6 +230,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     ...(runtime.current().mode === 'staged' ? { health: reopen.health.window((options.clock ?? systemClock).now()) } : {})
   }))
   reopen.start()
+  timeline.start()
   logger.info({ mode: state.mode, version: state.version, store: store.kind, upstream: config.upstream.origin, publicUrl: publicUrls[0], ...(publicUrls.length > 1 ? { publicUrls } : {}), adminUrl: urlOf(adminApp.server.address() as AddressInfo), ...(options.workers === undefined ? {} : { workers: options.workers.workers }) }, 'gatekeeper started')
 
   let closing: Promise<void> | undefined
@@ -232,6 +248,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     reopen,
     reload: reloader.reload,
     nodes,
+    timeline,
     close () {
       readiness.stopping()
       closing ??= (async () => {
@@ -239,6 +256,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
         await adminApp.close()
         // still listed while the public listener drains: a wait elsewhere counts these requests
         await publicSide.close()
+        await timeline.close()
         await nodes.close()
         await instances.close()
         // the rules stay as they are: a stop must not open a database port

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { AddressInfo } from 'node:net'
 import type { Config } from '../config/config.js'
 import type { Decision } from '../gate/decide.js'
+import type { Admission } from '../public/admit.js'
 import type { UpstreamObserver } from '../public/upstream-observer.js'
 import { buildPublicApp } from '../public/public-app.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
@@ -25,7 +26,7 @@ export interface PublicSide {
 export interface PublicSideDeps {
   runtime: GateRuntime
   logger: PoolDeps['logger'] & FastifyBaseLogger
-  onDecision: (decision: Decision) => void
+  onDecision: (decision: Decision, admission?: Admission) => void
   upstream: UpstreamObserver
   /** a replacement TLS certificate was refused in this process (the old one keeps serving) */
   onCertificateRefused?: (refused: RefusedCertificate) => void

@@ -6,7 +6,8 @@ export const EVENT_NAMES = [
   'mode.changed',
   'ramp.started', 'ramp.step', 'ramp.paused', 'ramp.resumed', 'ramp.completed', 'ramp.aborted', 'ramp.superseded',
   'schedule.created', 'schedule.closed', 'schedule.extended', 'schedule.cancelled', 'schedule.ended',
-  'health.tripped'
+  'health.tripped',
+  'window.ended'
 ] as const
 
 export type EventName = typeof EVENT_NAMES[number]

@@ -26,8 +26,8 @@ export interface DoorOptions {
   accessLog: AccessLog
   /** where the door puts the origin of the node each admitted upgrade goes to, for the relay */
   upgradeTargets: WeakMap<IncomingMessage, string>
-  /** called with every decision, for metrics */
-  onDecision?: (decision: Decision) => void
+  /** called with every decision, for metrics, and with its admission, for the timeline's counts */
+  onDecision?: (decision: Decision, admission: Admission) => void
 }
 
 /** Fastify's handling of a request: Gatekeeper's own routes, its 404 and its 503 while closing. */
@@ -74,7 +74,7 @@ export function createDoor (options: DoorOptions) {
   function decided (request: IncomingMessage, admission: Admission, entry: AccessEntry): void {
     entry.reason = admission.decision.reason
     entry.clientIp = admission.facts.clientIp
-    if (onDecision !== undefined) onDecision(admission.decision)
+    if (onDecision !== undefined) onDecision(admission.decision, admission)
     // the decision's log line costs an object per request: built only when someone reads it (the level may change on a reload)
     if (log.level === 'debug' || log.level === 'trace') {
       log.debug({ clientIp: admission.facts.clientIp, method: request.method, pass: admission.decision.pass, reason: admission.decision.reason, audience: admission.audience, mode: admission.snapshot.mode }, 'gate decision')

@@ -8,6 +8,7 @@ import { connectionBudget, readFdLimit } from '../connections/fd-budget.js'
 import { capPublicConnections } from '../connections/public-cap.js'
 import { cutSlowHeaders } from '../connections/slow-headers.js'
 import type { Decision } from '../gate/decide.js'
+import type { Admission } from './admit.js'
 import { loadAssets, type Asset } from '../page/assets.js'
 import { loadPages } from '../page/pages.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
@@ -31,7 +32,7 @@ export interface PublicAppOptions {
   config: Config
   runtime: GateRuntime
   logger: FastifyBaseLogger
-  onDecision?: (decision: Decision) => void
+  onDecision?: (decision: Decision, admission?: Admission) => void
   upstream?: UpstreamObserver
   /** a replacement TLS certificate was refused (the old one keeps serving) */
   onCertificateRefused?: (refused: RefusedCertificate) => void

@@ -10,6 +10,7 @@ import { rampCommands } from './ramp.js'
 import { reloadCommand } from './reload.js'
 import { scheduleCommands } from './schedule.js'
 import { statusCommand } from './status.js'
+import { timelineCommand } from './timeline.js'
 import { tokenCommands } from './token.js'
 
 /** Every command that talks to the admin API, in the order `gatekeeper help` lists them. */
@@ -29,6 +30,7 @@ export const ADMIN_COMMANDS: readonly Command[] = [
   commandGroup('token', 'bypass tokens for testers: create, list, revoke',
     'Named, expiring bypass tokens: a tester passes the gate from anywhere with the link or the header.', tokenCommands),
   auditCommand,
+  timelineCommand,
   instancesCommand,
   reloadCommand,
   nodesCommand,

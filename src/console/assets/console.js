@@ -5,11 +5,15 @@
 import { createApi } from './api.js'
 import { confirmChange } from './dialog.js'
 import { clockTime, localTime, parseSteps, percentText, stepsForApi } from './format.js'
+import { renderTimeline } from './timeline.js'
 import { renderAllowlist, renderAudit, renderInstances, renderNodes, renderRamp, renderSchedule, renderSite, renderTokens, updateButtons } from './render.js'
 
 const TOKEN_KEY = 'gatekeeper-console-token'
 const POLL_MS = 2000
 const AUDIT_ROWS = 25
+// the timeline is read on every change, and otherwise every few polls: it reads the audit and the counts
+const TIMELINE_EVERY = 3
+const TIMELINE_PATH = `/v1/timeline?tz=${encodeURIComponent(Intl.DateTimeFormat().resolvedOptions().timeZone)}`
 
 const byId = (id) => document.getElementById(id)
 const loginSection = byId('login')
@@ -27,7 +31,8 @@ let timer = 0
 let refreshing = false
 let refreshAgain = false
 // calls another part of Gatekeeper may not have: once one answers 404, the card says so
-const available = { ramp: true, instances: true, nodes: true }
+const available = { ramp: true, instances: true, nodes: true, timeline: true }
+let polls = 0
 
 function storedToken () {
   try { return sessionStorage.getItem(TOKEN_KEY) } catch (err) { return null }
@@ -109,15 +114,18 @@ async function refresh (prefetched) {
   try {
     const state = prefetched ?? await api('GET', '/v1/state')
     const changed = view === null || state.version !== view.state.version
-    const [ramp, instances, nodes, allowlist, audit] = await Promise.all([
+    polls++
+    const readTimeline = changed || polls % TIMELINE_EVERY === 0 || view.timeline === undefined
+    const [ramp, instances, nodes, allowlist, audit, timeline] = await Promise.all([
       state.ramp ? optionalCall('ramp', '/v1/ramp') : null,
       optionalCall('instances', '/v1/instances'),
       optionalCall('nodes', '/v1/nodes'),
       changed ? api('GET', '/v1/allowlist') : view.allowlist,
-      changed ? api('GET', `/v1/audit?limit=${AUDIT_ROWS}`) : view.audit
+      changed ? api('GET', `/v1/audit?limit=${AUDIT_ROWS}`) : view.audit,
+      readTimeline ? optionalCall('timeline', TIMELINE_PATH) : view.timeline
     ])
     if (api === null) return
-    view = { state, ramp, instances: instanceList(instances), nodes: nodes === null ? null : (Array.isArray(nodes.nodes) ? nodes.nodes : []), allowlist, audit }
+    view = { state, ramp, instances: instanceList(instances), nodes: nodes === null ? null : (Array.isArray(nodes.nodes) ? nodes.nodes : []), allowlist, audit, timeline }
     render()
     connection.textContent = `Live · updated ${clockTime(Date.now())}`
     connection.classList.remove('error')
@@ -168,6 +176,7 @@ function render () {
   redrawIfChanged('allowlist', JSON.stringify([view.allowlist, view.allowlist.dynamic.map(expired)]), () => renderAllowlist(view.allowlist, now, askUnallow))
   redrawIfChanged('tokens', JSON.stringify([state.tokens, state.tokens.map(expired)]), () => renderTokens(state.tokens, now, askRevoke))
   redrawIfChanged('audit', JSON.stringify(view.audit), () => renderAudit(view.audit))
+  redrawIfChanged('timeline', JSON.stringify(view.timeline), () => renderTimeline(document.getElementById('timeline'), view.timeline))
 }
 
 /** The message of a refused change; a 412 says plainly that nothing was applied. */
