@@ -144,7 +144,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   // the one way into the state: the workers (acknowledged), the gate, the firewall, the webhooks, once each
   const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier, logger })
   // with workers, each worker checks and counts its own nodes; this copy only lists them
-  const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined })
+  const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined, ...(options.workers === undefined ? {} : { elsewhere: options.workers.nodeFigures }) })
   const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list() })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, {

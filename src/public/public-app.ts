@@ -54,6 +54,8 @@ export interface PublicApp {
    * Nothing that holds a connection is closed or rebuilt.
    */
   reconfigure (next: Config): void
+  /** the application nodes this app passes requests to */
+  nodes: Nodes
   /** The public listeners, which a reload rebinds (prepare, then commit or rollback). */
   listeners: Pick<ListenerSet, 'prepare' | 'commit' | 'rollback'>
   /** Listens on every public listener, in config order; resolves with where each ended up. */
@@ -189,6 +191,7 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
       if (options.nodes === undefined && JSON.stringify(next.nodes) !== JSON.stringify(live.nodes)) nodes.reconfigure(next.nodes)
       live = next
     },
+    nodes,
     listeners,
     async listen () {
       const [first, ...others] = config.listeners
