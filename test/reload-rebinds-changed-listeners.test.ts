@@ -96,19 +96,19 @@ t.test('a removed listener finishes its request in flight and its WebSocket, clo
   const h = await startFromFile(t, { initialMode: 'open', listen: [listener(a), listener(b)] })
   const idleAgent = new Agent({ keepAlive: true, maxSockets: 1 })
   t.teardown(() => { idleAgent.destroy() })
-  const idle = await getOver(idleAgent, b)
+  const idle = await getOver(idleAgent, a)
   t.equal(idle.status, 200)
   const idleClosed = new Promise<void>((resolve) => { idle.socket.once('close', () => { resolve() }) })
-  const upgrade = await connectWebSocket(`ws://127.0.0.1:${b}/ws`, '127.0.0.1')
+  const upgrade = await connectWebSocket(`ws://127.0.0.1:${a}/ws`, '127.0.0.1')
   if (!('ws' in upgrade)) throw new Error(`the WebSocket was refused: ${upgrade.status}`)
   t.teardown(() => { upgrade.ws.terminate() })
-  // in flight on b while it is removed
-  const slow = getOver(new Agent(), b, '/slow?ms=1500')
+  // in flight on a (the first listener, the app's own server) while it is removed
+  const slow = getOver(new Agent(), a, '/slow?ms=1500')
 
-  h.rewrite({ listen: [listener(a)] })
+  h.rewrite({ listen: [listener(b)] })
   const res = await h.admin('POST', '/v1/reload')
   t.equal(res.status, 200, 'the reload is applied')
-  t.equal(await accepts(b), false, 'the removed listener takes no new connection')
+  t.equal(await accepts(a), false, 'the removed listener takes no new connection')
   await idleClosed
   t.pass('its idle keep-alive socket was closed')
   const answer = await slow
@@ -116,7 +116,10 @@ t.test('a removed listener finishes its request in flight and its WebSocket, clo
   t.match(answer.body, /slept 1500 ms/)
   upgrade.ws.send('still here')
   t.match(await nextMessage(upgrade.ws, 10_000), /still here/, 'its WebSocket still relays')
-  t.equal((await getOver(new Agent(), a)).status, 200, 'the kept listener serves')
+  t.equal((await getOver(new Agent(), b)).status, 200, 'the kept listener serves')
+  upgrade.ws.close()
+  await h.gk.close()
+  t.pass('the gatekeeper closes after its first listener was removed')
 })
 
 t.test('a new listener that cannot bind refuses the whole reload, naming it; nothing changes', async (t) => {

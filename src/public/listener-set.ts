@@ -55,8 +55,11 @@ function retire (server: Server): Promise<void> {
     server.on('request', (_request, response) => { response.shouldKeepAlive = false })
     const sweep = setInterval(() => { server.closeIdleConnections() }, IDLE_SWEEP_MS)
     sweep.unref()
+    // the class's own close(): @fastify/http-proxy replaces the app's server's with one that first
+    // closes every WebSocket it relays, on every listener; shutdown still goes through that one
+    const close = (Object.getPrototypeOf(server) as Server).close
     // called once every connection has ended (at once for a server that never listened)
-    server.close(() => {
+    close.call(server, () => {
       clearInterval(sweep)
       resolve()
     })
