@@ -117,6 +117,17 @@ export function createListenerSet (deps: ListenerSetDeps) {
     retiring.add(done)
   }
 
+  function rollback (): void {
+    const pending = change
+    change = undefined
+    if (pending === undefined) return
+    for (const { certificates } of pending.inPlace) certificates?.close()
+    for (const entry of pending.next) {
+      if (live.includes(entry)) continue
+      letGo(entry)
+    }
+  }
+
   return {
     setupOf,
 
@@ -127,10 +138,6 @@ export function createListenerSet (deps: ListenerSetDeps) {
         const set = entry.setup.certificates
         return { ...entry, ...(set === undefined ? {} : { forget: deps.adopt(set) }) }
       })
-    },
-
-    servers (): Server[] {
-      return live.map((entry) => entry.server)
     },
 
     addresses (): AddressInfo[] {
@@ -170,7 +177,7 @@ export function createListenerSet (deps: ListenerSetDeps) {
         }
       } catch (err) {
         change = pending
-        this.rollback()
+        rollback()
         throw err
       }
       pending.retired.push(...unmatched)
@@ -211,16 +218,7 @@ export function createListenerSet (deps: ListenerSetDeps) {
     },
 
     /** A refused reload: closes again what prepare bound; what serves is untouched. */
-    rollback (): void {
-      const pending = change
-      change = undefined
-      if (pending === undefined) return
-      for (const { certificates } of pending.inPlace) certificates?.close()
-      for (const entry of pending.next) {
-        if (live.includes(entry)) continue
-        letGo(entry)
-      }
-    },
+    rollback,
 
     /** Every listener stops accepting and finishes; resolves once all have. */
     async close (): Promise<void> {
