@@ -204,11 +204,11 @@ async function main () {
       staged.probeHeaders = { 'x-client-key': 'probe' }
       staged.expectStatus = (await fetch(staged.url, { headers: staged.probeHeaders })).status
     }
-    // the same open path through the node list: one node, then two (each its own upstream process, on core 0)
+    // the same open path through the node list: one node, then two (the upstream's two ports:
+    // two origins, two pools, the same upstream process, so the load core's work is the same)
     if (wanted('nodes-1') || wanted('nodes-2')) {
-      const second = keep(await startUpstream('upstream-b', LOAD_CPU))
       const nodeA = { name: 'a', url: upstreamUrl }
-      const nodeB = { name: 'b', url: second.value.url }
+      const nodeB = { name: 'b', url: upstream.value.secondUrl }
       await gatekeeper('nodes-1', 'Gatekeeper open, upstream.nodes: one node', { allowlist: allowlistOf(10), extra: { upstream: { nodes: [nodeA] } } })
       await gatekeeper('nodes-2', 'Gatekeeper open, upstream.nodes: two nodes', { allowlist: allowlistOf(10), extra: { upstream: { nodes: [nodeA, nodeB] } } })
     }
