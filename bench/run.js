@@ -3,7 +3,7 @@
 //
 //   npm run bench
 //   node bench/run.js [--seconds 5] [--warmup 1] [--rounds 3] [--connections 32]
-//                     [--only direct,bare,open,...] [--requests 1000000]
+//                     [--only direct,bare,open,nodes-1,nodes-2,...] [--requests 1000000]
 //                     [--no-memory] [--no-workers]
 //
 // Core 1 runs the contender being measured (one at a time; the others idle);
@@ -202,6 +202,14 @@ async function main () {
       staged.script = STAGED_SCRIPT
       staged.probeHeaders = { 'x-client-key': 'probe' }
       staged.expectStatus = (await fetch(staged.url, { headers: staged.probeHeaders })).status
+    }
+    // the same open path through the node list: one node, then two (the upstream's two ports:
+    // two origins, two pools, the same upstream process, so the load core's work is the same)
+    if (wanted('nodes-1') || wanted('nodes-2')) {
+      const nodeA = { name: 'a', url: upstreamUrl }
+      const nodeB = { name: 'b', url: upstream.value.secondUrl }
+      await gatekeeper('nodes-1', 'Gatekeeper open, upstream.nodes: one node', { allowlist: allowlistOf(10), extra: { upstream: { nodes: [nodeA] } } })
+      await gatekeeper('nodes-2', 'Gatekeeper open, upstream.nodes: two nodes', { allowlist: allowlistOf(10), extra: { upstream: { nodes: [nodeA, nodeB] } } })
     }
     const closed = await gatekeeper('closed', 'Gatekeeper closed (503 page)', { initialMode: 'closed' })
     if (closed !== null) closed.expectStatus = 503

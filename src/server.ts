@@ -155,7 +155,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const windowEnded = withWindowEnded(notifier, { readAudit: (limit) => store.readAudit(limit), range: timeline.range, current: () => runtime.current().state, tz: Intl.DateTimeFormat().resolvedOptions().timeZone, warn: (err) => { logger.warn({ err: err.message }, 'could not tell the webhooks the window ended') } })
   const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier: windowEnded, logger })
   // with workers, each worker checks and counts its own nodes; this copy only lists them
-  const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined })
+  const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined, ...(options.workers === undefined ? {} : { elsewhere: options.workers.nodeFigures }) })
   const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list() })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, {
@@ -177,7 +177,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   // not a refusal: the demo allowlists this machine on purpose; a production config should not
   const allowlistWarning = localAllowlistWarning(config)
   if (allowlistWarning !== null) logger.warn({ key: 'allowlist' }, allowlistWarning)
-  const { holder, reloader } = gatekeeperReload({ config, path: options.configFile?.path, env: options.configFile?.env, store: feed, logger, runtime, publicSide, reopen, firewall, nodes, certificates: { check: checkCertificates, reload: (checked) => { reloadCertificates(checked) } } })
+  const { holder, reloader } = gatekeeperReload({ config, path: options.configFile?.path, env: options.configFile?.env, store: feed, logger, runtime, publicSide, reopen, firewall, nodes, listeners: publicSide.listeners, certificates: { check: checkCertificates, reload: (checked) => { reloadCertificates(checked) } } })
   const readiness = createReadiness()
   const adminApp = await buildAdminApp({
     get config () { return holder.current() },

@@ -19,11 +19,11 @@ t.test('gatekeeper reload prints what changed, or the refusal with a failing exi
   const json = await run(['reload', '--json'])
   t.same(JSON.parse(json.stdout), { version: 2, changed: [] })
 
-  h.rewrite({ listen: { host: '127.0.0.1', port: 1 } })
+  h.rewrite({ shutdownGraceMs: 1234 })
   const refused = await run(['reload'])
   t.equal(refused.code, 1, 'a refusal exits 1')
   t.match(refused.stderr, /GK_ERR_RELOAD_REFUSED/)
-  t.match(refused.stderr, /listen differs from the running configuration and cannot change live: restart to apply/)
+  t.match(refused.stderr, /shutdownGraceMs differs from the running configuration and cannot change live: restart to apply/)
 
   const viewer = await run(['reload'], { GATEKEEPER_TOKEN: VIEWER_TOKEN })
   t.equal(viewer.code, 5, 'a viewer token is refused')

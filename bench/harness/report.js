@@ -70,6 +70,9 @@ export function renderReport (results) {
     ratioRow(rounds, '100 000 ÷ 10 allowlist entries, requests/s', 'open-100k', 'open', 'rps', 1, 'same'),
     ratioRow(rounds, 'Gatekeeper open ÷ nginx proxy_pass, CPU per request', 'open', 'nginx', 'cpuUsPerRequest', null),
     ratioRow(rounds, 'bare http-proxy ÷ nginx proxy_pass, CPU per request', 'bare', 'nginx', 'cpuUsPerRequest', null),
+    ratioRow(rounds, 'two nodes ÷ one node (upstream.nodes), CPU per request', 'nodes-2', 'nodes-1', 'cpuUsPerRequest', 1, 'same'),
+    ratioRow(rounds, 'two nodes ÷ one node (upstream.nodes), requests/s', 'nodes-2', 'nodes-1', 'rps', null),
+    ratioRow(rounds, 'one node in upstream.nodes ÷ upstream: URL, CPU per request', 'nodes-1', 'open', 'cpuUsPerRequest', null),
     ratioRow(rounds, 'Gatekeeper staged 50 % ÷ open, CPU per request', 'staged-50', 'open', 'cpuUsPerRequest', null),
     ratioRow(rounds, 'Gatekeeper open as shipped ÷ on plain node, CPU per request', 'open', 'open-untuned', 'cpuUsPerRequest', null)
   ].filter((row) => row !== null)

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js'
 import type { Reason } from '../gate/decide.js'
 import type { State } from '../state/types.js'
+import type { NodeFigures } from './node-figures.js'
 
 /**
  * What the primary and its workers tell each other over the cluster's IPC
@@ -64,6 +65,8 @@ export interface AppliedMessage {
   version: number
   inFlight: number
   webSockets: number
+  /** its node figures as it applied the message (absent before its public app is built) */
+  nodes?: NodeFigures[]
 }
 
 /** The worker's public requests in flight and public WebSockets, when they change. */
@@ -91,7 +94,13 @@ export interface ObservedMessage {
   failureNodes?: Array<string | null>
 }
 
-export type ToPrimary = ConfigRequestMessage | HelloMessage | AppliedMessage | CountsMessage | ObservedMessage
+/** The worker's figures for each node (requests in flight, requests, errors, health), when they change. */
+export interface NodesMessage {
+  type: 'gk:nodes'
+  nodes: NodeFigures[]
+}
+
+export type ToPrimary = ConfigRequestMessage | HelloMessage | AppliedMessage | CountsMessage | ObservedMessage | NodesMessage
 
 function tagged (message: unknown): message is { type: string } {
   return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string'
@@ -102,7 +111,7 @@ export function isToWorker (message: unknown): message is ToWorker {
 }
 
 export function isToPrimary (message: unknown): message is ToPrimary {
-  return tagged(message) && (message.type === 'gk:config?' || message.type === 'gk:hello' || message.type === 'gk:applied' || message.type === 'gk:counts' || message.type === 'gk:observed')
+  return tagged(message) && (message.type === 'gk:config?' || message.type === 'gk:hello' || message.type === 'gk:applied' || message.type === 'gk:counts' || message.type === 'gk:observed' || message.type === 'gk:nodes')
 }
 
 export function toWire (config: Config): WireConfig {

@@ -4,7 +4,7 @@ import type { Config } from '../config/config.js'
 import type { Decision } from '../gate/decide.js'
 import type { Admission } from '../public/admit.js'
 import type { UpstreamObserver } from '../public/upstream-observer.js'
-import { buildPublicApp } from '../public/public-app.js'
+import { buildPublicApp, type PublicApp } from '../public/public-app.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { RefusedCertificate } from '../public/tls/certificate-set.js'
 import { checkCertificates } from '../public/tls/check.js'
@@ -20,6 +20,8 @@ export interface PublicSide {
   listen (): Promise<AddressInfo[]>
   /** Takes a reloaded configuration's live parts; with workers, resolves once every worker has. */
   reconfigure (next: Config): Promise<void>
+  /** the listeners a reload rebinds, when they run in this process (with workers, `listen` needs a restart) */
+  listeners: PublicApp['listeners'] | undefined
   close (): Promise<void>
 }
 
@@ -44,10 +46,11 @@ export async function publicSideOf (config: Config, pool: WorkerPool | undefined
       pageProblems: pool.pageProblems(),
       listen: async () => await pool.start(deps),
       reconfigure: pool.reconfigure,
+      listeners: undefined,
       close: pool.close
     }
   }
-  const { app, pageProblems, listen, reconfigure } = await buildPublicApp({
+  const { app, pageProblems, listen, reconfigure, listeners } = await buildPublicApp({
     config,
     runtime: deps.runtime,
     logger: deps.logger,
@@ -61,6 +64,7 @@ export async function publicSideOf (config: Config, pool: WorkerPool | undefined
     pageProblems,
     listen,
     reconfigure: async (next) => { reconfigure(next) },
+    listeners,
     close: async () => { await app.close() }
   }
 }

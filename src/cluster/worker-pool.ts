@@ -8,6 +8,7 @@ import type { UpstreamObserver } from '../public/upstream-observer.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { State } from '../state/types.js'
 import { isToPrimary, toWire, type ToPrimary, type ToWorker } from './messages.js'
+import { createNodeFigures } from './node-figures.js'
 import { replayObserved } from './observations.js'
 
 interface Log {
@@ -77,6 +78,8 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
   let closing = false
   /** where each public listener ended up, in config order (every worker's nth listen shares the nth port) */
   const addresses: AddressInfo[] = []
+  /** every worker's node figures, which the primary's nodes add to their own */
+  const nodeFigures = createNodeFigures()
 
   function send (member: Member, message: ToWorker): void {
     if (member.worker.isConnected()) member.worker.send(message)
@@ -153,12 +156,17 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
         }
         return
       case 'gk:applied':
+        // the figures first: whoever the acknowledgement releases reads them as of this state
+        if (message.nodes !== undefined) nodeFigures.record(member.worker.id, message.nodes)
         member.acked = Math.max(member.acked, message.seq)
         adjustCounts(member, message.inFlight, message.webSockets)
         settle(member)
         return
       case 'gk:counts':
         adjustCounts(member, message.inFlight, message.webSockets)
+        return
+      case 'gk:nodes':
+        nodeFigures.record(member.worker.id, message.nodes)
         return
       case 'gk:observed':
         if (deps !== null) replayObserved(message, deps.onDecision, deps.upstream)
@@ -199,6 +207,7 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
     worker.on('exit', (code, signal) => {
       members.delete(worker.id)
       adjustCounts(member, 0, 0)
+      nodeFigures.forget(worker.id)
       // a worker that is gone serves nothing: whoever waited on it waits no more
       member.acked = Number.MAX_SAFE_INTEGER
       settle(member)
@@ -212,6 +221,9 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
 
   return {
     workers: count,
+
+    /** the node figures of every worker, summed by node */
+    nodeFigures,
 
     /**
      * The state feed's first step: a state reaches the rest of the primary

@@ -7,6 +7,7 @@ import { isReloadCertificatesMessage, reloadCertificates } from '../public/tls/r
 import { createGateRuntime, type GateRuntime } from '../runtime/gate-runtime.js'
 import type { PublicApp } from '../public/public-app.js'
 import { fromWire, isToWorker, type ToPrimary } from './messages.js'
+import type { NodeFigures } from './node-figures.js'
 import { createObservationBatch } from './observations.js'
 
 /** How often a worker looks whether its counts moved; a drop to none is told at once. */
@@ -39,6 +40,12 @@ export async function startPublicWorker (startConfig: Config): Promise<PublicWor
   let resolveFirst: (served: GateRuntime) => void = () => {}
   const first = new Promise<GateRuntime>((resolve) => { resolveFirst = resolve })
 
+  /** this worker's node figures, once its app is built: with each acknowledgement, so a wait for a drain starts from them */
+  function figures (): { nodes?: NodeFigures[] } {
+    if (publicApp === null) return {}
+    return { nodes: publicApp.nodes.list().map(({ name, inFlight, requests, errors, health, lastCheck }) => ({ name, inFlight, requests, errors, health, lastCheck })) }
+  }
+
   function close (): Promise<void> {
     stopping ??= (async () => {
       if (app !== null) await app.close()
@@ -68,7 +75,7 @@ export async function startPublicWorker (startConfig: Config): Promise<PublicWor
       logger.level = config.logLevel
       runtime?.reconfigure(config)
       publicApp?.reconfigure(config)
-      send({ type: 'gk:applied', seq: message.seq, version: runtime?.current().version ?? 0, inFlight: runtime?.inFlight ?? 0, webSockets: runtime?.webSockets ?? 0 })
+      send({ type: 'gk:applied', seq: message.seq, version: runtime?.current().version ?? 0, inFlight: runtime?.inFlight ?? 0, webSockets: runtime?.webSockets ?? 0, ...figures() })
       return
     }
     if (runtime === null) {
@@ -79,13 +86,20 @@ export async function startPublicWorker (startConfig: Config): Promise<PublicWor
     } else {
       runtime.follow(message.state)
     }
-    send({ type: 'gk:applied', seq: message.seq, version: runtime.current().version, inFlight: runtime.inFlight, webSockets: runtime.webSockets })
+    send({ type: 'gk:applied', seq: message.seq, version: runtime.current().version, inFlight: runtime.inFlight, webSockets: runtime.webSockets, ...figures() })
   })
   send({ type: 'gk:hello' })
   const served = await first
 
   let told = { inFlight: 0, webSockets: 0 }
+  let toldNodes = ''
   const tellCounts = (): void => {
+    const { nodes } = figures()
+    const nodesNow = nodes === undefined ? '' : JSON.stringify(nodes)
+    if (nodes !== undefined && nodesNow !== toldNodes) {
+      toldNodes = nodesNow
+      send({ type: 'gk:nodes', nodes })
+    }
     if (served.inFlight === told.inFlight && served.webSockets === told.webSockets) return
     told = { inFlight: served.inFlight, webSockets: served.webSockets }
     send({ type: 'gk:counts', ...told })

@@ -20,7 +20,7 @@ const WARN_EVERY_MS = 60_000
  * away goes back to the primary, which hands it to the next worker, and
  * holds it (and its descriptor) meanwhile.
  */
-export function capPublicConnections (servers: Server | readonly Server[], budget: ConnectionBudget, isAllowlisted: (ip: string) => boolean, logger: PublicCapLogger): void {
+export function capPublicConnections (servers: Server | readonly Server[], budget: ConnectionBudget, isAllowlisted: (ip: string) => boolean, logger: PublicCapLogger): (server: Server) => void {
   let open = 0
   let refused = 0
   let warnedAt = -Infinity
@@ -41,5 +41,8 @@ export function capPublicConnections (servers: Server | readonly Server[], budge
     socket.once('close', closed)
   }
   // one budget for every public listener
-  for (const server of Array.isArray(servers) ? servers : [servers]) server.on('connection', onConnection)
+  const cap = (server: Server): void => { server.on('connection', onConnection) }
+  for (const server of Array.isArray(servers) ? servers : [servers]) cap(server)
+  // a listener bound later (a reload) shares the budget
+  return cap
 }

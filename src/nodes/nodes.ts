@@ -37,6 +37,11 @@ export interface NodeReport {
   lastCheck: string | null
 }
 
+/** A node's figures counted in other processes: the workers of `workers: N`, as their primary hears them. */
+export interface FiguresElsewhere {
+  of (name: string): { inFlight: number, requests: number, errors: number, health: NodeHealth, lastCheck: string | null } | undefined
+}
+
 export interface NodesOptions {
   /** the node states are read from the state in force */
   current: () => GateSnapshot
@@ -45,6 +50,12 @@ export interface NodesOptions {
   checks?: boolean
   /** told of each request's outcome, for metrics */
   onOutcome?: (node: string, ok: boolean) => void
+  /**
+   * where the requests are served elsewhere (a primary's workers): their
+   * figures are added to this instance's in list(), inFlightOf() and
+   * waitIdle(), and their checks say the health when this one runs none
+   */
+  elsewhere?: FiguresElsewhere
 }
 
 /**
@@ -224,6 +235,11 @@ export function createNodes (initial: NodesConfig, options: NodesOptions) {
 
   install(initial)
 
+  /** Requests in flight to `name` from this instance (its workers' included). */
+  function inFlightOf (name: string): number {
+    return (byName.get(name)?.inFlight ?? 0) + (options.elsewhere?.of(name)?.inFlight ?? 0)
+  }
+
   return {
     /**
      * The node for an admitted request, leased (counted in flight until
@@ -253,29 +269,30 @@ export function createNodes (initial: NodesConfig, options: NodesOptions) {
       return lease(chosen)
     },
 
-    /** The nodes as configured, each with its state, health and counts on this instance. */
+    /** The nodes as configured, each with its state, health and counts on this instance (its workers' included). */
     list (): NodeReport[] {
-      return entries.map((entry) => ({
-        name: entry.config.name,
-        url: entry.origin,
-        weight: entry.config.weight,
-        ...stateOf(entry.config.name),
-        health: entry.track.health,
-        inFlight: entry.inFlight,
-        requests: entry.requests,
-        errors: entry.errors,
-        lastCheck: entry.lastCheck
-      }))
+      return entries.map((entry) => {
+        const other = options.elsewhere?.of(entry.config.name)
+        const checkedThere = !runChecks && other !== undefined
+        return {
+          name: entry.config.name,
+          url: entry.origin,
+          weight: entry.config.weight,
+          ...stateOf(entry.config.name),
+          health: checkedThere ? other.health : entry.track.health,
+          inFlight: entry.inFlight + (other?.inFlight ?? 0),
+          requests: entry.requests + (other?.requests ?? 0),
+          errors: entry.errors + (other?.errors ?? 0),
+          lastCheck: checkedThere ? other.lastCheck : entry.lastCheck
+        }
+      })
     },
 
     has (name: string): boolean {
       return byName.has(name)
     },
 
-    /** Requests in flight to `name` from this instance. */
-    inFlightOf (name: string): number {
-      return byName.get(name)?.inFlight ?? 0
-    },
+    inFlightOf,
 
     /**
      * Resolves true once `name` has no request in flight from this instance,
@@ -283,7 +300,7 @@ export function createNodes (initial: NodesConfig, options: NodesOptions) {
      */
     async waitIdle (name: string, timeoutMs: number): Promise<boolean> {
       const until = Date.now() + timeoutMs
-      while ((byName.get(name)?.inFlight ?? 0) > 0) {
+      while (inFlightOf(name) > 0) {
         if (Date.now() >= until) return false
         await new Promise((resolve) => { setTimeout(resolve, Math.min(25, Math.max(1, until - Date.now()))).unref() })
       }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { Server as TlsServer } from 'node:tls'
+import type { SecureContext, Server as TlsServer } from 'node:tls'
 import type { Duplex } from 'node:stream'
 import type { PublicListener } from '../config/listeners.js'
 import type { Door, RelayUpgrade, RouteRequest } from './door.js'
@@ -57,7 +57,9 @@ export function doorServer (door: Door, route: RouteRequest, timeouts: ServerTim
   }
   let server: Server
   if (setup.certificates !== undefined) {
-    const tlsServer = createHttpsServer({ ...setup.certificates.serverOptions(), handshakeTimeout: 10_000 }, handler)
+    // the SNI choice reads the setup's certificates at each handshake, so a reload can swap them in place
+    const sni = (servername: string, callback: (err: Error | null, context?: SecureContext) => void): void => { setup.certificates?.sni(servername, callback) }
+    const tlsServer = createHttpsServer({ ...setup.certificates.serverOptions(), SNICallback: sni, handshakeTimeout: 10_000 }, handler)
     setup.certificates.attach(tlsServer as TlsServer)
     server = tlsServer as unknown as Server
   } else {
@@ -73,30 +75,35 @@ export function doorServer (door: Door, route: RouteRequest, timeouts: ServerTim
 type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void
 
 /**
- * Puts the door in front of the WebSocket relay on every listener: the
- * relay's own 'upgrade' listeners are taken off the app's server and called
- * only for upgrades the door passes on. A `redirectToHttps` listener answers
- * an upgrade it does not serve with its redirect, and closes the socket.
+ * Takes the WebSocket relay's own 'upgrade' listeners off the app's server:
+ * the returned relay is called by each listener (routeUpgrades) only for
+ * upgrades the door passes on.
  */
-export function doorBeforeUpgrades (appServer: Server, door: Door, servers: ReadonlyArray<{ server: Server, setup: ListenerSetup }>): void {
+export function takeUpgradeRelay (appServer: Server): RelayUpgrade {
   const relays = appServer.listeners('upgrade') as UpgradeListener[]
   if (relays.length === 0) throw new Error('the WebSocket relay has no upgrade listener')
   appServer.removeAllListeners('upgrade')
-  const relay: RelayUpgrade = (request, socket, head) => {
+  return (request, socket, head) => {
     for (const listener of relays) listener.call(appServer, request, socket, head)
   }
-  for (const { server, setup } of servers) {
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const tlsPort = setup.listener.redirectToHttps ? setup.tlsPort?.() : undefined
-      if (tlsPort !== undefined) {
-        const decision = httpsRedirect(request.headers.host, request.url ?? '/', tlsPort)
-        if (decision.kind !== 'serve') {
-          const head = decision.kind === 'redirect' ? `308 Permanent Redirect\r\nlocation: ${decision.location}` : '400 Bad Request'
-          socket.end(`HTTP/1.1 ${head}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`)
-          return
-        }
+}
+
+/**
+ * Puts the door in front of the WebSocket relay on one listener. A
+ * `redirectToHttps` listener answers an upgrade it does not serve with its
+ * redirect, and closes the socket.
+ */
+export function routeUpgrades (server: Server, setup: ListenerSetup, door: Door, relay: RelayUpgrade): void {
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const tlsPort = setup.listener.redirectToHttps ? setup.tlsPort?.() : undefined
+    if (tlsPort !== undefined) {
+      const decision = httpsRedirect(request.headers.host, request.url ?? '/', tlsPort)
+      if (decision.kind !== 'serve') {
+        const head = decision.kind === 'redirect' ? `308 Permanent Redirect\r\nlocation: ${decision.location}` : '400 Bad Request'
+        socket.end(`HTTP/1.1 ${head}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`)
+        return
       }
-      door.upgrade(request, socket, head, relay)
-    })
-  }
+    }
+    door.upgrade(request, socket, head, relay)
+  })
 }

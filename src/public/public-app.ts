@@ -16,7 +16,8 @@ import { createAccessLog } from './access-log.js'
 import { createNodes, type Nodes } from '../nodes/nodes.js'
 import { createAdmit } from './admit.js'
 import { createDoor } from './door.js'
-import { doorBeforeUpgrades, doorServer, type ListenerSetup, type ServerTimeouts } from './door-server.js'
+import { doorServer, routeUpgrades, takeUpgradeRelay, type ListenerSetup, type ServerTimeouts } from './door-server.js'
+import { bind, createListenerSet, type ListenerSet } from './listener-set.js'
 import { forwardedOptionsOf } from './forwarded-headers.js'
 import { createMaintenanceReply } from './maintenance-reply.js'
 import { ownRoutes } from './own-routes.js'
@@ -24,7 +25,7 @@ import { createPublicRequests } from './public-requests.js'
 import { createUpstreamPass } from './upstream-pass.js'
 import type { UpstreamObserver } from './upstream-observer.js'
 import { webSocketRelay } from './websocket-relay.js'
-import { createCertificateSet, type CertificateSet, type RefusedCertificate } from './tls/certificate-set.js'
+import { createCertificateSet, type RefusedCertificate } from './tls/certificate-set.js'
 import { registerCertificateSet } from './tls/reload.js'
 import { createWebSocketTracker } from './websockets.js'
 
@@ -42,17 +43,6 @@ export interface PublicAppOptions {
   nodes?: Nodes
 }
 
-function closed (server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) {
-      resolve()
-      return
-    }
-    server.close(() => { resolve() })
-    server.closeIdleConnections()
-  })
-}
-
 export interface PublicApp {
   app: FastifyInstance
   /** what /healthz says of the pages: refilled in place by a reload */
@@ -65,6 +55,10 @@ export interface PublicApp {
    * Nothing that holds a connection is closed or rebuilt.
    */
   reconfigure (next: Config): void
+  /** the application nodes this app passes requests to */
+  nodes: Nodes
+  /** The public listeners, which a reload rebinds (prepare, then commit or rollback). */
+  listeners: Pick<ListenerSet, 'prepare' | 'commit' | 'rollback'>
   /** Listens on every public listener, in config order; resolves with where each ended up. */
   listen (): Promise<AddressInfo[]>
 }
@@ -89,27 +83,27 @@ function maintenanceOf (config: Config, problems: string[], assets: Map<string, 
  */
 export async function buildPublicApp (options: PublicAppOptions): Promise<PublicApp> {
   const { config, runtime, logger } = options
-  // certificates first: one that cannot serve stops start-up, naming its key
-  const certificateSets = new Map<number, CertificateSet>()
-  config.listeners.forEach((listener, i) => {
-    if (listener.tls === undefined) return
-    certificateSets.set(i, createCertificateSet({
+  const listeners = createListenerSet({
+    certificatesOf: (listener) => createCertificateSet({
       listener,
       log: logger,
       ...(options.certificatePollMs === undefined ? {} : { pollMs: options.certificatePollMs }),
       ...(options.onCertificateRefused === undefined ? {} : { onRefused: options.onCertificateRefused })
-    }))
+    }),
+    adopt: (set) => {
+      const forget = registerCertificateSet(set)
+      if (watching) set.watch()
+      return () => {
+        forget()
+        set.close()
+      }
+    },
+    log: logger
   })
+  let watching = false
+  // certificates first: one that cannot serve stops start-up, naming its key
+  const setups = config.listeners.map((listener) => listeners.setupOf(listener))
   const servers: Server[] = []
-  const firstTls = config.listeners.findIndex((listener) => listener.tls !== undefined)
-  const tlsPort = (): number | undefined => {
-    const address = servers[firstTls]?.address()
-    return typeof address === 'object' && address !== null ? address.port : undefined
-  }
-  const setups: ListenerSetup[] = config.listeners.map((listener, i) => {
-    const certificates = certificateSets.get(i)
-    return { listener, ...(certificates === undefined ? {} : { certificates }), ...(listener.redirectToHttps ? { tlsPort } : {}) }
-  })
   let live = config
   const problems: string[] = []
   const assets = new Map<string, Asset>()
@@ -137,31 +131,32 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
     log: logger,
     ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision })
   })
+  let serve: ((setup: ListenerSetup) => Server) | undefined
   const app = Fastify({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     serverFactory: (route, fastifyOptions) => {
-      // the app's own server is the first listener's; the others take the same door and routes
+      // the app's own server is the first listener's; the others (and those a reload adds) take the same door and routes
       const timeouts: ServerTimeouts = fastifyOptions
+      serve = (setup) => doorServer(door, route, timeouts, setup)
       setups.forEach((setup) => servers.push(doorServer(door, route, timeouts, setup)))
       return servers[0] as Server
     }
   })
-  const extra = servers.slice(1)
   // the cap first: a connection it closes is not given a header timer
   const budget = connectionBudget(config.limits.maxConnections, config.workers, readFdLimit())
-  capPublicConnections(servers, budget, (ip) => runtime.current().allowlist.has(ip, Date.now()), logger)
+  const cap = capPublicConnections(servers, budget, (ip) => runtime.current().allowlist.has(ip, Date.now()), logger)
   for (const server of servers) cutSlowHeaders(server, config.limits.headersTimeoutMs)
   logger.info({ ...budget, headersTimeoutMs: config.limits.headersTimeoutMs }, 'public connection limits')
-  let extraClosed: Promise<unknown> = Promise.resolve()
+  let listenersClosed: Promise<unknown> = Promise.resolve()
   app.addHook('preClose', (done) => {
     door.close()
-    extraClosed = Promise.all(extra.map(closed))
-    for (const set of certificateSets.values()) set.close()
+    // the app's own server too: Fastify finds it closing, and its close hooks wait for this
+    listenersClosed = listeners.close()
     done()
   })
-  app.addHook('onClose', async () => { await extraClosed })
+  app.addHook('onClose', async () => { await listenersClosed })
   // after the listener has drained, so answers still streaming finish
   app.addHook('onClose', async () => { await pass.close() })
   app.addHook('onClose', async () => { webSockets.close() })
@@ -178,9 +173,16 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
   })
   await app.register(ownRoutes, { config, runtime, assets, retryAfter: () => live.maintenance.retryAfter })
   await app.register(webSocketRelay, { config, runtime, webSockets, upgradeTargets })
-  doorBeforeUpgrades(app.server, door, servers.map((server, i) => ({ server, setup: setups[i] as ListenerSetup })))
-  const forget = [...certificateSets.values()].map(registerCertificateSet)
-  app.addHook('onClose', async () => { for (const f of forget) f() })
+  const relay = takeUpgradeRelay(app.server)
+  servers.forEach((server, i) => { routeUpgrades(server, setups[i] as ListenerSetup, door, relay) })
+  listeners.start(servers.map((server, i) => ({ server, setup: setups[i] as ListenerSetup })), (setup) => {
+    if (serve === undefined) throw new Error('the public app has no server factory')
+    const server = serve(setup)
+    cap(server)
+    cutSlowHeaders(server, live.limits.headersTimeoutMs)
+    routeUpgrades(server, setup, door, relay)
+    return server
+  })
   return {
     app,
     pageProblems: problems,
@@ -190,22 +192,16 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
       if (options.nodes === undefined && JSON.stringify(next.nodes) !== JSON.stringify(live.nodes)) nodes.reconfigure(next.nodes)
       live = next
     },
+    nodes,
+    listeners,
     async listen () {
       const [first, ...others] = config.listeners
       if (first === undefined) throw new Error('no public listener')
       await app.listen({ host: first.host, port: first.port })
-      for (const [i, listener] of others.entries()) {
-        const server = extra[i] as Server
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject)
-          server.listen(listener.port, listener.host, () => {
-            server.off('error', reject)
-            resolve()
-          })
-        })
-      }
-      for (const set of certificateSets.values()) set.watch()
-      return servers.map((server) => server.address() as AddressInfo)
+      for (const [i, listener] of others.entries()) await bind(servers[i + 1] as Server, listener)
+      watching = true
+      for (const setup of setups) setup.certificates?.watch()
+      return listeners.addresses()
     }
   }
 }

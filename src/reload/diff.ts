@@ -9,7 +9,9 @@ export const LIVE_KEYS: ReadonlySet<string> = new Set([
   'allowlist', 'alwaysAllow', 'trustedProxies', 'maintenance', 'logLevel', 'webhooks', 'healthGate',
   'publicRequestCutoffMs', 'websocket', 'admin', 'accessLog',
   // the application nodes, their health check, affinity, timeouts and bound (`upstream` in the file)
-  'upstream'
+  'upstream',
+  // the public listeners, rebound (in one process; with workers the cluster holds them: restart)
+  'listen'
 ])
 
 /**
@@ -52,7 +54,7 @@ export function diffConfig (old: Config, next: Config): ConfigDiff {
     const key = FILE_KEY[parsedKey] ?? parsedKey
     if (changed.includes(key)) continue
     changed.push(key)
-    if (!LIVE_KEYS.has(key)) {
+    if (!LIVE_KEYS.has(key) || (key === 'listen' && (old.workers > 1 || next.workers > 1))) {
       restartOnly.push(key)
       continue
     }

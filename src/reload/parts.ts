@@ -18,6 +18,14 @@ export interface ReloadPart {
    * Error whose message names the key at fault) to refuse the whole reload.
    */
   check? (next: Config): void
+  /**
+   * Run after every check has passed, before the reload is audited: may
+   * take resources the new configuration needs (bind a listener), and
+   * throws to refuse the whole reload, having let go of what it took.
+   * `rollback` lets go of it when the reload is refused after all.
+   */
+  prepare? (next: Config): Promise<void>
+  rollback? (): void
 }
 
 interface Reconfigurable { reconfigure (next: Config): void | Promise<void> }
@@ -40,6 +48,13 @@ export interface GatekeeperPieces {
    */
   certificates: { check (listeners: Config['listeners']): CheckedCertificates, reload (checked: CheckedCertificates | undefined): void }
   logger: { level: string }
+  /**
+   * the public listeners, when they run in this process (with workers,
+   * `listen` needs a restart): `prepare` binds those at a new address,
+   * `commit` serves them and retires the removed ones, `rollback` closes
+   * again what `prepare` bound
+   */
+  listeners?: { prepare (next: Config['listeners']): Promise<void>, commit (): Promise<void>, rollback (): void } | undefined
 }
 
 /** The parts of a gatekeeper process, in the order a reload applies them; more can be added to the list. */
@@ -54,6 +69,9 @@ export function gatekeeperParts (pieces: GatekeeperPieces): ReloadPart[] {
     { name: 'nodes', keys: ['upstream'], apply: (next) => { pieces.nodes.reconfigure(next.nodes) } },
     { name: 'public', apply: (next) => pieces.publicSide.reconfigure(next) },
     { name: 'reopen', keys: ['webhooks', 'healthGate'], apply: (next) => pieces.reopen.reconfigure(next) },
+    ...(pieces.listeners === undefined
+      ? []
+      : [listenersPart(pieces.listeners)]),
     {
       name: 'certificates',
       // every certificate is checked before anything changes: one that cannot serve refuses the whole reload
@@ -61,4 +79,16 @@ export function gatekeeperParts (pieces: GatekeeperPieces): ReloadPart[] {
       apply: () => { pieces.certificates.reload(checkedCertificates) }
     }
   ]
+}
+
+/** The listeners of a reload: bound before anything is audited or applied; served, and the removed ones retired, on apply. */
+function listenersPart (listeners: NonNullable<GatekeeperPieces['listeners']>): ReloadPart {
+  return {
+    name: 'listeners',
+    keys: ['listen'],
+    prepare: async (next) => { await listeners.prepare(next.listeners) },
+    rollback: () => { listeners.rollback() },
+    // before the certificates: a TLS listener's new certificates are in service when those are swapped in
+    apply: async () => { await listeners.commit() }
+  }
 }

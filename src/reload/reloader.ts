@@ -82,15 +82,30 @@ export function createReloader (options: ReloaderOptions) {
         return await refuse(by, refusal((err as Error).message), [])
       }
     }
+    const changedSet = new Set(changed)
+    const concerned = (part: ReloadPart): boolean => part.keys === undefined || part.keys.some((key) => changedSet.has(key))
+    // what the new configuration needs taken before it is applied (a listener bound): one that fails refuses it all
+    const prepared: ReloadPart[] = []
+    const undo = (): void => { for (const part of prepared.reverse()) part.rollback?.() }
+    for (const part of parts) {
+      if (part.prepare === undefined || !concerned(part)) continue
+      try {
+        await part.prepare(next)
+      } catch (err) {
+        undo()
+        return await refuse(by, refusal((err as Error).message), [])
+      }
+      prepared.push(part)
+    }
     try {
       // audited before anything changes: a reload the audit cannot record is not made
       await store.note({ actor: by.actor, ip: by.ip, action: 'reload' }, { via: by.via, changed })
     } catch (err) {
+      undo()
       return await refuse(by, refusal(`the audit log could not record it: ${(err as Error).message}`), [])
     }
-    const changedSet = new Set(changed)
     for (const part of parts) {
-      if (part.keys !== undefined && !part.keys.some((key) => changedSet.has(key))) continue
+      if (!concerned(part)) continue
       await part.apply(next)
     }
     if (changed.length > 0) holder.set(next)

@@ -118,6 +118,11 @@ export function createCertificateSet (options: CertificateSetOptions) {
       }
     },
 
+    /** The SNI choice: the certificate for `servername`, or the first one. */
+    sni (servername: string, callback: (err: Error | null, context?: SecureContext) => void): void {
+      callback(null, contextFor(servername))
+    },
+
     /** A server using these certificates; its default (no SNI) certificate follows the first one's reloads. */
     attach (server: TlsServer): void {
       servers.add(server)
@@ -151,6 +156,9 @@ export function createCertificateSet (options: CertificateSetOptions) {
 
     /** The config key of the listener: `listen[0]`. */
     key: listener.key,
+
+    /** Where the listener listens (`host:port`), which names it across a reload that moves its key. */
+    address: `${listener.host}:${listener.port}`,
 
     current (): readonly LoadedCertificate[] {
       return loaded

@@ -28,7 +28,8 @@ export function checkCertificates (listeners: readonly PublicListener[]): Checke
   const checked = new Map<string, LoadedCertificate[]>()
   for (const listener of listeners) {
     if (listener.tls === undefined) continue
-    const serving = [...active].find((set) => set.key === listener.key)?.current() ?? []
+    // the set serving the same address: a reload may have moved the listener in the list
+    const serving = [...active].find((set) => set.address === `${listener.host}:${listener.port}`)?.current() ?? []
     checked.set(listener.key, listener.tls.certs.map((files, i) => {
       try {
         const next = loadCertificate(files)
