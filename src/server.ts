@@ -152,7 +152,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   // an outage of the store is audited once it is back, so the timeline can tell it
   noteStoreOutages(rawStore, () => instanceId, Date.now, (err) => { logger.warn({ err: err.message }, 'could not record a store outage in the audit') })
   // once the site is open again after a window, the webhooks hear the window's summary
-  const windowEnded = withWindowEnded(notifier, { readAudit: (limit) => store.readAudit(limit), range: timeline.range, current: () => runtime.current().state, tz: Intl.DateTimeFormat().resolvedOptions().timeZone, warn: (err) => { logger.warn({ err: err.message }, 'could not tell the webhooks the window ended') } })
+  const windowEnded = withWindowEnded(notifier, { readAudit: (limit) => store.readAudit(limit), range: timeline.range, current: () => runtime.current().state, warn: (err) => { logger.warn({ err: err.message }, 'could not tell the webhooks the window ended') } })
   const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier: windowEnded, logger })
   // with workers, each worker checks and counts its own nodes; this copy only lists them
   const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined, ...(options.workers === undefined ? {} : { elsewhere: options.workers.nodeFigures }) })

@@ -118,7 +118,7 @@ t.test('installed, the unit\'s ExecStart serves the designed page with /healthz 
   t.match(health.stdout, /"status":"ok"[\s\S]*\n200$/, `/healthz is ok\n${log}`)
   // every exec above replaces the process: the pid is node's, started by the script's first line
   const cmdline = readFileSync(`/proc/${server.pid as number}/cmdline`, 'utf8').split('\0')
-  t.ok(cmdline.includes('--max-semi-space-size=4') && cmdline.includes('--heap-growing-percent=50'), `node runs with the shipped memory settings: ${cmdline.join(' ')}`)
+  t.ok(cmdline.includes('--max-semi-space-size=4') && cmdline.includes('--heap-growing-percent=30'), `node runs with the shipped memory settings: ${cmdline.join(' ')}`)
   t.match(readFileSync(`/proc/${server.pid as number}/environ`, 'utf8'), /(^|\0)MALLOC_ARENA_MAX=2\0/, 'and malloc keeps two arenas')
 
   const closed = inNs(['-s', '-X', 'POST', '-H', `authorization: Bearer ${token}`, 'http://127.0.0.1:8081/v1/close'])

@@ -3,7 +3,7 @@ import { eventOf, type GatekeeperEvent } from '../notify/events.js'
 import type { State } from '../state/types.js'
 import type { AuditEntry } from '../state/types.js'
 import type { MinuteRecord } from './minute.js'
-import { timelineMarkdown } from './markdown.js'
+import { timeZoneOf, timelineMarkdown } from './markdown.js'
 import { buildTimeline } from './phases.js'
 import { lastWindowStart } from './range.js'
 
@@ -12,8 +12,12 @@ export interface WindowEndedSources {
   range (fromMs: number, toMs: number): Promise<MinuteRecord[]>
   /** the state in force, for the event's own fields */
   current (): State
-  /** the time zone the summary's Markdown is written in: the machine's */
-  tz: string
+  /**
+   * the time zone the summary's Markdown is written in; default the
+   * machine's, looked up only when a window ends (the time-zone data would
+   * otherwise stay resident in every gatekeeper, some 6 MB)
+   */
+  tz?: string
   warn (err: Error): void
 }
 
@@ -44,7 +48,7 @@ export function withWindowEnded (notifier: FeedNotifier, sources: WindowEndedSou
     const end = Math.max(to, from + 1)
     const timeline = buildTimeline(entries, await sources.range(from, end), from, end)
     // the phases and totals: the per-minute counts stay behind GET /v1/timeline
-    const data = { from: timeline.from, to: timeline.to, durationMs: end - from, totals: timeline.totals, phases: timeline.phases, markdown: timelineMarkdown(timeline, sources.tz) }
+    const data = { from: timeline.from, to: timeline.to, durationMs: end - from, totals: timeline.totals, phases: timeline.phases, markdown: timelineMarkdown(timeline, timeZoneOf(sources.tz)) }
     notifier.publish([eventOf('window.ended', sources.current(), { actor: opening.actor, action: opening.action }, data)])
   }
   return {

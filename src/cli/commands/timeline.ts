@@ -21,7 +21,7 @@ stretch anyone waited on the page, the planned ETA against the reopening.
   --to TIME       the same forms; default: now
   --format F      markdown (default) or json
   --tz ZONE       the IANA time zone of the times shown and typed
-                  (default: this machine's, ${Intl.DateTimeFormat().resolvedOptions().timeZone})
+                  (default: this machine's time zone)
 
 ${CONNECTION_HELP}
 `,
