@@ -30,6 +30,7 @@ import { gatekeeperReload } from './reload/gatekeeper-reload.js'
 import { checkCertificates, reloadCertificates } from './public/tls/reload.js'
 import type { ReloadBy, ReloadOutcome } from './reload/reloader.js'
 import { createNodes, type Nodes } from './nodes/nodes.js'
+import { openSiteStates, type SiteStates } from './sites/site-states.js'
 
 export interface Gatekeeper {
   /** the configuration in force (a reload replaces it) */
@@ -59,6 +60,8 @@ export interface Gatekeeper {
    * workers, each worker has its own and these only list the configuration.
    */
   nodes: Nodes
+  /** each site's state and gate (`sites:`); without it, `default` alone: the runtime and store above */
+  sites: SiteStates
   close (): Promise<void>
 }
 
@@ -145,6 +148,16 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier, logger })
   // with workers, each worker checks and counts its own nodes; this copy only lists them
   const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined })
+  let sites: SiteStates
+  try {
+    sites = await openSiteStates(config, logger, { runtime, feed })
+  } catch (err) {
+    await nodes.close()
+    await instances.close()
+    await firewall.close()
+    await store.close()
+    throw err
+  }
   const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list() })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, {
@@ -153,6 +166,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     onDecision: reopen.recordDecision,
     upstream: reopen.health,
     nodes,
+    runtimeOf: (site) => sites.get(site)?.runtime ?? runtime,
     // in this process the audit hears of it; a worker (workers: N) only logs it
     onCertificateRefused: (refused) => {
       feed.note({ actor: 'gatekeeper', ip: '', action: 'tls.certificate-refused' }, { ...refused })
@@ -173,6 +187,8 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     confirm: createConfirm(instances, () => instanceId, logger),
     readiness,
     nodes,
+    sites,
+    ...(config.sites === undefined ? {} : { site: 'default' }),
     healthDetails: () => {
       const firewallHealth = firewall.health()
       return {
@@ -195,6 +211,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     await adminApp.close()
     await instances.close()
     await firewall.close()
+    await sites.close()
     await store.close()
     throw err
   }
@@ -232,6 +249,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     reopen,
     reload: reloader.reload,
     nodes,
+    sites,
     close () {
       readiness.stopping()
       closing ??= (async () => {
@@ -243,6 +261,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
         await instances.close()
         // the rules stay as they are: a stop must not open a database port
         await firewall.close()
+        await sites.close()
         await store.close()
       })()
       return closing

@@ -107,6 +107,7 @@ function siteOf (entry: unknown, i: number, fail: Fail): SiteConfig {
     if (typeof dep !== 'string') return fail(`${key}.dependsOn[${j}]`, `must be a site name, got ${JSON.stringify(dep)}`)
     return dep
   })
+  if (name === DEFAULT_SITE && entry.allowlist !== undefined) fail(`${key}.allowlist`, 'the site "default" takes the top-level allowlist: list its entries there')
   const pages = entry.pages
   if (pages !== undefined && (typeof pages !== 'string' || pages === '')) fail(`${key}.pages`, `must be a directory of maintenance pages, got ${JSON.stringify(pages)}`)
   return {

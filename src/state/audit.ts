@@ -75,6 +75,7 @@ export function buildAuditEntry (before: State | null, after: State, ctx: Change
     actor: ctx.actor,
     ip: ctx.ip,
     action: ctx.action,
+    ...(ctx.site === undefined ? {} : { site: ctx.site }),
     before: before === null ? null : was,
     after: now
   }

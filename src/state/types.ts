@@ -141,6 +141,8 @@ export interface AuditEntry {
   /** the address the change came from */
   ip: string
   action: string
+  /** the site changed (with `sites:` in the configuration) */
+  site?: string
   /** the scalar fields that changed, as they were; null for the first state */
   before: Record<string, unknown> | null
   /** the scalar fields as they became, and each changed list (allowlist, tokens by name only) as `{added, removed}` */
@@ -152,4 +154,6 @@ export interface ChangeContext {
   actor: string
   ip: string
   action: string
+  /** the site changed (with `sites:` in the configuration) */
+  site?: string
 }
