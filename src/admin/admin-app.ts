@@ -14,7 +14,7 @@ import { allowlistRoutes } from './routes-allowlist.js'
 import { instanceRoutes } from './routes-instances.js'
 import { HEALTH_PATHS, healthRoutes } from './routes-health.js'
 import { modeRoutes } from './routes-mode.js'
-import { readSitesAudit, siteRoutes } from './routes-sites.js'
+import { defaultModeOptions, readSitesAudit, siteRoutes } from './routes-sites.js'
 import { nodeRoutes } from './routes-nodes.js'
 import { tokenRoutes } from './routes-tokens.js'
 import { answerUnknownCalls } from './unknown-calls.js'
@@ -73,7 +73,7 @@ export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogge
   await app.register(async (scope) => {
     // first: with sites and no `default`, its guard answers the old per-state calls
     await siteRoutes(scope, ctx)
-    await modeRoutes(scope, ctx)
+    await modeRoutes(scope, ctx, defaultModeOptions(ctx))
     await allowlistRoutes(scope, ctx)
     await tokenRoutes(scope, ctx)
     await instanceRoutes(scope, ctx)

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { futureTime, percentOf, wholeSeconds } from '../input/body.js'
-import { change, publicState, type AdminContext } from './context.js'
+import { change, publicState, type AdminContext, type DependencyOutcome } from './context.js'
 import { namedByIfNoneMatch } from './if-none-match.js'
 import { NOTHING, STATE_REPLY, changeSchema, duration, object, readSchema, text, time } from './schemas.js'
 import { withMode } from '../state/mode-changes.js'
@@ -15,8 +15,23 @@ interface WindowBody { reason?: string, until?: string }
 /** The context a call acts on: one for the old routes, the named site's for `/v1/sites/{site}/…`. */
 export type ContextOf = (request: FastifyRequest) => AdminContext
 
-/** The state and the calls that change the mode, under `base` (`/v1`, or `/v1/sites/:site`). */
-export async function modeRoutes (app: FastifyInstance, context: AdminContext | ContextOf, base = '/v1', params?: Record<string, unknown>): Promise<void> {
+export interface ModeRouteOptions {
+  /** `/v1` (the default), or `/v1/sites/:site` */
+  base?: string
+  /** the schema of the base's params */
+  params?: Record<string, unknown>
+  /**
+   * With `sites:`: the check of a site's `dependsOn` before it opens or is
+   * staged (throws 409 while one is closed, unless forced); the calls then take `force`.
+   */
+  dependencies?: (request: FastifyRequest, force: boolean) => DependencyOutcome
+}
+
+const FORCE = { type: 'boolean', description: 'open or stage even while a site this one depends on is closed; audited as forced' }
+
+/** The state and the calls that change the mode. */
+export async function modeRoutes (app: FastifyInstance, context: AdminContext | ContextOf, options: ModeRouteOptions = {}): Promise<void> {
+  const { base = '/v1', params, dependencies } = options
   const ctxOf: ContextOf = typeof context === 'function' ? context : () => context
   const withParams = <T extends Record<string, unknown>>(schema: T): T => params === undefined ? schema : { ...schema, params }
   app.get(`${base}/state`, { schema: withParams(STATE_READ) }, async (request, reply) => {
@@ -45,17 +60,21 @@ export async function modeRoutes (app: FastifyInstance, context: AdminContext | 
   const stage = object({
     percent: { type: 'number', description: 'a number from 0 to 100 with at most two decimals' },
     reason: REASON,
-    until: UNTIL
+    until: UNTIL,
+    ...(dependencies === undefined ? {} : { force: FORCE })
   }, ['percent'])
-  app.post<{ Body: WindowBody & { percent: number } }>(`${base}/stage`, { schema: withParams(changeSchema({ summary: 'staged: admit a share of the public', body: stage })) }, async (request, reply) => {
+  app.post<{ Body: WindowBody & { percent: number, force?: boolean } }>(`${base}/stage`, { schema: withParams(changeSchema({ summary: 'staged: admit a share of the public', body: stage })) }, async (request, reply) => {
     const now = Date.now()
     const percent = percentOf(request.body.percent)
     const until = futureTime(request.body.until, 'body.until', now)
-    return await change(ctxOf(request), request, reply, 'stage', (current) => withMode(current, { mode: 'staged', percent, reason: request.body.reason, until }, now))
+    const outcome = dependencies?.(request, request.body.force === true)
+    return await change(ctxOf(request), request, reply, 'stage', (current) => withMode(current, { mode: 'staged', percent, reason: request.body.reason, until }, now), outcome)
   })
 
-  app.post(`${base}/open`, { schema: withParams(changeSchema({ summary: 'open', body: NOTHING })) }, async (request, reply) => {
+  const open = dependencies === undefined ? NOTHING : object({ force: FORCE })
+  app.post<{ Body: { force?: boolean } }>(`${base}/open`, { schema: withParams(changeSchema({ summary: 'open', body: open })) }, async (request, reply) => {
     const now = Date.now()
-    return await change(ctxOf(request), request, reply, 'open', (current) => withMode(current, { mode: 'open' }, now))
+    const outcome = dependencies?.(request, request.body.force === true)
+    return await change(ctxOf(request), request, reply, 'open', (current) => withMode(current, { mode: 'open' }, now), outcome)
   })
 }

@@ -3,8 +3,8 @@ import { errors } from '../errors.js'
 import { DEFAULT_SITE } from '../sites/config.js'
 import type { SiteState, SiteStates } from '../sites/site-states.js'
 import type { AuditEntry } from '../state/types.js'
-import type { AdminContext } from './context.js'
-import { modeRoutes } from './routes-mode.js'
+import type { AdminContext, DependencyOutcome } from './context.js'
+import { modeRoutes, type ModeRouteOptions } from './routes-mode.js'
 import { object, readSchema } from './schemas.js'
 
 /** The old routes that act on one state: with sites and none named `default`, they name the sites instead. */
@@ -33,6 +33,30 @@ const SITES_REPLY = {
 export async function readSitesAudit (sites: SiteStates, limit: number): Promise<AuditEntry[]> {
   const logs = await Promise.all(sites.all.map(async (site) => (await site.feed.readAudit(limit)).map((entry) => entry.site === undefined ? { ...entry, site: site.name } : entry)))
   return logs.flat().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit)
+}
+
+/**
+ * A site's `dependsOn` before it opens or is staged: refused (409, naming
+ * them) while any is closed, unless forced; a dependency read-only or
+ * staged is allowed, with a warning in the answer.
+ */
+export function checkDependencies (sites: SiteStates, name: string, force: boolean): DependencyOutcome {
+  const closed: string[] = []
+  const warnings: string[] = []
+  for (const dep of sites.get(name)?.site?.dependsOn ?? []) {
+    const mode = sites.get(dep)?.runtime.current().mode
+    if (mode === 'closed') closed.push(dep)
+    else if (mode !== undefined && mode !== 'open') warnings.push(`${name} depends on ${dep}, which is ${mode}`)
+  }
+  if (closed.length > 0 && !force) throw new errors.GK_ERR_DEPENDENCY_CLOSED(JSON.stringify(name), closed.join(', '))
+  return { forced: closed, warnings: [...closed.map((dep) => `${name} depends on ${dep}, which is closed (forced)`), ...warnings] }
+}
+
+/** The options of the old mode routes: with `sites:`, `default`'s dependencies are checked too. */
+export function defaultModeOptions (ctx: AdminContext): ModeRouteOptions {
+  const sites = ctx.sites
+  if (ctx.config.sites === undefined || sites === undefined || sites.fallback === null) return {}
+  return { dependencies: (_request, force) => checkDependencies(sites, DEFAULT_SITE, force) }
 }
 
 function namesOf (sites: SiteStates): string {
@@ -101,6 +125,10 @@ export async function siteRoutes (app: FastifyInstance, ctx: AdminContext): Prom
       const wait = (request.query as { wait?: string } | undefined)?.wait
       if (wait !== undefined && site.name !== DEFAULT_SITE) throw new errors.GK_ERR_BAD_FIELD('query.wait', 'is not built yet for sites other than default')
     })
-    await modeRoutes(scope, (request) => contextOf(siteOf(request)), '/v1/sites/:site', SITE_PARAMS)
+    await modeRoutes(scope, (request) => contextOf(siteOf(request)), {
+      base: '/v1/sites/:site',
+      params: SITE_PARAMS,
+      dependencies: (request, force) => checkDependencies(sites, siteOf(request).name, force)
+    })
   })
 }

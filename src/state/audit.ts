@@ -76,6 +76,7 @@ export function buildAuditEntry (before: State | null, after: State, ctx: Change
     ip: ctx.ip,
     action: ctx.action,
     ...(ctx.site === undefined ? {} : { site: ctx.site }),
+    ...(ctx.forced === undefined ? {} : { forced: ctx.forced }),
     before: before === null ? null : was,
     after: now
   }

@@ -143,6 +143,8 @@ export interface AuditEntry {
   action: string
   /** the site changed (with `sites:` in the configuration) */
   site?: string
+  /** the closed sites this one depends on, which an opening was forced past */
+  forced?: string[]
   /** the scalar fields that changed, as they were; null for the first state */
   before: Record<string, unknown> | null
   /** the scalar fields as they became, and each changed list (allowlist, tokens by name only) as `{added, removed}` */
@@ -156,4 +158,6 @@ export interface ChangeContext {
   action: string
   /** the site changed (with `sites:` in the configuration) */
   site?: string
+  /** the closed sites this one depends on, which an opening was forced past */
+  forced?: string[]
 }
