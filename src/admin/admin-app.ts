@@ -15,6 +15,7 @@ import { instanceRoutes } from './routes-instances.js'
 import { HEALTH_PATHS, healthRoutes } from './routes-health.js'
 import { modeRoutes } from './routes-mode.js'
 import { defaultModeOptions, readSitesAudit, siteRoutes } from './routes-sites.js'
+import { windowRoutes } from './routes-windows.js'
 import { nodeRoutes } from './routes-nodes.js'
 import { tokenRoutes } from './routes-tokens.js'
 import { answerUnknownCalls } from './unknown-calls.js'
@@ -74,6 +75,7 @@ export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogge
     // first: with sites and no `default`, its guard answers the old per-state calls
     await siteRoutes(scope, ctx)
     await modeRoutes(scope, ctx, defaultModeOptions(ctx))
+    await windowRoutes(scope, ctx)
     await allowlistRoutes(scope, ctx)
     await tokenRoutes(scope, ctx)
     await instanceRoutes(scope, ctx)

@@ -77,6 +77,7 @@ export function buildAuditEntry (before: State | null, after: State, ctx: Change
     action: ctx.action,
     ...(ctx.site === undefined ? {} : { site: ctx.site }),
     ...(ctx.forced === undefined ? {} : { forced: ctx.forced }),
+    ...(ctx.window === undefined ? {} : { window: ctx.window }),
     before: before === null ? null : was,
     after: now
   }

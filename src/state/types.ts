@@ -145,6 +145,8 @@ export interface AuditEntry {
   site?: string
   /** the closed sites this one depends on, which an opening was forced past */
   forced?: string[]
+  /** the window across sites this change belongs to (POST /v1/windows) */
+  window?: string
   /** the scalar fields that changed, as they were; null for the first state */
   before: Record<string, unknown> | null
   /** the scalar fields as they became, and each changed list (allowlist, tokens by name only) as `{added, removed}` */
@@ -160,4 +162,6 @@ export interface ChangeContext {
   site?: string
   /** the closed sites this one depends on, which an opening was forced past */
   forced?: string[]
+  /** the window across sites this change belongs to (POST /v1/windows) */
+  window?: string
 }
