@@ -9,12 +9,14 @@ import { closeCommand, openCommand, readOnlyCommand, stageCommand } from './mode
 import { rampCommands } from './ramp.js'
 import { reloadCommand } from './reload.js'
 import { scheduleCommands } from './schedule.js'
+import { sitesCommand } from './sites.js'
 import { statusCommand } from './status.js'
 import { tokenCommands } from './token.js'
 
 /** Every command that talks to the admin API, in the order `gatekeeper help` lists them. */
 export const ADMIN_COMMANDS: readonly Command[] = [
   statusCommand,
+  sitesCommand,
   closeCommand,
   openCommand,
   readOnlyCommand,
