@@ -48,7 +48,7 @@ function restored (current: State, before: State): State {
  * the sites already changed are put back (audited `window.undo`) and the
  * refusal is answered. All of the window, or none of it.
  */
-async function applyAll (sites: readonly SiteState[], expected: readonly number[], ctx: (site: string) => ChangeContext, mutation: (current: State) => State, log: FastifyRequest['log']): Promise<State[]> {
+export async function changeAllSites (sites: readonly SiteState[], expected: readonly number[], ctx: (site: string) => ChangeContext, mutation: (current: State) => State, log: FastifyRequest['log']): Promise<State[]> {
   sites.forEach((site, i) => {
     const version = site.runtime.current().version
     if (version !== expected[i]) throw new errors.GK_ERR_VERSION_MISMATCH(`${version} for the site ${site.name}`, expected[i] ?? '?')
@@ -101,7 +101,7 @@ export async function windowRoutes (app: FastifyInstance, ctx: AdminContext): Pr
     if (stray !== undefined) throw new errors.GK_ERR_BAD_FIELD('body.versions', `names ${JSON.stringify(stray)}, which is not among the window's sites`)
     const expected = list.map((site) => body.versions?.[site.name] ?? site.runtime.current().version)
     const id = windowId(now, body.sites)
-    const states = await applyAll(list, expected, changeOf(request, 'window.close', id), (current) => withMode(current, { mode: 'closed', reason: body.reason, until }, now), request.log)
+    const states = await changeAllSites(list, expected, changeOf(request, 'window.close', id), (current) => withMode(current, { mode: 'closed', reason: body.reason, until }, now), request.log)
     request.log.info({ window: id, sites: body.sites }, 'window closed')
     reply.code(201).header('location', `/v1/windows/${id}`)
     return answer(id, states, list)
@@ -119,7 +119,7 @@ export async function windowRoutes (app: FastifyInstance, ctx: AdminContext): Pr
     const open = list.filter((site) => site.runtime.current().mode === 'open').map((site) => site.name)
     if (open.length > 0) throw new errors.GK_ERR_CONFLICT(`the window's sites ${open.join(', ')} are open again: a window is extended while all its sites are in it`)
     const expected = list.map((site) => site.runtime.current().version)
-    const states = await applyAll(list, expected, changeOf(request, 'window.extend', request.params.id), (current) => ({ ...current, window: { ...current.window, end: until } }), request.log)
+    const states = await changeAllSites(list, expected, changeOf(request, 'window.extend', request.params.id), (current) => ({ ...current, window: { ...current.window, end: until } }), request.log)
     return answer(request.params.id, states, list)
   })
 }
