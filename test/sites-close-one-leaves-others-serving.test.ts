@@ -50,6 +50,10 @@ t.test('each site has its own state: closing one leaves the others serving, and 
   t.equal(await status('portal.test', '/home'), 503, 'the closed site shows its maintenance page')
   t.equal(await status('portal.test', '/api/x'), 200, 'the path-routed site on the same host still serves')
   t.equal(await status('other.test', '/'), 200, 'the other host still serves')
+  // the page polls its own site's status, so it never reloads itself into another site's answer
+  const polled = async (host: string): Promise<unknown> => JSON.parse((await get(gk.publicUrl + '/__gatekeeper/status', { headers: { host } })).body)
+  t.match(await polled('portal.test'), { mode: 'closed', admitted: false, reason: 'upgrading app1', eta: until })
+  t.match(await polled('other.test'), { mode: 'open', admitted: true })
 
   // compare-and-set per site: app1's change did not move app2's version
   t.equal((await admin('POST', '/v1/sites/app2/stage', { percent: 25 }, { 'if-match': '"0"' })).status, 200)

@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { errors } from '../errors.js'
 import { errorBodyOf } from '../errors-reply.js'
 import type { Decision } from '../gate/decide.js'
+import type { GateRuntime } from '../runtime/gate-runtime.js'
 import { judgedClientOf } from '../health/judged-client.js'
 import type { AccessEntry, AccessLog } from './access-log.js'
 import type { Admission, Admit } from './admit.js'
@@ -17,6 +18,8 @@ import type { WebSocketTracker } from './websockets.js'
 /** One site's gate and way to its application: without `sites:`, the only one. */
 export interface SiteGate {
   readonly name: string
+  /** the site's gate in this process: its state, snapshot and counts */
+  readonly runtime: GateRuntime
   admit: Admit
   pass: UpstreamPass
   maintenance: MaintenanceReply

@@ -185,7 +185,7 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(errorBodyOf(new errors.GK_ERR_NOT_FOUND(`Gatekeeper path ${request.method} ${(request.url.split('?', 1)[0] ?? '').slice(0, 100)}`)))
   })
-  await app.register(ownRoutes, { config, runtime, assets, retryAfter: () => live.maintenance.retryAfter })
+  await app.register(ownRoutes, { config, runtime, assets, retryAfter: () => live.maintenance.retryAfter, runtimeFor: (raw) => gates.gateOf(raw)?.runtime ?? runtime })
   await app.register(webSocketRelay, { config, runtime, webSockets, upgradeTargets })
   doorBeforeUpgrades(app.server, door, servers.map((server, i) => ({ server, setup: setups[i] as ListenerSetup })))
   const forget = [...certificateSets.values()].map(registerCertificateSet)

@@ -51,6 +51,7 @@ export function createSiteGates (options: SiteGatesOptions): SiteGates {
     const maintenance: MaintenanceReply = { write: (...args) => { maintenanceOf(name).write(...args) } }
     return {
       name,
+      runtime,
       admit: createAdmit(config, runtime),
       pass: createUpstreamPass({
         nodes: siteNodes,
