@@ -258,6 +258,7 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
   const sites = parseSites(raw.sites, fail)
   if (sites !== null && raw.upstream !== undefined) fail('upstream', 'is refused with sites: each site has its own (sites[].upstream)')
   if (sites !== null && raw.workers !== undefined && raw.workers !== 1) fail('workers', 'must be 1 with sites: (workers serving several sites are not built yet)')
+  if (sites !== null && firewall !== null && !sites.some((site) => site.name === DEFAULT_SITE)) fail('firewall', 'follows the site "default": with sites:, name one site default')
   // with sites, the process-wide nodes are those of `default`, else of the first site
   const nodes = sites === null ? parseNodesConfig(raw.upstream, fail) : (sites.find((site) => site.name === DEFAULT_SITE) ?? sites[0] as SiteConfig).nodes
   return {
