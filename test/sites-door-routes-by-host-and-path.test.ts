@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
 import pino from 'pino'
 import { parseConfig } from '../src/config/config.js'
 import { startGatekeeper } from '../src/server.js'
@@ -32,7 +33,9 @@ t.test('each host and path reaches its own site\'s upstream; a request for no si
     { name: 'api', hosts: ['portal.example.edu'], paths: ['/api/*'], upstream: api.url },
     { name: 'other', hosts: ['*.other.test'], upstream: other.url }
   ]
-  const gk = await startGatekeeper(parseConfig(raw, TEST_ENV), { logger: pino({ level: 'silent' }) })
+  const text: string[] = []
+  const logger = pino({ level: 'info' }, new Writable({ write (chunk: Buffer, _encoding, done) { text.push(chunk.toString()); done() } }))
+  const gk = await startGatekeeper(parseConfig(raw, TEST_ENV), { logger })
   t.teardown(() => gk.close())
   const ask = async (host: string, path: string): Promise<{ status: number, body: string, type: string }> => {
     const answer = await get(gk.publicUrl + path, { headers: { host } })
@@ -54,4 +57,6 @@ t.test('each host and path reaches its own site\'s upstream; a request for no si
   // Gatekeeper's own paths for no site are no site's either
   t.equal((await ask('elsewhere.test', '/__gatekeeper/status')).status, 404)
   t.same([portal.hits.length, api.hits.length, other.hits.length], seen, 'a request for no site reaches no upstream')
+  const access = text.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { msg: string, target?: string, site?: string }).filter((l) => l.msg === 'access')
+  t.match(access.slice(0, 4).map((l) => l.site), ['portal', 'api', 'portal', 'other'], 'the access log names each request\'s site')
 })

@@ -20,6 +20,8 @@ export interface SiteGate {
   readonly name: string
   /** the site's gate in this process: its state, snapshot and counts */
   readonly runtime: GateRuntime
+  /** whether its name goes in the access log: with `sites:` only, so a log without them reads as before */
+  readonly logged: boolean
   admit: Admit
   pass: UpstreamPass
   maintenance: MaintenanceReply
@@ -113,6 +115,7 @@ export function createDoor (options: DoorOptions) {
         refuseNoSite(response)
         return
       }
+      if (gate.logged) entry.site = gate.name
       if (!accepting || url.startsWith(OWN_PREFIX) || !PROXIED_METHODS.has(request.method ?? '')) {
         route(request, response)
         return
@@ -149,6 +152,7 @@ export function createDoor (options: DoorOptions) {
         refuseNoSite(socketResponse(request, socket, entry))
         return
       }
+      if (gate.logged) entry.site = gate.name
       if (!accepting || url.startsWith(OWN_PREFIX)) {
         relay(request, socket, head)
         return

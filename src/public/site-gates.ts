@@ -52,6 +52,7 @@ export function createSiteGates (options: SiteGatesOptions): SiteGates {
     return {
       name,
       runtime,
+      logged: config.sites !== undefined,
       admit: createAdmit(config, runtime),
       pass: createUpstreamPass({
         nodes: siteNodes,
