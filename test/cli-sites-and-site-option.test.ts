@@ -41,6 +41,18 @@ t.test('gatekeeper sites lists the sites; --site acts on one; --force passes a c
   t.equal(status.code, 0, status.stderr)
   t.match(JSON.parse(status.stdout), { mode: 'open', version: 2 })
 
+  const window = await run(['window', 'close', 'app1', 'app2', '--reason', 'db split', '--until', '2h', '--json'])
+  t.equal(window.code, 0, window.stderr)
+  const answer = JSON.parse(window.stdout) as { id: string, sites: Record<string, { mode: string }> }
+  t.match(answer.sites, { app1: { mode: 'closed' }, app2: { mode: 'closed' } })
+  const extended = await run(['window', 'extend', answer.id, '--until', '3h'])
+  t.equal(extended.code, 0, extended.stderr)
+  t.match(extended.stdout, new RegExp(`^window: ${answer.id.replace(/\./g, '\\.')}$`, 'm'))
+  t.match(extended.stdout, /^app1\s+closed\s+\S+Z\s+4\s+db split$/m)
+  t.match(extended.stdout, /^app2\s+closed\s+\S+Z\s+3\s+db split$/m)
+  t.equal((await run(['window', 'show', answer.id])).code, 0)
+  t.equal((await run(['window', 'close'])).code, 2, 'no site is a usage error')
+
   const old = await run(['status'])
   t.not(old.code, 0, 'without --site and no default site, the old call names the sites')
   t.match(old.stderr, /sites: app1, app2/)
