@@ -177,7 +177,9 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   // not a refusal: the demo allowlists this machine on purpose; a production config should not
   const allowlistWarning = localAllowlistWarning(config)
   if (allowlistWarning !== null) logger.warn({ key: 'allowlist' }, allowlistWarning)
-  const { holder, reloader } = gatekeeperReload({ config, path: options.configFile?.path, env: options.configFile?.env, store: feed, logger, runtime, publicSide, reopen, firewall, nodes, certificates: { check: checkCertificates, reload: (checked) => { reloadCertificates(checked) } } })
+  // the gate's part of a reload reaches every site's gate
+  const gates = { reconfigure: (next: Config): void => { runtime.reconfigure(next); sites.reconfigure(next) } }
+  const { holder, reloader } = gatekeeperReload({ config, path: options.configFile?.path, env: options.configFile?.env, store: feed, logger, runtime: gates, publicSide, reopen, firewall, nodes, certificates: { check: checkCertificates, reload: (checked) => { reloadCertificates(checked) } } })
   const readiness = createReadiness()
   const adminApp = await buildAdminApp({
     get config () { return holder.current() },

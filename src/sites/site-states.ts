@@ -22,6 +22,12 @@ export interface SiteStates {
   get (name: string): SiteState | undefined
   /** the site the old `/v1/...` routes act on: `default`, or null when sites are configured without one */
   readonly fallback: SiteState | null
+  /**
+   * A reload's global gate settings (allowlist, alwaysAllow, trustedProxies)
+   * for the sites other than `default` (whose gate is the process's own),
+   * each with its own allowlist entries added.
+   */
+  reconfigure (next: Config): void
   close (): Promise<void>
 }
 
@@ -81,6 +87,12 @@ export async function openSiteStates (config: Config, logger: Logger, main: { ru
     all,
     get: (name) => byName.get(name),
     fallback: byName.get(DEFAULT_SITE) ?? null,
+    reconfigure (next) {
+      for (const entry of all) {
+        if (entry === mainState || entry.site === null) continue
+        entry.runtime.reconfigure({ ...next, allowlist: [...next.allowlist, ...entry.site.allowlist] })
+      }
+    },
     async close () {
       for (const store of own) await store.close()
     }
