@@ -48,10 +48,13 @@ export function hostOfHeader (header: string | undefined): string | null {
   return host.toLowerCase()
 }
 
-function matching (routes: readonly Route[] | undefined, path: string | null): string | null {
+/** A host's site for the path; the path is read (once) only when the host has path prefixes. */
+function matching (routes: readonly Route[] | undefined, rawUrl: string): string | null {
   if (routes === undefined) return null
+  let path: string | null | undefined
   for (const route of routes) {
     if (route.prefix === '') return route.site
+    if (path === undefined) path = canonicalPath(rawUrl)
     // an ambiguous path (null) is never routed by its prefix: it goes to the host's catch-all site, or nowhere
     if (path === null) continue
     if (path.startsWith(route.prefix) && (path.length === route.prefix.length || path.charCodeAt(route.prefix.length) === 47 /* / */)) return route.site
@@ -70,10 +73,9 @@ function matching (routes: readonly Route[] | undefined, path: string | null): s
 export function chooseSite (table: SiteTable, hostHeader: string | undefined, rawUrl: string): string | null {
   const host = hostOfHeader(hostHeader)
   if (host === null) return null
-  const path = canonicalPath(rawUrl)
-  const exact = matching(table.exact.get(host), path)
+  const exact = matching(table.exact.get(host), rawUrl)
   if (exact !== null) return exact
   const dot = host.indexOf('.')
   if (dot <= 0) return null
-  return matching(table.wildcard.get(host.slice(dot + 1)), path)
+  return matching(table.wildcard.get(host.slice(dot + 1)), rawUrl)
 }
