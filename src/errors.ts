@@ -40,6 +40,10 @@ export const errors = {
   GK_ERR_NOT_FOUND: http('GK_ERR_NOT_FOUND', 'there is no %s', 404),
   GK_ERR_METHOD_NOT_ALLOWED: http('GK_ERR_METHOD_NOT_ALLOWED', 'no admin call %s %s; this path answers %s', 405),
   GK_ERR_CONFLICT: http('GK_ERR_CONFLICT', 'the change does not fit the state: %s', 409),
+  // several sites (src/sites/)
+  GK_ERR_UNKNOWN_SITE: http('GK_ERR_UNKNOWN_SITE', 'there is no site %s (sites: %s)', 404),
+  GK_ERR_DEPENDENCY_CLOSED: http('GK_ERR_DEPENDENCY_CLOSED', 'the site %s depends on sites that are closed: %s; open them first, or send force: true (audited as forced)', 409),
+  GK_ERR_SITE_REQUIRED: http('GK_ERR_SITE_REQUIRED', '%s acts on the site "default", and there is none: call /v1/sites/{site}%s (sites: %s)', 400),
   // a reload that would not apply whole: the configuration in force keeps running
   GK_ERR_RELOAD_REFUSED: http('GK_ERR_RELOAD_REFUSED', 'reload refused, the configuration in force is unchanged: %s', 422),
   GK_ERR_ALLOWLIST_FULL: http('GK_ERR_ALLOWLIST_FULL', 'the allowlist holds at most %s entries, static and dynamic together; %s', 409),

@@ -34,6 +34,7 @@ import { createNodes, type Nodes } from './nodes/nodes.js'
 import { withWindowEnded } from './timeline/window-ended.js'
 import { noteStoreOutages } from './timeline/store-outages.js'
 import { bothObservers, createTimelineCounts, type TimelineCounts } from './timeline/timeline-counts.js'
+import { openSiteStates, type SiteStates } from './sites/site-states.js'
 
 export interface Gatekeeper {
   /** the configuration in force (a reload replaces it) */
@@ -65,6 +66,8 @@ export interface Gatekeeper {
   nodes: Nodes
   /** the per-minute counts of what people experienced, for the timeline */
   timeline: TimelineCounts
+  /** each site's state and gate (`sites:`); without it, `default` alone: the runtime and store above */
+  sites: SiteStates
   close (): Promise<void>
 }
 
@@ -156,6 +159,16 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier: windowEnded, logger })
   // with workers, each worker checks and counts its own nodes; this copy only lists them
   const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined, ...(options.workers === undefined ? {} : { elsewhere: options.workers.nodeFigures }) })
+  let sites: SiteStates
+  try {
+    sites = await openSiteStates(config, logger, { runtime, feed })
+  } catch (err) {
+    await nodes.close()
+    await instances.close()
+    await firewall.close()
+    await store.close()
+    throw err
+  }
   const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list() })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, {
@@ -167,6 +180,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     },
     upstream: bothObservers(reopen.health, timeline.counter.upstream),
     nodes,
+    runtimeOf: (site) => sites.get(site)?.runtime ?? runtime,
     // in this process the audit hears of it; a worker (workers: N) only logs it
     onCertificateRefused: (refused) => {
       feed.note({ actor: 'gatekeeper', ip: '', action: 'tls.certificate-refused' }, { ...refused })
@@ -177,7 +191,9 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   // not a refusal: the demo allowlists this machine on purpose; a production config should not
   const allowlistWarning = localAllowlistWarning(config)
   if (allowlistWarning !== null) logger.warn({ key: 'allowlist' }, allowlistWarning)
-  const { holder, reloader } = gatekeeperReload({ config, path: options.configFile?.path, env: options.configFile?.env, store: feed, logger, runtime, publicSide, reopen, firewall, nodes, listeners: publicSide.listeners, certificates: { check: checkCertificates, reload: (checked) => { reloadCertificates(checked) } } })
+  // the gate's part of a reload reaches every site's gate
+  const gates = { reconfigure: (next: Config): void => { runtime.reconfigure(next); sites.reconfigure(next) } }
+  const { holder, reloader } = gatekeeperReload({ config, path: options.configFile?.path, env: options.configFile?.env, store: feed, logger, runtime: gates, publicSide, reopen, firewall, nodes, listeners: publicSide.listeners, certificates: { check: checkCertificates, reload: (checked) => { reloadCertificates(checked) } } })
   const readiness = createReadiness()
   const adminApp = await buildAdminApp({
     get config () { return holder.current() },
@@ -187,6 +203,8 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     confirm: createConfirm(instances, () => instanceId, logger),
     readiness,
     nodes,
+    sites,
+    ...(config.sites === undefined ? {} : { site: 'default' }),
     healthDetails: () => {
       const firewallHealth = firewall.health()
       return {
@@ -210,6 +228,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     await adminApp.close()
     await instances.close()
     await firewall.close()
+    await sites.close()
     await store.close()
     throw err
   }
@@ -249,6 +268,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     reload: reloader.reload,
     nodes,
     timeline,
+    sites,
     close () {
       readiness.stopping()
       closing ??= (async () => {
@@ -261,6 +281,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
         await instances.close()
         // the rules stay as they are: a stop must not open a database port
         await firewall.close()
+        await sites.close()
         await store.close()
       })()
       return closing

@@ -14,6 +14,8 @@ import { allowlistRoutes } from './routes-allowlist.js'
 import { instanceRoutes } from './routes-instances.js'
 import { HEALTH_PATHS, healthRoutes } from './routes-health.js'
 import { modeRoutes } from './routes-mode.js'
+import { defaultModeOptions, readSitesAudit, siteRoutes } from './routes-sites.js'
+import { windowRoutes } from './routes-windows.js'
 import { nodeRoutes } from './routes-nodes.js'
 import { tokenRoutes } from './routes-tokens.js'
 import { answerUnknownCalls } from './unknown-calls.js'
@@ -70,7 +72,10 @@ export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogge
 
   await app.register(consoleRoutes, {})
   await app.register(async (scope) => {
-    await modeRoutes(scope, ctx)
+    // first: with sites and no `default`, its guard answers the old per-state calls
+    await siteRoutes(scope, ctx)
+    await modeRoutes(scope, ctx, defaultModeOptions(ctx))
+    await windowRoutes(scope, ctx)
     await allowlistRoutes(scope, ctx)
     await tokenRoutes(scope, ctx)
     await instanceRoutes(scope, ctx)
@@ -80,7 +85,8 @@ export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogge
       const raw = request.query.limit ?? '50'
       const limit = Number(raw)
       if (limit < 1 || limit > 1000) throw new errors.GK_ERR_BAD_FIELD('query.limit', `must be a whole number from 1 to 1000, got ${JSON.stringify(raw)}`)
-      return await ctx.store.readAudit(limit)
+      // with sites:, each site's log, merged; without, the one log as always
+      return ctx.config.sites === undefined || ctx.sites === undefined ? await ctx.store.readAudit(limit) : await readSitesAudit(ctx.sites, limit)
     })
   })
   return app

@@ -8,6 +8,7 @@ import { waitOptions, type Confirm } from './confirm.js'
 import { expectedVersion } from './if-match.js'
 import type { Readiness } from './readiness.js'
 import type { Nodes } from '../nodes/nodes.js'
+import type { SiteStates } from '../sites/site-states.js'
 
 /** What the admin routes share. */
 export interface AdminContext {
@@ -25,6 +26,16 @@ export interface AdminContext {
   readiness: Readiness
   /** the application nodes of this instance (GET/POST /v1/nodes) */
   nodes: Nodes
+  /** every site's state (`sites:`); absent in a context built without them */
+  sites?: SiteStates
+  /** the site this context acts on, recorded in each change's audit entry; absent without `sites:` */
+  site?: string
+}
+
+/** What a site's `dependsOn` said of an opening: the closed ones it was forced past, and what to warn of. */
+export interface DependencyOutcome {
+  forced: string[]
+  warnings: string[]
 }
 
 /** The state as the API shows it: no token hashes, no bucket seed (it is the key of the sticky cookies). */
@@ -34,14 +45,16 @@ export function publicState (state: State): Record<string, unknown> {
 }
 
 /** Applies one change through the store, honouring If-Match, and answers with the new state. */
-export async function change (ctx: AdminContext, request: FastifyRequest, reply: FastifyReply, action: string, mutation: Mutation): Promise<Record<string, unknown>> {
+export async function change (ctx: AdminContext, request: FastifyRequest, reply: FastifyReply, action: string, mutation: Mutation, dependencies?: DependencyOutcome): Promise<Record<string, unknown>> {
   const expected = expectedVersion(request.headers['if-match'])
   const wait = waitOptions(request)
   const actor = request.adminToken?.name ?? 'unknown'
-  const state = await ctx.store.update({ actor, ip: request.ip, action }, mutation, expected)
+  const forced = dependencies === undefined || dependencies.forced.length === 0 ? {} : { forced: dependencies.forced }
+  const state = await ctx.store.update({ actor, ip: request.ip, action, ...(ctx.site === undefined ? {} : { site: ctx.site }), ...forced }, mutation, expected)
   request.log.info({ actor, action, version: state.version, mode: state.mode, percent: state.percent }, 'state changed')
   reply.header('etag', `"${state.version}"`)
   const confirmation = wait.wait === undefined ? undefined : await ctx.confirm(wait, state)
-  const body = publicState(state)
+  const warnings = dependencies === undefined || dependencies.warnings.length === 0 ? {} : { warnings: dependencies.warnings }
+  const body = { ...publicState(state), ...warnings }
   return confirmation === undefined ? body : { ...body, confirmation }
 }

@@ -1,6 +1,6 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { futureTime, percentOf, wholeSeconds } from '../input/body.js'
-import { change, publicState, type AdminContext } from './context.js'
+import { change, publicState, type AdminContext, type DependencyOutcome } from './context.js'
 import { namedByIfNoneMatch } from './if-none-match.js'
 import { NOTHING, STATE_REPLY, changeSchema, duration, object, readSchema, text, time } from './schemas.js'
 import { withMode } from '../state/mode-changes.js'
@@ -12,10 +12,30 @@ const STATE_READ = { ...readSchema('the state; ETag: "<version>", and 304 to a m
 
 interface WindowBody { reason?: string, until?: string }
 
+/** The context a call acts on: one for the old routes, the named site's for `/v1/sites/{site}/…`. */
+export type ContextOf = (request: FastifyRequest) => AdminContext
+
+export interface ModeRouteOptions {
+  /** `/v1` (the default), or `/v1/sites/:site` */
+  base?: string
+  /** the schema of the base's params */
+  params?: Record<string, unknown>
+  /**
+   * With `sites:`: the check of a site's `dependsOn` before it opens or is
+   * staged (throws 409 while one is closed, unless forced); the calls then take `force`.
+   */
+  dependencies?: (request: FastifyRequest, force: boolean) => DependencyOutcome
+}
+
+const FORCE = { type: 'boolean', description: 'open or stage even while a site this one depends on is closed; audited as forced' }
+
 /** The state and the calls that change the mode. */
-export async function modeRoutes (app: FastifyInstance, ctx: AdminContext): Promise<void> {
-  app.get('/v1/state', { schema: STATE_READ }, async (request, reply) => {
-    const state = ctx.runtime.current().state
+export async function modeRoutes (app: FastifyInstance, context: AdminContext | ContextOf, options: ModeRouteOptions = {}): Promise<void> {
+  const { base = '/v1', params, dependencies } = options
+  const ctxOf: ContextOf = typeof context === 'function' ? context : () => context
+  const withParams = <T extends Record<string, unknown>>(schema: T): T => params === undefined ? schema : { ...schema, params }
+  app.get(`${base}/state`, { schema: withParams(STATE_READ) }, async (request, reply) => {
+    const state = ctxOf(request).runtime.current().state
     const etag = `"${state.version}"`
     reply.header('etag', etag)
     if (namedByIfNoneMatch(request.headers['if-none-match'], etag)) return await reply.code(304).send()
@@ -23,34 +43,38 @@ export async function modeRoutes (app: FastifyInstance, ctx: AdminContext): Prom
   })
 
   const close = object({ reason: REASON, until: UNTIL, retryAfter: duration('from 1 second to 7 days; the Retry-After the public gets') })
-  app.post<{ Body: WindowBody & { retryAfter?: number | string } }>('/v1/close', { schema: changeSchema({ summary: 'close', body: close }) }, async (request, reply) => {
+  app.post<{ Body: WindowBody & { retryAfter?: number | string } }>(`${base}/close`, { schema: withParams(changeSchema({ summary: 'close', body: close })) }, async (request, reply) => {
     const now = Date.now()
     const body = request.body
     const until = futureTime(body.until, 'body.until', now)
     const retryAfter = wholeSeconds(body.retryAfter, 'body.retryAfter', 1, 604800)
-    return await change(ctx, request, reply, 'close', (current) => withMode(current, { mode: 'closed', reason: body.reason, until, retryAfter }, now))
+    return await change(ctxOf(request), request, reply, 'close', (current) => withMode(current, { mode: 'closed', reason: body.reason, until, retryAfter }, now))
   })
 
-  app.post<{ Body: WindowBody }>('/v1/read-only', { schema: changeSchema({ summary: 'read-only: safe methods pass', body: object({ reason: REASON, until: UNTIL }) }) }, async (request, reply) => {
+  app.post<{ Body: WindowBody }>(`${base}/read-only`, { schema: withParams(changeSchema({ summary: 'read-only: safe methods pass', body: object({ reason: REASON, until: UNTIL }) })) }, async (request, reply) => {
     const now = Date.now()
     const until = futureTime(request.body.until, 'body.until', now)
-    return await change(ctx, request, reply, 'read-only', (current) => withMode(current, { mode: 'read-only', reason: request.body.reason, until }, now))
+    return await change(ctxOf(request), request, reply, 'read-only', (current) => withMode(current, { mode: 'read-only', reason: request.body.reason, until }, now))
   })
 
   const stage = object({
     percent: { type: 'number', description: 'a number from 0 to 100 with at most two decimals' },
     reason: REASON,
-    until: UNTIL
+    until: UNTIL,
+    ...(dependencies === undefined ? {} : { force: FORCE })
   }, ['percent'])
-  app.post<{ Body: WindowBody & { percent: number } }>('/v1/stage', { schema: changeSchema({ summary: 'staged: admit a share of the public', body: stage }) }, async (request, reply) => {
+  app.post<{ Body: WindowBody & { percent: number, force?: boolean } }>(`${base}/stage`, { schema: withParams(changeSchema({ summary: 'staged: admit a share of the public', body: stage })) }, async (request, reply) => {
     const now = Date.now()
     const percent = percentOf(request.body.percent)
     const until = futureTime(request.body.until, 'body.until', now)
-    return await change(ctx, request, reply, 'stage', (current) => withMode(current, { mode: 'staged', percent, reason: request.body.reason, until }, now))
+    const outcome = dependencies?.(request, request.body.force === true)
+    return await change(ctxOf(request), request, reply, 'stage', (current) => withMode(current, { mode: 'staged', percent, reason: request.body.reason, until }, now), outcome)
   })
 
-  app.post('/v1/open', { schema: changeSchema({ summary: 'open', body: NOTHING }) }, async (request, reply) => {
+  const open = dependencies === undefined ? NOTHING : object({ force: FORCE })
+  app.post<{ Body: { force?: boolean } }>(`${base}/open`, { schema: withParams(changeSchema({ summary: 'open', body: open })) }, async (request, reply) => {
     const now = Date.now()
-    return await change(ctx, request, reply, 'open', (current) => withMode(current, { mode: 'open' }, now))
+    const outcome = dependencies?.(request, request.body.force === true)
+    return await change(ctxOf(request), request, reply, 'open', (current) => withMode(current, { mode: 'open' }, now), outcome)
   })
 }

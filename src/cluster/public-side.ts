@@ -34,6 +34,8 @@ export interface PublicSideDeps {
   onCertificateRefused?: (refused: RefusedCertificate) => void
   /** the application nodes, when this process serves the public listener */
   nodes: Nodes
+  /** the gate of each site (`sites:`); by default every site follows `runtime` */
+  runtimeOf?: (site: string) => GateRuntime
 }
 
 /** The public listener in this process (workers: 1), or handed to the pool's workers. */
@@ -57,6 +59,7 @@ export async function publicSideOf (config: Config, pool: WorkerPool | undefined
     onDecision: deps.onDecision,
     upstream: deps.upstream,
     nodes: deps.nodes,
+    ...(deps.runtimeOf === undefined ? {} : { runtimeOf: deps.runtimeOf }),
     ...(deps.onCertificateRefused === undefined ? {} : { onCertificateRefused: deps.onCertificateRefused })
   })
   return {

@@ -16,6 +16,7 @@ import { parseNodesConfig, type NodesConfig } from '../nodes/config.js'
 import type { WebhooksConfig } from '../notify/notifier.js'
 import { parseRampConfig, type RampConfig } from '../reopen/config.js'
 import { parseRedisStoreConfig, type RedisStoreConfig } from '../store/redis-config.js'
+import { DEFAULT_SITE, parseSites, type SiteConfig } from '../sites/config.js'
 import {
   array, boolean, fail, integer, isObject, object, oneOf, onlyKeys, optionalString, string, type Obj
 } from '../input/config-checks.js'
@@ -93,11 +94,13 @@ export interface Config {
   limits: ConnectionLimits
   /** one info line per public request when its response finishes */
   accessLog: boolean
+  /** several applications, each with its hosts, paths, upstream and state (src/sites/); absent: the one site `default` */
+  sites?: SiteConfig[]
 }
 
 const TOP_KEYS = ['listen', 'upstream', 'admin', 'trustedProxies', 'allowlist', 'alwaysAllow', 'store', 'onStoreFailure',
   'initialMode', 'maintenance', 'staged', 'bypass', 'websocket', 'shutdownGraceMs', 'publicRequestCutoffMs', 'logLevel', 'firewall',
-  'healthGate', 'webhooks', 'ramp', 'workers', 'limits', 'accessLog'] as const
+  'healthGate', 'webhooks', 'ramp', 'workers', 'limits', 'accessLog', 'sites'] as const
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -252,7 +255,12 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
 
   const listeners = parseListeners(raw.listen)
   const first = listeners[0] ?? fail('listen', 'needs at least one listener')
-  const nodes = parseNodesConfig(raw.upstream, fail)
+  const sites = parseSites(raw.sites, fail)
+  if (sites !== null && raw.upstream !== undefined) fail('upstream', 'is refused with sites: each site has its own (sites[].upstream)')
+  if (sites !== null && raw.workers !== undefined && raw.workers !== 1) fail('workers', 'must be 1 with sites: (workers serving several sites are not built yet)')
+  if (sites !== null && firewall !== null && !sites.some((site) => site.name === DEFAULT_SITE)) fail('firewall', 'follows the site "default": with sites:, name one site default')
+  // with sites, the process-wide nodes are those of `default`, else of the first site
+  const nodes = sites === null ? parseNodesConfig(raw.upstream, fail) : (sites.find((site) => site.name === DEFAULT_SITE) ?? sites[0] as SiteConfig).nodes
   return {
     listen: { host: first.host, port: first.port },
     listeners,
@@ -286,6 +294,7 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
     ramp: parseRampConfig(raw.ramp, fail),
     workers: integer(raw.workers, 'workers', 1, 1, 64),
     limits: parseConnectionLimits(raw.limits),
-    accessLog: boolean(raw.accessLog, 'accessLog', true)
+    accessLog: boolean(raw.accessLog, 'accessLog', true),
+    ...(sites === null ? {} : { sites })
   }
 }

@@ -65,5 +65,6 @@ export function withPathsFrom (base: string, config: Config): Config {
   const listeners = config.listeners.map((l) => l.tls === undefined
     ? l
     : { ...l, tls: { certs: l.tls.certs.map((c) => ({ cert: at(c.cert), key: at(c.key) })) } })
-  return { ...config, store, listeners, maintenance: { ...config.maintenance, pagesDir: at(config.maintenance.pagesDir) } }
+  const sites = config.sites?.map((site) => site.pagesDir === undefined ? site : { ...site, pagesDir: at(site.pagesDir) })
+  return { ...config, store, listeners, maintenance: { ...config.maintenance, pagesDir: at(config.maintenance.pagesDir) }, ...(sites === undefined ? {} : { sites }) }
 }

@@ -14,6 +14,8 @@ export interface AccessEntry {
   clientIp: string
   /** the status an upgrade was answered with (101 once relayed); a plain request's is its response's */
   status: number
+  /** the request's site, with `sites:` (a request for no site has none); null without them */
+  site: string | null
 }
 
 export interface AccessLogOptions {
@@ -42,13 +44,14 @@ export function createAccessLog (options: AccessLogOptions) {
       durationMs: Math.round((performance.now() - entry.startedAt) * 1000) / 1000,
       client: entry.clientIp,
       reason: entry.reason,
-      node: entry.node
+      node: entry.node,
+      ...(entry.site === null ? {} : { site: entry.site })
     }, 'access')
   }
 
   function entryOf (request: IncomingMessage): AccessEntry {
     const socket = request.socket as Socket | null
-    return { startedAt: performance.now(), bytesBefore: socket?.bytesWritten ?? 0, reason: null, node: null, clientIp: socket?.remoteAddress ?? '', status: 0 }
+    return { startedAt: performance.now(), bytesBefore: socket?.bytesWritten ?? 0, reason: null, node: null, clientIp: socket?.remoteAddress ?? '', status: 0, site: null }
   }
 
   return {

@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { errors } from '../errors.js'
 import { errorBodyOf } from '../errors-reply.js'
 import type { Decision } from '../gate/decide.js'
+import type { GateRuntime } from '../runtime/gate-runtime.js'
 import { judgedClientOf } from '../health/judged-client.js'
 import type { AccessEntry, AccessLog } from './access-log.js'
 import type { Admission, Admit } from './admit.js'
@@ -14,13 +15,24 @@ import { isPlainTarget, targetProblem } from './target.js'
 import type { UpstreamPass } from './upstream-pass.js'
 import type { WebSocketTracker } from './websockets.js'
 
-export interface DoorOptions {
+/** One site's gate and way to its application: without `sites:`, the only one. */
+export interface SiteGate {
+  readonly name: string
+  /** the site's gate in this process: its state, snapshot and counts */
+  readonly runtime: GateRuntime
+  /** whether its name goes in the access log: with `sites:` only, so a log without them reads as before */
+  readonly logged: boolean
   admit: Admit
   pass: UpstreamPass
   maintenance: MaintenanceReply
   /** counts the public's requests in flight, and cuts them when the gate no longer admits them */
   publicRequests: PublicRequests
   webSockets: WebSocketTracker
+}
+
+export interface DoorOptions {
+  /** the request's site (decision step 0), or null: Gatekeeper's 404, and no upstream is reached */
+  gateOf: (request: IncomingMessage) => SiteGate | null
   log: FastifyBaseLogger
   /** one line per public request, plain or upgrade */
   accessLog: AccessLog
@@ -41,6 +53,13 @@ const PROXIED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT'
 const OWN_PREFIX = '/__gatekeeper/'
 
 const BAD_TARGET = Buffer.from(JSON.stringify(errorBodyOf(new errors.GK_ERR_BAD_TARGET())))
+const NO_SITE = Buffer.from(JSON.stringify(errorBodyOf(new errors.GK_ERR_NOT_FOUND('site for this host and path'))))
+
+/** A request for no site: Gatekeeper's plain 404, not the maintenance page, not any upstream. */
+function refuseNoSite (response: ServerResponse): void {
+  response.writeHead(404, ['content-type', 'application/json; charset=utf-8', 'cache-control', 'no-store', 'content-length', String(NO_SITE.length)])
+  response.end(NO_SITE)
+}
 
 function refuseTarget (response: ServerResponse, cookie: string | undefined): void {
   const headers = ['content-type', 'application/json; charset=utf-8', 'cache-control', 'no-store', 'content-length', String(BAD_TARGET.length)]
@@ -68,7 +87,7 @@ function socketResponse (request: IncomingMessage, socket: Duplex, entry: Access
  * The log level changes what is logged, never which code runs.
  */
 export function createDoor (options: DoorOptions) {
-  const { admit, pass, maintenance, publicRequests, webSockets, log, accessLog, upgradeTargets, onDecision } = options
+  const { gateOf, log, accessLog, upgradeTargets, onDecision } = options
   let accepting = true
 
   function decided (request: IncomingMessage, admission: Admission, entry: AccessEntry): void {
@@ -91,10 +110,17 @@ export function createDoor (options: DoorOptions) {
         refuseTarget(response, undefined)
         return
       }
+      const gate = gateOf(request)
+      if (gate === null) {
+        refuseNoSite(response)
+        return
+      }
+      if (gate.logged) entry.site = gate.name
       if (!accepting || url.startsWith(OWN_PREFIX) || !PROXIED_METHODS.has(request.method ?? '')) {
         route(request, response)
         return
       }
+      const { admit, pass, maintenance, publicRequests } = gate
       const admission = admit(request)
       decided(request, admission, entry)
       const { decision, cookie, now } = admission
@@ -121,10 +147,17 @@ export function createDoor (options: DoorOptions) {
         refuseTarget(socketResponse(request, socket, entry), undefined)
         return
       }
+      const gate = gateOf(request)
+      if (gate === null) {
+        refuseNoSite(socketResponse(request, socket, entry))
+        return
+      }
+      if (gate.logged) entry.site = gate.name
       if (!accepting || url.startsWith(OWN_PREFIX)) {
         relay(request, socket, head)
         return
       }
+      const { admit, pass, maintenance, webSockets } = gate
       const admission = admit(request)
       decided(request, admission, entry)
       if (!admission.decision.pass) {

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config/config.js'
 import { errors } from '../errors.js'
@@ -18,6 +19,8 @@ export interface OwnRoutesOptions {
   assets: Map<string, { body: Buffer, contentType: string, etag: string }>
   /** the Retry-After hint in force (a reload may change it) */
   retryAfter: () => number
+  /** the gate of the request's site (`sites:`); by default `runtime` */
+  runtimeFor?: (request: IncomingMessage) => GateRuntime
 }
 
 const INVALID_LINK = `<!doctype html>
@@ -28,10 +31,12 @@ const INVALID_LINK = `<!doctype html>
 
 /** Gatekeeper's own public paths, answered before (and outside) the gate. */
 export async function ownRoutes (app: FastifyInstance, options: OwnRoutesOptions): Promise<void> {
-  const { config, runtime, assets } = options
-  const factsOptions = factsOptionsOf(config, runtime.trustedProxies)
+  const { config, assets } = options
+  const factsOptions = factsOptionsOf(config, options.runtime.trustedProxies)
+  const runtimeFor = options.runtimeFor ?? (() => options.runtime)
 
   app.get('/__gatekeeper/status', async (request, reply) => {
+    const runtime = runtimeFor(request.raw)
     const snapshot = runtime.current()
     const now = Date.now()
     const ip = clientIpOf(request, runtime.trustedProxies)
@@ -51,6 +56,7 @@ export async function ownRoutes (app: FastifyInstance, options: OwnRoutesOptions
 
   app.get<{ Params: { token: string } }>('/__gatekeeper/bypass/:token', async (request, reply) => {
     const token = request.params.token
+    const runtime = runtimeFor(request.raw)
     const snapshot = runtime.current()
     const now = Date.now()
     reply.header('cache-control', 'no-store')

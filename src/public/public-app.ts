@@ -14,20 +14,16 @@ import { loadPages } from '../page/pages.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import { createAccessLog } from './access-log.js'
 import { createNodes, type Nodes } from '../nodes/nodes.js'
-import { createAdmit } from './admit.js'
 import { createDoor } from './door.js'
 import { doorServer, routeUpgrades, takeUpgradeRelay, type ListenerSetup, type ServerTimeouts } from './door-server.js'
 import { bind, createListenerSet, type ListenerSet } from './listener-set.js'
-import { forwardedOptionsOf } from './forwarded-headers.js'
 import { createMaintenanceReply } from './maintenance-reply.js'
 import { ownRoutes } from './own-routes.js'
-import { createPublicRequests } from './public-requests.js'
-import { createUpstreamPass } from './upstream-pass.js'
+import { createSiteGates } from './site-gates.js'
 import type { UpstreamObserver } from './upstream-observer.js'
 import { webSocketRelay } from './websocket-relay.js'
 import { createCertificateSet, type RefusedCertificate } from './tls/certificate-set.js'
 import { registerCertificateSet } from './tls/reload.js'
-import { createWebSocketTracker } from './websockets.js'
 
 export interface PublicAppOptions {
   config: Config
@@ -41,6 +37,8 @@ export interface PublicAppOptions {
   certificatePollMs?: number
   /** the application nodes; built here (with their health checks) when not given */
   nodes?: Nodes
+  /** the gate of each site (`sites:`); by default every site follows `runtime` */
+  runtimeOf?: (site: string) => GateRuntime
 }
 
 export interface PublicApp {
@@ -77,6 +75,21 @@ function maintenanceOf (config: Config, problems: string[], assets: Map<string, 
   return createMaintenanceReply({ statusCode: config.maintenance.statusCode, defaultRetryAfter: config.maintenance.retryAfter, forHost: pages.forHost })
 }
 
+/** The maintenance answer of each site with its own `pages`; the others take the default one. Problems are added to `problems`. */
+function siteMaintenanceOf (config: Config, problems: string[], logger: FastifyBaseLogger): Map<string, Maintenance> {
+  const bySite = new Map<string, Maintenance>()
+  for (const site of config.sites ?? []) {
+    if (site.pagesDir === undefined) continue
+    const pages = loadPages(site.pagesDir)
+    for (const problem of pages.problems) {
+      problems.push(`site ${site.name}: ${problem}`)
+      logger.warn({ site: site.name, problem }, 'maintenance page problem')
+    }
+    bySite.set(site.name, createMaintenanceReply({ statusCode: config.maintenance.statusCode, defaultRetryAfter: config.maintenance.retryAfter, forHost: pages.forHost }))
+  }
+  return bySite
+}
+
 /**
  * The public listener: the door (door.ts) takes every request; Fastify
  * answers Gatekeeper's own paths and carries the WebSocket relay.
@@ -108,26 +121,25 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
   const problems: string[] = []
   const assets = new Map<string, Asset>()
   let current = maintenanceOf(config, problems, assets, logger)
-  const maintenance: Maintenance = { write: (...args) => { current.write(...args) } }
+  let bySite = siteMaintenanceOf(config, problems, logger)
   const nodes = options.nodes ?? createNodes(config.nodes, { current: runtime.current, log: logger })
-  const pass = createUpstreamPass({
+  const gates = createSiteGates({
+    config,
+    runtimeOf: options.runtimeOf ?? (() => runtime),
     nodes,
-    forwarded: forwardedOptionsOf(config, runtime.trustedProxies),
-    log: logger,
-    ...(options.upstream === undefined ? {} : { observer: options.upstream })
+    live: () => live,
+    maintenanceOf: (site) => bySite.get(site) ?? current,
+    logger,
+    ...(options.upstream === undefined ? {} : { upstream: options.upstream })
   })
-  const publicRequests = createPublicRequests(runtime, () => live.publicRequestCutoffMs, logger)
-  const webSockets = createWebSocketTracker(runtime, () => live.websocket.closeGraceMs, logger)
+  // the relay links each admitted upgrade's client socket in the tracker of its site (the one that admitted it)
+  const webSockets = { connected: (source: unknown) => { for (const gate of gates.all) gate.webSockets.connected(source) } }
   // the node each admitted upgrade goes to: the door chooses it, the relay connects there
   const upgradeTargets = new WeakMap<IncomingMessage, string>()
   const door = createDoor({
     accessLog: createAccessLog({ log: logger, enabled: () => live.accessLog }),
     upgradeTargets,
-    admit: createAdmit(config, runtime),
-    pass,
-    maintenance,
-    publicRequests,
-    webSockets,
+    gateOf: gates.gateOf,
     log: logger,
     ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision })
   })
@@ -158,9 +170,7 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
   })
   app.addHook('onClose', async () => { await listenersClosed })
   // after the listener has drained, so answers still streaming finish
-  app.addHook('onClose', async () => { await pass.close() })
-  app.addHook('onClose', async () => { webSockets.close() })
-  app.addHook('onClose', async () => { publicRequests.close() })
+  app.addHook('onClose', async () => { await gates.close() })
 
   // what Fastify itself answers here (a bad own-route call, an upgrade nobody serves) takes the one error shape too
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -171,7 +181,7 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(errorBodyOf(new errors.GK_ERR_NOT_FOUND(`Gatekeeper path ${request.method} ${(request.url.split('?', 1)[0] ?? '').slice(0, 100)}`)))
   })
-  await app.register(ownRoutes, { config, runtime, assets, retryAfter: () => live.maintenance.retryAfter })
+  await app.register(ownRoutes, { config, runtime, assets, retryAfter: () => live.maintenance.retryAfter, runtimeFor: (raw) => gates.gateOf(raw)?.runtime ?? runtime })
   await app.register(webSocketRelay, { config, runtime, webSockets, upgradeTargets })
   const relay = takeUpgradeRelay(app.server)
   servers.forEach((server, i) => { routeUpgrades(server, setups[i] as ListenerSetup, door, relay) })
@@ -188,6 +198,7 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
     pageProblems: problems,
     reconfigure (next) {
       current = maintenanceOf(next, problems, assets, logger)
+      bySite = siteMaintenanceOf(next, problems, logger)
       // nodes handed in are their owner's to reconfigure; a worker's own follow here
       if (options.nodes === undefined && JSON.stringify(next.nodes) !== JSON.stringify(live.nodes)) nodes.reconfigure(next.nodes)
       live = next

@@ -12,7 +12,7 @@ import type { WebSocketTracker } from './websockets.js'
 export interface WebSocketRelayOptions {
   config: Config
   runtime: GateRuntime
-  webSockets: WebSocketTracker
+  webSockets: Pick<WebSocketTracker, 'connected'>
   /** the origin of the node the door chose for each admitted upgrade */
   upgradeTargets: WeakMap<IncomingMessage, string>
 }

@@ -75,6 +75,9 @@ export function buildAuditEntry (before: State | null, after: State, ctx: Change
     actor: ctx.actor,
     ip: ctx.ip,
     action: ctx.action,
+    ...(ctx.site === undefined ? {} : { site: ctx.site }),
+    ...(ctx.forced === undefined ? {} : { forced: ctx.forced }),
+    ...(ctx.window === undefined ? {} : { window: ctx.window }),
     before: before === null ? null : was,
     after: now
   }

@@ -141,6 +141,12 @@ export interface AuditEntry {
   /** the address the change came from */
   ip: string
   action: string
+  /** the site changed (with `sites:` in the configuration) */
+  site?: string
+  /** the closed sites this one depends on, which an opening was forced past */
+  forced?: string[]
+  /** the window across sites this change belongs to (POST /v1/windows) */
+  window?: string
   /** the scalar fields that changed, as they were; null for the first state */
   before: Record<string, unknown> | null
   /** the scalar fields as they became, and each changed list (allowlist, tokens by name only) as `{added, removed}` */
@@ -152,4 +158,10 @@ export interface ChangeContext {
   actor: string
   ip: string
   action: string
+  /** the site changed (with `sites:` in the configuration) */
+  site?: string
+  /** the closed sites this one depends on, which an opening was forced past */
+  forced?: string[]
+  /** the window across sites this change belongs to (POST /v1/windows) */
+  window?: string
 }

@@ -9,13 +9,16 @@ import { closeCommand, openCommand, readOnlyCommand, stageCommand } from './mode
 import { rampCommands } from './ramp.js'
 import { reloadCommand } from './reload.js'
 import { scheduleCommands } from './schedule.js'
+import { sitesCommand } from './sites.js'
 import { statusCommand } from './status.js'
 import { timelineCommand } from './timeline.js'
 import { tokenCommands } from './token.js'
+import { windowCommands } from './window.js'
 
 /** Every command that talks to the admin API, in the order `gatekeeper help` lists them. */
 export const ADMIN_COMMANDS: readonly Command[] = [
   statusCommand,
+  sitesCommand,
   closeCommand,
   openCommand,
   readOnlyCommand,
@@ -24,6 +27,8 @@ export const ADMIN_COMMANDS: readonly Command[] = [
     'A gradual reopening: staged steps held for a while each, watched by the health gate, ending open.', rampCommands),
   commandGroup('schedule', 'a planned window: create, show, extend, cancel',
     'A planned window: the site closes by itself at a time, tells the public when it should be back, and at that time holds, ramps or opens.', scheduleCommands),
+  commandGroup('window', 'close several sites as one change: close, extend, show',
+    'A window across sites (sites: in the configuration): closed as one change, all or none, and extended as one.', windowCommands),
   admissionCommand,
   commandGroup('allow', 'the dynamic allowlist: add, list, remove',
     'Addresses and networks that pass the gate in every mode (the sysadmin, the DBA, the testers).', allowCommands),

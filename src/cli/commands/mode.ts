@@ -3,6 +3,7 @@ import { changeFlagsOf, sendChange } from '../change.js'
 import { CHANGE_HELP, CONNECTION_HELP, invoke, printJson, type Command, type Io } from '../command.js'
 import { isRecord } from '../format.js'
 import { renderState } from '../state-view.js'
+import { SITE_HELP, SITE_OPTION, sitePath } from '../site-option.js'
 
 interface ModeCall {
   name: string
@@ -11,7 +12,7 @@ interface ModeCall {
   path: string
   options: OptionTable
   positionals: readonly string[]
-  body (values: { string (name: string): string | undefined }, positionals: string[], now: number): Record<string, unknown>
+  body (values: { string (name: string): string | undefined, flag (name: string): boolean }, positionals: string[], now: number): Record<string, unknown>
 }
 
 /** The four mode changes share one shape: read flags, build the body, send, print the new state. */
@@ -19,13 +20,14 @@ function modeCommand (call: ModeCall): Command {
   return {
     name: call.name,
     summary: call.summary,
-    help: `${call.usage}\n\n${CHANGE_HELP}\n\n${CONNECTION_HELP}\n`,
+    help: `${call.usage}\n${SITE_HELP}\n\n${CHANGE_HELP}\n\n${CONNECTION_HELP}\n`,
     async run (args: string[], io: Io) {
-      const inv = invoke(call.name, args, io, { ...call.options, ...CHANGE_OPTIONS })
+      const inv = invoke(call.name, args, io, { ...call.options, ...CHANGE_OPTIONS, ...SITE_OPTION })
+      const path = sitePath(call.name, inv.parsed.string('site'), call.path)
       const positionals = expectPositionals(call.name, inv.parsed, call.positionals)
       const flags = changeFlagsOf(call.name, inv.parsed)
       const body = call.body(inv.parsed, positionals, io.now())
-      const answer = await sendChange(inv, 'POST', call.path, Object.keys(body).length === 0 ? undefined : body, flags)
+      const answer = await sendChange(inv, 'POST', path, Object.keys(body).length === 0 ? undefined : body, flags)
       if (inv.json) printJson(io, answer.body)
       else if (isRecord(answer.body)) io.out(renderState(answer.body, io.now()))
       return 0
@@ -35,6 +37,8 @@ function modeCommand (call: ModeCall): Command {
 
 const REASON = { reason: { type: 'string', short: 'r' } } as const
 const UNTIL = { until: { type: 'string' } } as const
+const FORCE = { force: { type: 'boolean' } } as const
+const FORCE_HELP = '  --force             even while a site this one dependsOn is closed (with sites:; audited as forced)'
 
 export const closeCommand = modeCommand({
   name: 'close',
@@ -68,11 +72,12 @@ export const openCommand = modeCommand({
   summary: 'open the site to everyone at once',
   usage: `Usage: gatekeeper open
 
-Opens the site to everyone. To reopen gradually, use \`gatekeeper ramp start\`.`,
+Opens the site to everyone. To reopen gradually, use \`gatekeeper ramp start\`.
+${FORCE_HELP}`,
   path: '/v1/open',
-  options: {},
+  options: { ...FORCE },
   positionals: [],
-  body: () => ({})
+  body: (values) => values.flag('force') ? { force: true } : {}
 })
 
 export const readOnlyCommand = modeCommand({
@@ -104,12 +109,14 @@ export const stageCommand = modeCommand({
 Admits PERCENT of the public (0 to 100, two decimals: 5, 12.5, 25%). A client
 keeps its place: raising PERCENT never turns away one already admitted.
   -r, --reason TEXT   shown to those still held
-  --until TIME        the expected end: ISO 8601 with a zone, or a duration from now (2h)`,
+  --until TIME        the expected end: ISO 8601 with a zone, or a duration from now (2h)
+${FORCE_HELP}`,
   path: '/v1/stage',
-  options: { ...REASON, ...UNTIL },
+  options: { ...REASON, ...UNTIL, ...FORCE },
   positionals: ['percent'],
   body (values, positionals, now) {
     const body: Record<string, unknown> = { percent: percentArg(positionals[0] as string, 'gatekeeper stage: PERCENT') }
+    if (values.flag('force')) body.force = true
     const reason = values.string('reason')
     const until = values.string('until')
     if (reason !== undefined) body.reason = reason

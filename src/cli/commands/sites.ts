@@ -1,0 +1,37 @@
+import { expectPositionals } from '../args.js'
+import { CONNECTION_HELP, invoke, printJson, type Command } from '../command.js'
+import { recordsOf, textOf } from '../format.js'
+import { renderTable } from '../table.js'
+
+export const sitesCommand: Command = {
+  name: 'sites',
+  summary: 'list the sites with their mode, reason, expected end and dependencies',
+  help: `Usage: gatekeeper sites
+
+Lists the sites of the configuration's sites: (or the one site "default"),
+each with its own state: the mode (and share while staged), the reason, the
+expected end, and the sites it depends on. Act on one with --site NAME on
+close, open, read-only, stage and status.
+
+${CONNECTION_HELP}
+`,
+  async run (args, io) {
+    const inv = invoke(this.name, args, io)
+    expectPositionals(this.name, inv.parsed, [])
+    const answer = await inv.client.call('GET', '/v1/sites')
+    if (inv.json) {
+      printJson(io, answer.body)
+      return 0
+    }
+    const rows = recordsOf(answer.body).map((site) => [
+      textOf(site.name),
+      site.mode === 'staged' ? `staged ${textOf(site.percent)} %` : textOf(site.mode),
+      textOf(site.version),
+      site.eta === null || site.eta === undefined ? '' : textOf(site.eta),
+      Array.isArray(site.dependsOn) ? site.dependsOn.map(textOf).join(', ') : '',
+      textOf(site.reason)
+    ])
+    io.out(renderTable(['site', 'mode', 'version', 'until', 'depends on', 'reason'], rows))
+    return 0
+  }
+}

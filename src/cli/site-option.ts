@@ -1,0 +1,15 @@
+import { usageError } from './errors.js'
+
+/** `--site NAME` on every state command: the site's own routes, `/v1/sites/{site}/…`, instead of `default`'s. */
+export const SITE_OPTION = { site: { type: 'string' } } as const
+
+export const SITE_HELP = '  --site NAME              act on that site of the configuration\'s sites: (default: the site "default")'
+
+const SITE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
+
+/** `/v1/close` → `/v1/sites/app1/close` with `--site app1`; the path as it is without it. */
+export function sitePath (command: string, site: string | undefined, path: string): string {
+  if (site === undefined) return path
+  if (!SITE_NAME.test(site)) throw usageError(`gatekeeper ${command}: --site must be a site name (lower-case letters, digits and "-"), got ${JSON.stringify(site)}`)
+  return `/v1/sites/${site}${path.slice('/v1'.length)}`
+}
