@@ -77,6 +77,10 @@ t.test('the console signs in, closes, ramps, aborts and reopens the site, and re
   const stale = await waitText(page, '#confirm-error', /Not applied/)
   t.match(stale, /someone changed the state after this console showed it \(version \d+\)\. It is now at version \d+: closed, changed by ops/)
   t.ok(await page.locator('#confirm-ok').isDisabled(), 'the stale change cannot be sent again as it is')
+  // the live view redraws behind the open dialog: its buttons follow the state, the dialog's stays refused
+  await h.admin('POST', '/v1/allowlist', { cidr: '192.0.2.77/32', label: 'redraw behind the dialog' })
+  await waitText(page, '#allowlist', /redraw behind the dialog/)
+  t.ok(await page.locator('#confirm-ok').isDisabled(), 'a redraw of the live view does not make the stale change sendable again')
   t.equal(await publicStatus(h), 503, 'the stale change was not applied')
   await page.click('#confirm-cancel')
   await waitText(page, '#reason', /changed on the bridge call/)

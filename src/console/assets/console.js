@@ -333,7 +333,7 @@ function askNodeState (node, opener) {
   select.dispatchEvent(new Event('change', { bubbles: true }))
 }
 
-for (const button of document.querySelectorAll('button[data-action]')) {
+for (const button of document.querySelectorAll('.actions button[data-action]')) {
   button.addEventListener('click', () => askChange(button.dataset.action, button))
 }
 

@@ -72,7 +72,8 @@ export function updateButtons (state) {
     resume: ramp !== null && ramp.paused,
     promote: ramp !== null
   }
-  for (const button of document.querySelectorAll('button[data-action]')) {
+  // the cards' own buttons only: the dialog's confirm button is the dialog's to enable
+  for (const button of document.querySelectorAll('.actions button[data-action]')) {
     button.disabled = enabled[button.dataset.action] !== true
   }
 }
