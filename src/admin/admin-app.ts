@@ -14,7 +14,7 @@ import { allowlistRoutes } from './routes-allowlist.js'
 import { instanceRoutes } from './routes-instances.js'
 import { HEALTH_PATHS, healthRoutes } from './routes-health.js'
 import { modeRoutes } from './routes-mode.js'
-import { defaultModeOptions, readSitesAudit, siteRoutes } from './routes-sites.js'
+import { defaultModeOptions, readSiteAudit, readSitesAudit, siteRoutes } from './routes-sites.js'
 import { windowRoutes } from './routes-windows.js'
 import { nodeRoutes } from './routes-nodes.js'
 import { tokenRoutes } from './routes-tokens.js'
@@ -30,7 +30,10 @@ export const ADMIN_BODY_LIMIT = 64 * 1024
 const OPEN_PATHS = new Set([...HEALTH_PATHS, ...CONSOLE_PATHS])
 
 const AUDIT = readSchema('the audit log, newest first', { type: 'array', items: { type: 'object' } }, {
-  querystring: object({ limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'a whole number from 1 to 1000 (default 50)' } })
+  querystring: object({
+    limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'a whole number from 1 to 1000 (default 50)' },
+    site: { type: 'string', maxLength: 63, description: 'only that site\'s entries (a 404 naming the sites for an unknown one)' }
+  })
 })
 
 /** Routes of other parts (ramps, schedules, /metrics): registered beside the core ones, behind the same auth. */
@@ -81,10 +84,11 @@ export async function buildAdminApp (ctx: AdminContext, logger: FastifyBaseLogge
     await instanceRoutes(scope, ctx)
     await nodeRoutes(scope, ctx)
     for (const routes of moreRoutes) await routes(scope, ctx)
-    scope.get<{ Querystring: { limit?: string } }>('/v1/audit', { schema: AUDIT }, async (request) => {
+    scope.get<{ Querystring: { limit?: string, site?: string } }>('/v1/audit', { schema: AUDIT }, async (request) => {
       const raw = request.query.limit ?? '50'
       const limit = Number(raw)
       if (limit < 1 || limit > 1000) throw new errors.GK_ERR_BAD_FIELD('query.limit', `must be a whole number from 1 to 1000, got ${JSON.stringify(raw)}`)
+      if (request.query.site !== undefined) return await readSiteAudit(ctx, request.query.site, limit)
       // with sites:, each site's log, merged; without, the one log as always
       return ctx.config.sites === undefined || ctx.sites === undefined ? await ctx.store.readAudit(limit) : await readSitesAudit(ctx.sites, limit)
     })

@@ -30,9 +30,21 @@ const SITES_REPLY = {
  * `sites:`, each site keeps its own log (its own file or Redis keys), merged
  * here; entries written without a site (a ramp, a note) are of the site whose log holds them.
  */
-export async function readSitesAudit (sites: SiteStates, limit: number): Promise<AuditEntry[]> {
+export async function readSitesAudit (sites: Pick<SiteStates, 'all'>, limit: number): Promise<AuditEntry[]> {
   const logs = await Promise.all(sites.all.map(async (site) => (await site.feed.readAudit(limit)).map((entry) => entry.site === undefined ? { ...entry, site: site.name } : entry)))
   return logs.flat().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit)
+}
+
+/** `GET /v1/audit?site=NAME`: that site's log only; without `sites:`, `default` is the one site. An unknown site is a 404 naming the sites. */
+export async function readSiteAudit (ctx: AdminContext, name: string, limit: number): Promise<AuditEntry[]> {
+  const sites = ctx.config.sites === undefined ? undefined : ctx.sites
+  if (sites === undefined) {
+    if (name !== DEFAULT_SITE) throw new errors.GK_ERR_UNKNOWN_SITE(JSON.stringify(name), DEFAULT_SITE)
+    return await ctx.store.readAudit(limit)
+  }
+  const site = sites.get(name)
+  if (site === undefined) throw new errors.GK_ERR_UNKNOWN_SITE(JSON.stringify(name), namesOf(sites))
+  return await readSitesAudit({ all: [site] }, limit)
 }
 
 /**

@@ -7,9 +7,15 @@ export const SITE_HELP = '  --site NAME              act on that site of the con
 
 const SITE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
 
+/** The `--site` value, checked to be a site name (whether the site exists, the gatekeeper says). */
+export function siteName (command: string, site: string | undefined): string | undefined {
+  if (site !== undefined && !SITE_NAME.test(site)) throw usageError(`gatekeeper ${command}: --site must be a site name (lower-case letters, digits and "-"), got ${JSON.stringify(site)}`)
+  return site
+}
+
 /** `/v1/close` → `/v1/sites/app1/close` with `--site app1`; the path as it is without it. */
 export function sitePath (command: string, site: string | undefined, path: string): string {
-  if (site === undefined) return path
-  if (!SITE_NAME.test(site)) throw usageError(`gatekeeper ${command}: --site must be a site name (lower-case letters, digits and "-"), got ${JSON.stringify(site)}`)
-  return `/v1/sites/${site}${path.slice('/v1'.length)}`
+  const name = siteName(command, site)
+  if (name === undefined) return path
+  return `/v1/sites/${name}${path.slice('/v1'.length)}`
 }

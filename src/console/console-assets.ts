@@ -11,7 +11,7 @@ export const CONSOLE_PAGE = '/console'
  * a directory listing: these are the only paths the admin listener answers
  * without a token, so adding one is a deliberate change here.
  */
-export const CONSOLE_FILES = ['console.css', 'console.js', 'api.js', 'dialog.js', 'effects.js', 'render.js', 'format.js', 'timeline.js'] as const
+export const CONSOLE_FILES = ['console.css', 'console.js', 'api.js', 'dialog.js', 'effects.js', 'render.js', 'format.js', 'timeline.js', 'sites.js'] as const
 
 /** Every path served without a token: the shell holds no data, only code that asks for it with one. */
 export const CONSOLE_PATHS: readonly string[] = [CONSOLE_PAGE, ...CONSOLE_FILES.map((name) => `${CONSOLE_PAGE}/${name}`)]

@@ -2,27 +2,30 @@ import { expectPositionals, wholeNumberArg } from '../args.js'
 import { CONNECTION_HELP, invoke, printJson, type Command } from '../command.js'
 import { isRecord, recordsOf, textOf } from '../format.js'
 import { renderTable } from '../table.js'
+import { SITE_OPTION, siteName } from '../site-option.js'
 
 const CHANGE_WIDTH = 100
 
 export const auditCommand: Command = {
   name: 'audit',
   summary: 'show who changed what, when and from where (newest first)',
-  help: `Usage: gatekeeper audit [--limit N]
+  help: `Usage: gatekeeper audit [--limit N] [--site NAME]
 
 Shows the audit log, newest first: the version, when, the token's name, the
 address, the action and what changed (before → after; an allowlist or token
 change as +added -removed).
   -n, --limit N   how many entries (1 to 1000, default 20)
+  --site NAME     only that site's entries (with sites:, every site's by default)
 
 ${CONNECTION_HELP}
 `,
   async run (args, io) {
-    const inv = invoke(this.name, args, io, { limit: { type: 'string', short: 'n' } })
+    const inv = invoke(this.name, args, io, { limit: { type: 'string', short: 'n' }, ...SITE_OPTION })
     expectPositionals(this.name, inv.parsed, [])
     const limitText = inv.parsed.string('limit')
     const limit = limitText === undefined ? 20 : wholeNumberArg(limitText, 'gatekeeper audit: --limit', 1, 1000)
-    const answer = await inv.client.call('GET', '/v1/audit', { query: { limit } })
+    const site = siteName(this.name, inv.parsed.string('site'))
+    const answer = await inv.client.call('GET', '/v1/audit', { query: { limit, site } })
     if (inv.json) {
       printJson(io, answer.body)
       return 0

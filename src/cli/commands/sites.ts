@@ -2,6 +2,7 @@ import { expectPositionals } from '../args.js'
 import { CONNECTION_HELP, invoke, printJson, type Command } from '../command.js'
 import { recordsOf, textOf } from '../format.js'
 import { renderTable } from '../table.js'
+import { renderChain, siteSummaries } from '../dependency-chain.js'
 
 export const sitesCommand: Command = {
   name: 'sites',
@@ -10,7 +11,9 @@ export const sitesCommand: Command = {
 
 Lists the sites of the configuration's sites: (or the one site "default"),
 each with its own state: the mode (and share while staged), the reason, the
-expected end, and the sites it depends on. Act on one with --site NAME on
+expected end, and the sites it depends on; then, for each site that depends
+on others, its chain with their modes ("app1 → depends on app2 (closed)").
+Act on one with --site NAME on
 close, open, read-only, stage and status.
 
 ${CONNECTION_HELP}
@@ -32,6 +35,8 @@ ${CONNECTION_HELP}
       textOf(site.reason)
     ])
     io.out(renderTable(['site', 'mode', 'version', 'until', 'depends on', 'reason'], rows))
+    const chain = renderChain(siteSummaries(answer.body))
+    if (chain !== '') io.out(`\n${chain}`)
     return 0
   }
 }

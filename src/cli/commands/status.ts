@@ -5,6 +5,7 @@ import { isRecord } from '../format.js'
 import { progressLine, renderState } from '../state-view.js'
 import { watchState } from '../watch.js'
 import { SITE_HELP, SITE_OPTION, sitePath } from '../site-option.js'
+import { readSiteSummaries, renderChain, renderSiteDependencies } from '../dependency-chain.js'
 
 export const statusCommand: Command = {
   name: 'status',
@@ -12,7 +13,9 @@ export const statusCommand: Command = {
   help: `Usage: gatekeeper status [--watch [--for DURATION] [--interval DURATION]]
 
 Shows the state every instance serves: the mode, the reason, the window, a ramp
-or schedule in progress, and the version (for --if-match).
+or schedule in progress, and the version (for --if-match). With sites: in the
+configuration, also each site's dependencies ("app1 → depends on app2 (closed)");
+with --site, what the site depends on and which of those block opening it.
   --watch              keep following it, one progress line on stderr, until --for
                        runs out or Ctrl-C; then print the state as it stands (exit 0)
   --for DURATION       how long to watch (30s, 10m, 1h)
@@ -44,7 +47,12 @@ ${CONNECTION_HELP}
       state = (await inv.client.call('GET', sitePath('status', site, '/v1/state'))).body
     }
     if (inv.json) printJson(io, state)
-    else if (isRecord(state)) io.out(renderState(state, io.now()))
+    else if (isRecord(state)) {
+      io.out(renderState(state, io.now()))
+      const sites = await readSiteSummaries(inv.client)
+      const chain = site === undefined ? renderChain(sites) : renderSiteDependencies(sites, site)
+      if (chain !== '') io.out(`\n${chain}`)
+    }
     return 0
   }
 }

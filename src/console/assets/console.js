@@ -6,6 +6,7 @@ import { createApi } from './api.js'
 import { confirmChange } from './dialog.js'
 import { clockTime, localTime, parseSteps, percentText, stepsForApi } from './format.js'
 import { renderTimeline } from './timeline.js'
+import { choose, chosenSite, realSites, renderSites, settleChoice, sitePath } from './sites.js'
 import { renderAllowlist, renderAudit, renderInstances, renderNodes, renderRamp, renderSchedule, renderSite, renderTokens, updateButtons } from './render.js'
 
 const TOKEN_KEY = 'gatekeeper-console-token'
@@ -31,7 +32,7 @@ let timer = 0
 let refreshing = false
 let refreshAgain = false
 // calls another part of Gatekeeper may not have: once one answers 404, the card says so
-const available = { ramp: true, instances: true, nodes: true, timeline: true }
+const available = { ramp: true, instances: true, nodes: true, timeline: true, sites: true }
 let polls = 0
 
 function storedToken () {
@@ -112,8 +113,11 @@ async function refresh (prefetched) {
   refreshing = true
   clearTimeout(timer)
   try {
-    const state = prefetched ?? await api('GET', '/v1/state')
-    const changed = view === null || state.version !== view.state.version
+    const sites = realSites(await optionalCall('sites', '/v1/sites'))
+    const site = chosenSite()
+    settleChoice(sites)
+    const state = (site === chosenSite() ? prefetched : undefined) ?? await api('GET', sitePath('/v1/state'))
+    const changed = view === null || view.site !== chosenSite() || state.version !== view.state.version
     polls++
     const readTimeline = changed || polls % TIMELINE_EVERY === 0 || view.timeline === undefined
     const [ramp, instances, nodes, allowlist, audit, timeline] = await Promise.all([
@@ -125,7 +129,7 @@ async function refresh (prefetched) {
       readTimeline ? optionalCall('timeline', TIMELINE_PATH) : view.timeline
     ])
     if (api === null) return
-    view = { state, ramp, instances: instanceList(instances), nodes: nodes === null ? null : (Array.isArray(nodes.nodes) ? nodes.nodes : []), allowlist, audit, timeline }
+    view = { site: chosenSite(), sites, state, ramp, instances: instanceList(instances), nodes: nodes === null ? null : (Array.isArray(nodes.nodes) ? nodes.nodes : []), allowlist, audit, timeline }
     render()
     connection.textContent = `Live · updated ${clockTime(Date.now())}`
     connection.classList.remove('error')
@@ -167,8 +171,11 @@ function render () {
   const now = Date.now()
   const { state } = view
   const expired = (entry) => entry.expiresAt !== undefined && Date.parse(entry.expiresAt) <= now
+  renderSites(view.sites, chooseSite)
   renderSite(state, now)
   updateButtons(state)
+  // ramps are `default`'s only (not built yet for the other sites)
+  if (chosenSite() !== null && chosenSite() !== 'default') for (const action of ['ramp', 'abort']) document.querySelector(`button[data-action="${action}"]`).hidden = true
   renderRamp(state, view.ramp, now)
   renderSchedule(state)
   renderInstances(view.instances, state.version, now)
@@ -179,12 +186,18 @@ function render () {
   redrawIfChanged('timeline', JSON.stringify(view.timeline), () => renderTimeline(document.getElementById('timeline'), view.timeline))
 }
 
+function chooseSite (name) {
+  choose(name)
+  tell('')
+  refresh()
+}
+
 /** The message of a refused change; a 412 says plainly that nothing was applied. */
 async function explain (err, shownVersion) {
   if (err.status !== 412) return err
   let now = ''
   try {
-    const state = await api('GET', '/v1/state')
+    const state = await api('GET', sitePath('/v1/state'))
     now = ` It is now at version ${state.version}: ${state.mode}${state.mode === 'staged' ? ` at ${percentText(state.percent)}` : ''}, changed by ${state.updatedBy}.`
     await refresh(state)
   } catch (refreshErr) {}
@@ -279,7 +292,7 @@ function askChange (action, opener) {
     fields: spec.fields === undefined ? [] : spec.fields(state),
     read: spec.read,
     validate: spec.validate,
-    run: (input) => send('POST', spec.path, spec.body === undefined ? undefined : spec.body(input), shownVersion, modeDone)
+    run: (input) => send('POST', sitePath(spec.path), spec.body === undefined ? undefined : spec.body(input), shownVersion, modeDone)
   })
 }
 
