@@ -7,8 +7,12 @@ import type { AdminContext, DependencyOutcome } from './context.js'
 import { modeRoutes, type ModeRouteOptions } from './routes-mode.js'
 import { object, readSchema } from './schemas.js'
 
-/** The old routes that act on one state: with sites and none named `default`, they name the sites instead. */
-const PER_STATE = ['/v1/state', '/v1/close', '/v1/open', '/v1/stage', '/v1/read-only', '/v1/allowlist', '/v1/tokens', '/v1/nodes', '/v1/ramp', '/v1/schedule', '/v1/admission']
+/**
+ * The old routes that act on one state: with sites and none named `default`,
+ * they name the sites instead. `/v1/allowlist` and `/v1/tokens` are not among
+ * them: the top-level state holds the testers of every site.
+ */
+const PER_STATE = ['/v1/state', '/v1/close', '/v1/open', '/v1/stage', '/v1/read-only', '/v1/nodes', '/v1/ramp', '/v1/schedule', '/v1/admission']
 
 const SITE_PARAMS = object({ site: { type: 'string', maxLength: 63, description: 'a site of the configuration (`default` without sites:)' } }, ['site'])
 

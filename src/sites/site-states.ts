@@ -55,7 +55,8 @@ export function siteStoreConfig (config: Config, site: string): Config {
  * process's own: `runtime` and `feed`). Each is versioned and changed
  * compare-and-set on its own: a change to one site never conflicts with a
  * change to another. A site's gate adds its own allowlist entries to the
- * global ones.
+ * global ones, and takes its dynamic allowlist entries and bypass tokens
+ * (those valid on it) from the top-level state, following its every change.
  */
 export async function openSiteStates (config: Config, logger: Logger, main: { runtime: GateRuntime, feed: StateFeed }): Promise<SiteStates> {
   const own: Array<{ close: () => Promise<void> }> = []
@@ -72,7 +73,8 @@ export async function openSiteStates (config: Config, logger: Logger, main: { ru
       const store = withOutagePolicy(await openStore(siteConfig, log), outagePolicyOf(siteConfig), log.child({ component: 'store' }))
       own.push(store)
       const state = await store.init(initialState(config.initialMode, ''))
-      const runtime = createGateRuntime({ ...config, allowlist: [...config.allowlist, ...site.allowlist] }, state)
+      // its testers are the top-level state's: every dynamic allowlist entry, and the tokens valid on this site
+      const runtime = createGateRuntime({ ...config, allowlist: [...config.allowlist, ...site.allowlist] }, state, { site: site.name, access: main.runtime })
       runtime.onApplied((next, previous) => {
         log.info({ site: site.name, version: next.version, mode: next.mode, percent: next.state.percent, was: previous.mode, by: next.state.updatedBy }, 'state applied')
       })
