@@ -33,9 +33,12 @@ const SITES_REPLY = {
  * The audit of every site, newest first, each entry carrying its site: with
  * `sites:`, each site keeps its own log (its own file or Redis keys), merged
  * here; entries written without a site (a ramp, a note) are of the site whose log holds them.
+ * With no site named `default`, the top-level log (its tokens and dynamic allowlist) is merged too, its entries without a site.
  */
 export async function readSitesAudit (sites: SiteStates, limit: number): Promise<AuditEntry[]> {
   const logs = await Promise.all(sites.all.map(async (site) => (await site.feed.readAudit(limit)).map((entry) => entry.site === undefined ? { ...entry, site: site.name } : entry)))
+  // with no site named `default`, the top-level log (tokens, dynamic allowlist) is of no site
+  if (!sites.all.includes(sites.top)) logs.push(await sites.top.feed.readAudit(limit))
   return logs.flat().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit)
 }
 

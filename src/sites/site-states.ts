@@ -22,6 +22,8 @@ export interface SiteStates {
   get (name: string): SiteState | undefined
   /** the site the old `/v1/...` routes act on: `default`, or null when sites are configured without one */
   readonly fallback: SiteState | null
+  /** the top-level state, which holds the testers of every site: `default`'s, a site or not */
+  readonly top: SiteState
   /**
    * A reload's global gate settings (allowlist, alwaysAllow, trustedProxies)
    * for the sites other than `default` (whose gate is the process's own),
@@ -89,6 +91,7 @@ export async function openSiteStates (config: Config, logger: Logger, main: { ru
     all,
     get: (name) => byName.get(name),
     fallback: byName.get(DEFAULT_SITE) ?? null,
+    top: mainState,
     reconfigure (next) {
       for (const entry of all) {
         if (entry === mainState || entry.site === null) continue
