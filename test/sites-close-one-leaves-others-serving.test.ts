@@ -72,7 +72,7 @@ t.test('each site has its own state: closing one leaves the others serving, and 
   t.equal(unknown.status, 404)
   t.match(await unknown.json(), { code: 'GK_ERR_UNKNOWN_SITE', message: 'there is no site "app9" (sites: app1, app2, api)' })
 
-  for (const [method, path] of [['GET', '/v1/state'], ['POST', '/v1/close'], ['POST', '/v1/open'], ['GET', '/v1/allowlist'], ['GET', '/v1/ramp']]) {
+  for (const [method, path] of [['GET', '/v1/state'], ['POST', '/v1/close'], ['POST', '/v1/open'], ['GET', '/v1/nodes'], ['GET', '/v1/ramp']]) {
     const old = await admin(method as string, path as string, method === 'POST' ? {} : undefined)
     t.equal(old.status, 400, `${method} ${path} without a default site`)
     t.match(await old.json(), { code: 'GK_ERR_SITE_REQUIRED', message: /sites: app1, app2, api/ })

@@ -5,7 +5,8 @@ import { parseConfig } from '../src/config/config.js'
 import type { FastifyRequest } from 'fastify'
 import { openSiteStates, type SiteState } from '../src/sites/site-states.js'
 import type { StateFeed } from '../src/feed/state-feed.js'
-import type { GateRuntime } from '../src/runtime/gate-runtime.js'
+import { createGateRuntime } from '../src/runtime/gate-runtime.js'
+import { initialState } from '../src/state/initial.js'
 import { withMode } from '../src/state/mode-changes.js'
 import { rawConfig, tempDir, TEST_ENV } from './helpers/harness.js'
 
@@ -14,8 +15,9 @@ t.test('a change that lands on a later site between the check and the write make
   delete raw.upstream
   raw.sites = ['app1', 'app2'].map((name) => ({ name, hosts: [`${name}.test`], upstream: 'http://127.0.0.1:9' }))
   const logger = pino({ level: 'silent' })
-  // no site is named default: the process's own state is not used
-  const sites = await openSiteStates(parseConfig(raw, TEST_ENV), logger, { runtime: null as unknown as GateRuntime, feed: null as unknown as StateFeed })
+  // no site is named default: the process's own state only holds the testers (the sites' gates read it)
+  const config = parseConfig(raw, TEST_ENV)
+  const sites = await openSiteStates(config, logger, { runtime: createGateRuntime(config, initialState('open', '')), feed: null as unknown as StateFeed })
   t.teardown(() => sites.close())
   const [app1, app2] = sites.all as [SiteState, SiteState]
   const now = Date.now()

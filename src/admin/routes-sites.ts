@@ -7,8 +7,12 @@ import type { AdminContext, DependencyOutcome } from './context.js'
 import { modeRoutes, type ModeRouteOptions } from './routes-mode.js'
 import { object, readSchema } from './schemas.js'
 
-/** The old routes that act on one state: with sites and none named `default`, they name the sites instead. */
-const PER_STATE = ['/v1/state', '/v1/close', '/v1/open', '/v1/stage', '/v1/read-only', '/v1/allowlist', '/v1/tokens', '/v1/nodes', '/v1/ramp', '/v1/schedule', '/v1/admission']
+/**
+ * The old routes that act on one state: with sites and none named `default`,
+ * they name the sites instead. `/v1/allowlist` and `/v1/tokens` are not among
+ * them: the top-level state holds the testers of every site.
+ */
+const PER_STATE = ['/v1/state', '/v1/close', '/v1/open', '/v1/stage', '/v1/read-only', '/v1/nodes', '/v1/ramp', '/v1/schedule', '/v1/admission']
 
 const SITE_PARAMS = object({ site: { type: 'string', maxLength: 63, description: 'a site of the configuration (`default` without sites:)' } }, ['site'])
 
@@ -29,9 +33,12 @@ const SITES_REPLY = {
  * The audit of every site, newest first, each entry carrying its site: with
  * `sites:`, each site keeps its own log (its own file or Redis keys), merged
  * here; entries written without a site (a ramp, a note) are of the site whose log holds them.
+ * With no site named `default`, the top-level log (its tokens and dynamic allowlist) is merged too, its entries without a site.
  */
-export async function readSitesAudit (sites: Pick<SiteStates, 'all'>, limit: number): Promise<AuditEntry[]> {
-  const logs = await Promise.all(sites.all.map(async (site) => (await site.feed.readAudit(limit)).map((entry) => entry.site === undefined ? { ...entry, site: site.name } : entry)))
+export async function readSitesAudit (sites: Pick<SiteStates, 'all' | 'top'>, limit: number): Promise<AuditEntry[]> {
+  const logs = await Promise.all(sites.all.map(async (site) => await siteLog(site, limit)))
+  // with no site named `default`, the top-level log (tokens, dynamic allowlist) is of no site
+  if (!sites.all.includes(sites.top)) logs.push(await sites.top.feed.readAudit(limit))
   return logs.flat().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit)
 }
 
@@ -44,7 +51,12 @@ export async function readSiteAudit (ctx: AdminContext, name: string, limit: num
   }
   const site = sites.get(name)
   if (site === undefined) throw new errors.GK_ERR_UNKNOWN_SITE(JSON.stringify(name), namesOf(sites))
-  return await readSitesAudit({ all: [site] }, limit)
+  return await siteLog(site, limit)
+}
+
+/** One site's own log, each entry naming the site. */
+async function siteLog (site: SiteState, limit: number): Promise<AuditEntry[]> {
+  return (await site.feed.readAudit(limit)).map((entry) => entry.site === undefined ? { ...entry, site: site.name } : entry)
 }
 
 /**

@@ -23,6 +23,8 @@ export const CHANGE_OPTIONS: OptionTable = {
 export interface ParsedArgs {
   positionals: string[]
   string (name: string): string | undefined
+  /** every value of an option given `multiple: true`, in order */
+  strings (name: string): string[]
   flag (name: string): boolean
 }
 
@@ -37,12 +39,16 @@ export function parseCommandArgs (command: string, args: string[], options: Opti
   } catch (err) {
     throw usageError(`gatekeeper ${command}: ${describeParseError(err)}`)
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>
+  const values = parsed.values as Record<string, string | string[] | boolean | undefined>
   return {
     positionals: parsed.positionals,
     string (name) {
       const value = values[name]
       return typeof value === 'string' ? value : undefined
+    },
+    strings (name) {
+      const value = values[name]
+      return Array.isArray(value) ? value : typeof value === 'string' ? [value] : []
     },
     flag (name) {
       return values[name] === true

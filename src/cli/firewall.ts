@@ -58,6 +58,7 @@ async function currentState (values: Record<string, string | boolean | undefined
   const flags = {
     positionals: [],
     string: (name: string) => typeof values[name] === 'string' ? values[name] : undefined,
+    strings: () => [],
     flag: (name: string) => values[name] === true
   }
   const client = createAdminClient(connectionOf(flags, io.env), io.interrupted)

@@ -2,13 +2,13 @@ import type { GateSnapshot } from './snapshot.js'
 
 /**
  * Every moment (epoch ms, ascending) at which a dynamic allowlist entry or a
- * bypass token of this state expires: the only moments at which the decision
+ * bypass token of this gate (its own state's, or the top-level one's) expires: the only moments at which the decision
  * answers differently for the same request without a change of state. Whoever
  * holds on to an admission (a WebSocket) must look again then.
  */
 export function accessExpiries (snapshot: GateSnapshot): number[] {
   const times: number[] = []
-  for (const entry of snapshot.state.allowlist) {
+  for (const entry of snapshot.access.allowlist) {
     if (entry.expiresAt === undefined) continue
     // parsed as compileSnapshot parses it; an unreadable time admits nobody, so nothing changes at it
     const at = Date.parse(entry.expiresAt)

@@ -4,6 +4,7 @@ import { parseCidr, type Cidr } from './cidr.js'
 import { createIpSet, unionOf, type AddressSet } from './ip-set.js'
 import { createRangeSet } from './range-set.js'
 import { compilePathMatcher } from './path.js'
+import { tokenValidOn, type AccessState } from './site-access.js'
 
 /** What the gate needs from the configuration; fixed for the life of the process. */
 export interface GateConfig {
@@ -29,6 +30,16 @@ export interface GateSnapshot {
   /** null when no path is always allowed, so the common case costs nothing */
   readonly alwaysAllow: ((rawUrl: string) => boolean) | null
   readonly state: State
+  /** where the dynamic allowlist and the tokens came from: `state`, or the top-level state for a site's gate */
+  readonly access: AccessState
+  /** the site whose gate this is (`default` without sites) */
+  readonly site: string
+}
+
+/** Whose gate a snapshot is, and where its testers come from (default: `default`, and the state itself). */
+export interface SnapshotAccess {
+  site?: string
+  access?: AccessState
 }
 
 /** What the configuration compiles to, once for the life of the process. */
@@ -50,9 +61,16 @@ export function compileGateConfig (allowlist: readonly string[], paths: readonly
   return { staticAllowlist: allowlist, alwaysAllowPaths: paths, matcher: paths.length === 0 ? null : compilePathMatcher([...paths]), staticSet: staticSetOf(allowlist) }
 }
 
-export function compileSnapshot (state: State, config: CompiledGateConfig): GateSnapshot {
+/**
+ * The state compiled for the gate of `site`. Its testers are those of
+ * `access` (the top-level state, for a site's gate): every dynamic allowlist
+ * entry, and the tokens valid on this site.
+ */
+export function compileSnapshot (state: State, config: CompiledGateConfig, options: SnapshotAccess = {}): GateSnapshot {
+  const site = options.site ?? 'default'
+  const access: AccessState = options.access ?? state
   const dynamic = createIpSet()
-  for (const entry of state.allowlist) {
+  for (const entry of access.allowlist) {
     let cidr: Cidr
     try {
       cidr = parseCidr(entry.cidr)
@@ -64,7 +82,9 @@ export function compileSnapshot (state: State, config: CompiledGateConfig): Gate
   }
   const allowlist = unionOf(config.staticSet ?? staticSetOf(config.staticAllowlist), dynamic)
   const tokens = new Map<string, number>()
-  for (const token of state.tokens) tokens.set(token.sha256, Date.parse(token.expiresAt))
+  for (const token of access.tokens) {
+    if (tokenValidOn(token, site)) tokens.set(token.sha256, Date.parse(token.expiresAt))
+  }
   const alwaysAllow = config.matcher !== undefined
     ? config.matcher
     : (config.alwaysAllowPaths.length === 0 ? null : compilePathMatcher([...config.alwaysAllowPaths]))
@@ -76,6 +96,8 @@ export function compileSnapshot (state: State, config: CompiledGateConfig): Gate
     allowlist,
     tokens,
     alwaysAllow,
-    state
+    state,
+    access: { allowlist: access.allowlist, tokens: access.tokens },
+    site
   }
 }

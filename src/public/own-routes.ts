@@ -65,7 +65,7 @@ export async function ownRoutes (app: FastifyInstance, options: OwnRoutesOptions
       return reply.code(403).type('text/html; charset=utf-8').send(INVALID_LINK)
     }
     const expiresAt = snapshot.tokens.get(sha256Hex(token)) ?? now
-    const name = snapshot.state.tokens.find((entry) => entry.sha256 === sha256Hex(token))?.name
+    const name = snapshot.access.tokens.find((entry) => entry.sha256 === sha256Hex(token))?.name
     request.log.info({ clientIp: clientIpOf(request, runtime.trustedProxies), token: name }, 'bypass link used')
     const secure = request.headers['x-forwarded-proto'] === 'https' && runtime.trustedProxies.has(request.raw.socket.remoteAddress ?? '')
     reply.header('set-cookie', `${config.bypass.cookieName}=${token}; Path=/; Expires=${new Date(expiresAt).toUTCString()}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`)

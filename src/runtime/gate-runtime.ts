@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js'
 import { compileGateConfig, compileSnapshot, type GateSnapshot } from '../gate/snapshot.js'
+import { sameAccess } from '../gate/site-access.js'
 import { createIpSet, type IpSet } from '../gate/ip-set.js'
 import { parseCidr } from '../gate/cidr.js'
 import type { State } from '../state/types.js'
@@ -50,6 +51,18 @@ export interface GateRuntime {
 
 export const IDLE_NOTICE_MS = 100
 
+/** Whose gate a runtime is, and where its testers come from. */
+export interface GateRuntimeOptions {
+  /** the site whose gate this is: a token limited to other sites does not pass it (default: `default`) */
+  site?: string
+  /**
+   * The gate whose state holds the testers (dynamic allowlist, tokens): the
+   * top-level one, for a site's gate. Each of its changes to them is
+   * compiled into this gate at once. Default: this gate's own state.
+   */
+  access?: GateRuntime
+}
+
 /** Calls `fn` at once, then at most every `ms`; a call inside the pause is made at its end. */
 function throttled (fn: () => void, ms: number): () => void {
   let last = -Infinity
@@ -94,11 +107,16 @@ function gateConfigOf (config: Config): ReturnType<typeof compileGateConfig> {
   return compileGateConfig(config.allowlist.map((entry) => entry.cidr), config.alwaysAllow.paths)
 }
 
-export function createGateRuntime (config: Config, initial: State): GateRuntime {
+export function createGateRuntime (config: Config, initial: State, options: GateRuntimeOptions = {}): GateRuntime {
   let gateConfig = gateConfigOf(config)
   let staticAllowlist = config.allowlist
   const trustedProxies = replaceableIpSet(trustedSetOf(config))
-  let snapshot = compileSnapshot(initial, gateConfig)
+  const source = options.access
+  const compile = (state: State): GateSnapshot => compileSnapshot(state, gateConfig, {
+    ...(options.site === undefined ? {} : { site: options.site }),
+    ...(source === undefined ? {} : { access: source.current().state })
+  })
+  let snapshot = compile(initial)
   const listeners: Array<(next: GateSnapshot, previous: GateSnapshot) => void> = []
   const idleListeners: Array<() => void> = []
   let inFlight = 0
@@ -110,10 +128,18 @@ export function createGateRuntime (config: Config, initial: State): GateRuntime 
   function swapIn (state: State): boolean {
     if (state.version === snapshot.version && JSON.stringify(state) === JSON.stringify(snapshot.state)) return false
     const previous = snapshot
-    snapshot = compileSnapshot(state, gateConfig)
+    snapshot = compile(state)
     for (const listener of listeners) listener(snapshot, previous)
     return true
   }
+
+  // the testers' state changed: compiled in at once, so a revoked token or a removed entry stops passing here too
+  source?.onApplied((next) => {
+    if (sameAccess(next.state, snapshot.access)) return
+    const previous = snapshot
+    snapshot = compile(previous.state)
+    for (const listener of listeners) listener(snapshot, previous)
+  })
 
   return {
     current: () => snapshot,
@@ -127,7 +153,7 @@ export function createGateRuntime (config: Config, initial: State): GateRuntime 
       staticAllowlist = next.allowlist
       trustedProxies.replace(trustedSetOf(next))
       const previous = snapshot
-      snapshot = compileSnapshot(previous.state, gateConfig)
+      snapshot = compile(previous.state)
       for (const listener of listeners) listener(snapshot, previous)
     },
     onApplied (listener) {

@@ -22,6 +22,8 @@ export interface SiteStates {
   get (name: string): SiteState | undefined
   /** the site the old `/v1/...` routes act on: `default`, or null when sites are configured without one */
   readonly fallback: SiteState | null
+  /** the top-level state, which holds the testers of every site: `default`'s, a site or not */
+  readonly top: SiteState
   /**
    * A reload's global gate settings (allowlist, alwaysAllow, trustedProxies)
    * for the sites other than `default` (whose gate is the process's own),
@@ -55,7 +57,8 @@ export function siteStoreConfig (config: Config, site: string): Config {
  * process's own: `runtime` and `feed`). Each is versioned and changed
  * compare-and-set on its own: a change to one site never conflicts with a
  * change to another. A site's gate adds its own allowlist entries to the
- * global ones.
+ * global ones, and takes its dynamic allowlist entries and bypass tokens
+ * (those valid on it) from the top-level state, following its every change.
  */
 export async function openSiteStates (config: Config, logger: Logger, main: { runtime: GateRuntime, feed: StateFeed }): Promise<SiteStates> {
   const own: Array<{ close: () => Promise<void> }> = []
@@ -72,7 +75,8 @@ export async function openSiteStates (config: Config, logger: Logger, main: { ru
       const store = withOutagePolicy(await openStore(siteConfig, log), outagePolicyOf(siteConfig), log.child({ component: 'store' }))
       own.push(store)
       const state = await store.init(initialState(config.initialMode, ''))
-      const runtime = createGateRuntime({ ...config, allowlist: [...config.allowlist, ...site.allowlist] }, state)
+      // its testers are the top-level state's: every dynamic allowlist entry, and the tokens valid on this site
+      const runtime = createGateRuntime({ ...config, allowlist: [...config.allowlist, ...site.allowlist] }, state, { site: site.name, access: main.runtime })
       runtime.onApplied((next, previous) => {
         log.info({ site: site.name, version: next.version, mode: next.mode, percent: next.state.percent, was: previous.mode, by: next.state.updatedBy }, 'state applied')
       })
@@ -87,6 +91,7 @@ export async function openSiteStates (config: Config, logger: Logger, main: { ru
     all,
     get: (name) => byName.get(name),
     fallback: byName.get(DEFAULT_SITE) ?? null,
+    top: mainState,
     reconfigure (next) {
       for (const entry of all) {
         if (entry === mainState || entry.site === null) continue

@@ -9,7 +9,7 @@ const BOOKKEEPING = new Set(['version', 'updatedAt', 'updatedBy', 'seed'])
 /** What a list entry shows in the audit: tokens by name and expiry, since a hash is still a secret's fingerprint. */
 const LIST_VIEWS: Record<string, (item: never) => unknown> = {
   allowlist: (entry: State['allowlist'][number]) => entry,
-  tokens: (token: State['tokens'][number]) => ({ name: token.name, expiresAt: token.expiresAt })
+  tokens: (token: State['tokens'][number]) => ({ name: token.name, expiresAt: token.expiresAt, ...(token.sites === undefined ? {} : { sites: token.sites }) })
 }
 
 /** A list's change as recorded: the entries added and removed, never the whole list. */

@@ -21,6 +21,8 @@ export interface BypassToken {
   expiresAt: string
   createdBy: string
   createdAt: string
+  /** the sites whose gate it passes; absent: every site */
+  sites?: string[]
 }
 
 export interface Window {

@@ -44,6 +44,10 @@ export function parseStoredState (value: unknown, where: string): State {
       !/^[0-9a-f]{64}$/.test(token.sha256) || !isIsoTime(token.expiresAt)) {
       fail(`"tokens[${i}]" is not a token {name, sha256, expiresAt}`)
     }
+    const sites = (token as { sites?: unknown }).sites
+    if (sites !== undefined && (!Array.isArray(sites) || !(sites as unknown[]).every((site) => typeof site === 'string'))) {
+      fail(`"tokens[${i}].sites" is not a list of site names`)
+    }
   }
   // a state stored before nodes existed has none: every node is in
   const nodes = value.nodes ?? {}

@@ -8,30 +8,34 @@ import { renderFields, renderTable } from '../table.js'
 const createCommand: Command = {
   name: 'token create',
   summary: 'make a named, expiring bypass token for a tester (shown once)',
-  help: `Usage: gatekeeper token create NAME --ttl DURATION [--public-url URL]
+  help: `Usage: gatekeeper token create NAME --ttl DURATION [--site NAME]... [--public-url URL]
 
 Makes a bypass token for a tester: the holder passes the gate from anywhere,
 with the link (which sets a cookie) or the header, until the token expires or
 is revoked. The secret is printed once and never stored: copy it now.
   --ttl DURATION     how long it works: 60s to 30d (90m, 8h, 2d)
+  --site NAME        a site whose gate it passes (repeat for several; with
+                     sites: in the configuration). Default: every site
   --public-url URL   the site's public address, to print the whole link
                      (default: GATEKEEPER_PUBLIC_URL; else the link's path alone)
 
 Example: gatekeeper token create ana --ttl 8h --public-url https://lms.example.edu
+         gatekeeper token create ana --ttl 8h --site app1 --site app2
 
 ${CHANGE_HELP}
 
 ${CONNECTION_HELP}
 `,
   async run (args, io) {
-    const inv = invoke(this.name, args, io, { ttl: { type: 'string' }, 'public-url': { type: 'string' }, ...CHANGE_OPTIONS })
+    const inv = invoke(this.name, args, io, { ttl: { type: 'string' }, site: { type: 'string', multiple: true }, 'public-url': { type: 'string' }, ...CHANGE_OPTIONS })
     const [name] = expectPositionals(this.name, inv.parsed, ['name'])
     const ttlText = inv.parsed.string('ttl')
     if (ttlText === undefined) throw usageError(`gatekeeper ${this.name}: --ttl is required, e.g. --ttl 8h`)
     const ttl = durationSeconds(ttlText, `gatekeeper ${this.name}: --ttl`, 60, 30 * 86400)
     const publicUrl = publicBase(inv.parsed.string('public-url') ?? io.env.GATEKEEPER_PUBLIC_URL, this.name)
     const flags = changeFlagsOf(this.name, inv.parsed)
-    const answer = await sendChange(inv, 'POST', '/v1/tokens', { name, ttl }, flags)
+    const sites = inv.parsed.strings('site')
+    const answer = await sendChange(inv, 'POST', '/v1/tokens', { name, ttl, ...(sites.length === 0 ? {} : { sites }) }, flags)
     const created = isRecord(answer.body) ? answer.body : {}
     const secret = textOf(created.token)
     const link = publicUrl === undefined ? textOf(created.link) : publicUrl + textOf(created.link)
@@ -44,6 +48,7 @@ ${CONNECTION_HELP}
       ['token', secret],
       ['name', textOf(created.name)],
       ['expires', moment(textOf(created.expiresAt), io.now())],
+      ...(sites.length === 0 ? [] : [['sites', sites.join(', ')] as [string, string]]),
       ['link', publicUrl === undefined ? `${link}  (after the site's public address)` : link],
       ['header', `${textOf(created.header)}: ${secret}`]
     ]))
@@ -68,7 +73,8 @@ const listCommand: Command = {
   summary: 'list the bypass tokens (names and expiry; never the secrets)',
   help: `Usage: gatekeeper token list
 
-Lists the bypass tokens by name, with who made them and when they expire.
+Lists the bypass tokens by name, with who made them, when they expire and
+the sites they pass ("(every site)" for a token not limited to some).
 The secrets are not stored and cannot be listed.
 
 ${CONNECTION_HELP}
@@ -85,9 +91,10 @@ ${CONNECTION_HELP}
       textOf(token.name),
       (token.expired === true ? 'expired ' : '') + (moment(textOf(token.expiresAt), io.now()) ?? ''),
       textOf(token.createdBy),
-      moment(textOf(token.createdAt), io.now()) ?? ''
+      moment(textOf(token.createdAt), io.now()) ?? '',
+      Array.isArray(token.sites) ? token.sites.map(textOf).join(', ') : '(every site)'
     ])
-    io.out(rows.length === 0 ? 'no bypass tokens\n' : renderTable(['name', 'expires', 'created by', 'created'], rows))
+    io.out(rows.length === 0 ? 'no bypass tokens\n' : renderTable(['name', 'expires', 'created by', 'created', 'sites'], rows))
     return 0
   }
 }
