@@ -5,23 +5,16 @@ import { startGatekeeper } from '../src/server.js'
 import { startSampleUpstream } from '../src/sample/sample-upstream.js'
 import type { AuditEntry } from '../src/state/types.js'
 import { launchBrowser, newContext } from './helpers/browser.js'
-import { adminClient, get, OPERATOR_TOKEN, rawConfig, tempDir, TEST_ENV } from './helpers/harness.js'
+import { get, OPERATOR_TOKEN, rawConfig, tempDir, TEST_ENV } from './helpers/harness.js'
+import { startSitesHarness } from './helpers/sites.js'
 
 const WAIT = { timeout: 45_000 }
 
 t.test('with sites:, the console switches site and closes the chosen one only, with If-Match; the summary rows follow', async (t) => {
-  const upstream = await startSampleUpstream(0)
-  t.teardown(() => upstream.close())
-  const dir = tempDir(t)
-  const raw = rawConfig(dir, '')
-  delete raw.upstream
-  raw.sites = [
-    { name: 'default', hosts: ['www.test'], upstream: upstream.url },
-    { name: 'app1', hosts: ['app1.test'], upstream: upstream.url, dependsOn: ['default'] }
-  ]
-  const gk = await startGatekeeper(parseConfig(raw, TEST_ENV), { logger: pino({ level: 'silent' }) })
-  t.teardown(() => gk.close())
-  const admin = adminClient(gk.adminUrl)
+  const { gk, admin } = await startSitesHarness(t, (url) => [
+    { name: 'default', hosts: ['www.test'], upstream: url },
+    { name: 'app1', hosts: ['app1.test'], upstream: url, dependsOn: ['default'] }
+  ])
   const status = async (host: string): Promise<number> => (await get(gk.publicUrl + '/', { headers: { host } })).status
 
   const browser = await launchBrowser(t)

@@ -1,25 +1,13 @@
 import t from 'tap'
-import pino from 'pino'
-import { parseConfig } from '../src/config/config.js'
-import { startGatekeeper } from '../src/server.js'
-import { startSampleUpstream } from '../src/sample/sample-upstream.js'
 import { cliFor } from './helpers/cli.js'
-import { adminClient, rawConfig, tempDir, TEST_ENV, type Harness } from './helpers/harness.js'
+import { startSitesHarness } from './helpers/sites.js'
 
 t.test('gatekeeper sites lists the sites; --site acts on one; --force passes a closed dependency', async (t) => {
-  const upstream = await startSampleUpstream(0)
-  t.teardown(() => upstream.close())
-  const dir = tempDir(t)
-  const raw = rawConfig(dir, '')
-  delete raw.upstream
-  raw.sites = [
-    { name: 'app1', hosts: ['app1.test'], upstream: upstream.url, dependsOn: ['app2'] },
-    { name: 'app2', hosts: ['app2.test'], upstream: upstream.url }
-  ]
-  const config = parseConfig(raw, TEST_ENV)
-  const gk = await startGatekeeper(config, { logger: pino({ level: 'silent' }) })
-  t.teardown(() => gk.close())
-  const { run } = cliFor(t, { gk, dir, config, admin: adminClient(gk.adminUrl) } as unknown as Harness)
+  const h = await startSitesHarness(t, (url) => [
+    { name: 'app1', hosts: ['app1.test'], upstream: url, dependsOn: ['app2'] },
+    { name: 'app2', hosts: ['app2.test'], upstream: url }
+  ])
+  const { run } = cliFor(t, h)
 
   const closed = await run(['close', '--site', 'app2', '--reason', 'db split'])
   t.equal(closed.code, 0, closed.stderr)

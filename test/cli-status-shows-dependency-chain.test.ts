@@ -1,25 +1,14 @@
 import t from 'tap'
-import pino from 'pino'
-import { parseConfig } from '../src/config/config.js'
-import { startGatekeeper } from '../src/server.js'
-import { startSampleUpstream } from '../src/sample/sample-upstream.js'
 import { cliFor } from './helpers/cli.js'
-import { adminClient, rawConfig, tempDir, TEST_ENV, type Harness } from './helpers/harness.js'
+import { startSitesHarness } from './helpers/sites.js'
 
 t.test('gatekeeper status and sites show each site\'s dependencies and which block opening', async (t) => {
-  const upstream = await startSampleUpstream(0)
-  t.teardown(() => upstream.close())
-  const dir = tempDir(t)
-  const raw = rawConfig(dir, '')
-  delete raw.upstream
-  raw.sites = [
-    { name: 'default', hosts: ['www.test'], upstream: upstream.url },
-    { name: 'app1', hosts: ['app1.test'], upstream: upstream.url, dependsOn: ['app2', 'default'] },
-    { name: 'app2', hosts: ['app2.test'], upstream: upstream.url }
-  ]
-  const gk = await startGatekeeper(parseConfig(raw, TEST_ENV), { logger: pino({ level: 'silent' }) })
-  t.teardown(() => gk.close())
-  const { run } = cliFor(t, { gk, dir, admin: adminClient(gk.adminUrl) } as unknown as Harness)
+  const h = await startSitesHarness(t, (url) => [
+    { name: 'default', hosts: ['www.test'], upstream: url },
+    { name: 'app1', hosts: ['app1.test'], upstream: url, dependsOn: ['app2', 'default'] },
+    { name: 'app2', hosts: ['app2.test'], upstream: url }
+  ])
+  const { run } = cliFor(t, h)
 
   t.equal((await run(['close', '--site', 'app2', '--reason', 'db split'])).code, 0)
 

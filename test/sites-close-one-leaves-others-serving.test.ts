@@ -1,32 +1,20 @@
 import t from 'tap'
 import { existsSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import pino from 'pino'
 import { parseConfig } from '../src/config/config.js'
 import { startGatekeeper, type Gatekeeper } from '../src/server.js'
 import { adminClient, get, rawConfig, tempDir, TEST_ENV } from './helpers/harness.js'
-
-/** An upstream that answers with its own name. */
-async function named (t: { teardown: (fn: () => unknown) => void }, name: string): Promise<string> {
-  const server: Server = createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' })
-    res.end(`${name} ${req.url ?? ''}`)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
+import { namedUpstream } from './helpers/sites.js'
 
 t.test('each site has its own state: closing one leaves the others serving, and each survives a restart', async (t) => {
   const dir = tempDir(t)
   const raw = rawConfig(dir, '')
   delete raw.upstream
   raw.sites = [
-    { name: 'app1', hosts: ['portal.test'], upstream: await named(t, 'app1'), dependsOn: ['app2'] },
-    { name: 'app2', hosts: ['other.test'], upstream: await named(t, 'app2') },
-    { name: 'api', hosts: ['portal.test'], paths: ['/api/*'], upstream: await named(t, 'api'), allowlist: ['127.0.0.2'] }
+    { name: 'app1', hosts: ['portal.test'], upstream: await namedUpstream(t, 'app1'), dependsOn: ['app2'] },
+    { name: 'app2', hosts: ['other.test'], upstream: await namedUpstream(t, 'app2') },
+    { name: 'api', hosts: ['portal.test'], paths: ['/api/*'], upstream: await namedUpstream(t, 'api'), allowlist: ['127.0.0.2'] }
   ]
   const config = parseConfig(raw, TEST_ENV)
   let gk: Gatekeeper = await startGatekeeper(config, { logger: pino({ level: 'silent' }) })
@@ -102,8 +90,8 @@ t.test('with a site named default, the old routes act on it, stored where the st
   const raw = rawConfig(dir, '')
   delete raw.upstream
   raw.sites = [
-    { name: 'default', hosts: ['portal.test'], upstream: await named(t, 'portal') },
-    { name: 'app2', hosts: ['other.test'], upstream: await named(t, 'app2') }
+    { name: 'default', hosts: ['portal.test'], upstream: await namedUpstream(t, 'portal') },
+    { name: 'app2', hosts: ['other.test'], upstream: await namedUpstream(t, 'app2') }
   ]
   const gk = await startGatekeeper(parseConfig(raw, TEST_ENV), { logger: pino({ level: 'silent' }) })
   t.teardown(() => gk.close())

@@ -1,21 +1,9 @@
 import t from 'tap'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import pino from 'pino'
 import { parseConfig } from '../src/config/config.js'
 import { startGatekeeper } from '../src/server.js'
 import { adminClient, get, rawConfig, tempDir, TEST_ENV } from './helpers/harness.js'
-
-/** An upstream that answers with its own name. */
-async function named (t: { teardown: (fn: () => unknown) => void }, name: string): Promise<string> {
-  const server: Server = createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' })
-    res.end(`${name} ${req.url ?? ''}`)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
+import { namedUpstream } from './helpers/sites.js'
 
 async function until (check: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -32,8 +20,8 @@ for (const withDefault of [false, true]) {
     delete raw.upstream
     const first = withDefault ? 'default' : 'app1'
     raw.sites = [
-      { name: first, hosts: ['one.test'], upstream: await named(t, 'one') },
-      { name: 'app2', hosts: ['two.test'], upstream: await named(t, 'two'), allowlist: ['127.0.0.5'] }
+      { name: first, hosts: ['one.test'], upstream: await namedUpstream(t, 'one') },
+      { name: 'app2', hosts: ['two.test'], upstream: await namedUpstream(t, 'two'), allowlist: ['127.0.0.5'] }
     ]
     const gk = await startGatekeeper(parseConfig(raw, TEST_ENV), { logger: pino({ level: 'silent' }) })
     t.teardown(() => gk.close())

@@ -1,0 +1,38 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import pino from 'pino'
+import { parseConfig } from '../../src/config/config.js'
+import { startGatekeeper } from '../../src/server.js'
+import { startSampleUpstream } from '../../src/sample/sample-upstream.js'
+import { adminClient, rawConfig, tempDir, TEST_ENV, type Harness } from './harness.js'
+
+interface Teardown { teardown (fn: () => unknown): void }
+
+/** An upstream that answers every request with its own name and the target: which site's application was reached. */
+export async function namedUpstream (t: Teardown, name: string): Promise<string> {
+  const server: Server = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' })
+    res.end(`${name} ${req.url ?? ''}`)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+/**
+ * A gatekeeper configured with `sites:` (and no top-level upstream), in a
+ * fresh directory, in front of the sample application: `sites` is given the
+ * sample's URL to put where a site needs an upstream.
+ */
+export async function startSitesHarness (t: Teardown, sites: (upstreamUrl: string) => Array<Record<string, unknown>>): Promise<Harness> {
+  const upstream = await startSampleUpstream(0)
+  t.teardown(() => upstream.close())
+  const dir = tempDir(t)
+  const raw = rawConfig(dir, '')
+  delete raw.upstream
+  raw.sites = sites(upstream.url)
+  const config = parseConfig(raw, TEST_ENV)
+  const gk = await startGatekeeper(config, { logger: pino({ level: 'silent' }) })
+  t.teardown(() => gk.close())
+  return { gk, upstream, dir, config, admin: adminClient(gk.adminUrl) }
+}
