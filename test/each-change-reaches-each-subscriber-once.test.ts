@@ -75,6 +75,8 @@ t.test('each change reaches the workers, the gate, the firewall and the webhooks
   await waitUntil(() => helperModes.length === 1, 'the firewall to apply the state at start')
   const admin = adminClient(gk.adminUrl)
 
+  const events = (): Array<{ event: string, version: number }> => receiver.received.map((r) => JSON.parse(r.body) as { event: string, version: number })
+  const modeChanges = (): Array<{ event: string, version: number }> => events().filter((e) => e.event === 'mode.changed')
   const versions: number[] = []
   const changes: Array<[string, string]> = [['/v1/close', 'closed'], ['/v1/open', 'open'], ['/v1/close', 'closed']]
   for (const [path, mode] of changes) {
@@ -85,7 +87,7 @@ t.test('each change reaches the workers, the gate, the firewall and the webhooks
     t.equal(countOf(workerMessages, version), 1, `the worker acknowledged version ${version}, once, before the call returned`)
     await waitUntil(() => helperModes.length === versions.length + 1, `the firewall to apply version ${version}`)
     t.equal(helperModes.at(-1), mode)
-    await waitUntil(() => receiver.received.length === versions.length, `the webhook for version ${version}`)
+    await waitUntil(() => modeChanges().length === versions.length, `the webhook for version ${version}`)
   }
   // a second telling would come just after the first: give it time to show up
   await new Promise((resolve) => setTimeout(resolve, 500))
@@ -95,6 +97,7 @@ t.test('each change reaches the workers, the gate, the firewall and the webhooks
     t.equal(countOf(runtimeApplies, version), 1, `version ${version}: applied once to the gate`)
   }
   t.equal(helperModes.length, versions.length + 1, 'one firewall apply per change (and one at start)')
-  const events = receiver.received.map((r) => JSON.parse(r.body) as { version: number })
-  t.same(events.map((e) => e.version), versions, 'one webhook per change, in order')
+  t.same(modeChanges().map((e) => e.version), versions, 'one webhook per change, in order')
+  // the reopening ended a window: that is told once more, as a summary (window.ended), never as a second change
+  t.same(events().filter((e) => e.event === 'window.ended').length, 1, 'one window.ended for the one reopening')
 })
