@@ -1,20 +1,12 @@
-import { createServer } from 'node:net'
 import t from 'tap'
 import { cliFor, type Run } from './helpers/cli.js'
 import { get, OPERATOR_TOKEN, publicUrl, startHarness, VIEWER_TOKEN, type Harness } from './helpers/harness.js'
+import { freePort } from './helpers/ports.js'
 
 /** Waits (at most 5 s) until the public request just sent is in flight. */
 async function untilInFlight (h: Harness): Promise<void> {
   for (let i = 0; i < 500 && h.gk.runtime.inFlight === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
   if (h.gk.runtime.inFlight === 0) throw new Error('the slow request never reached the upstream')
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as { port: number }).port
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 t.test('status, close, read-only, stage and open change the mode and print it, as a table or as JSON', async (t) => {

@@ -3,14 +3,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net'
 import t from 'tap'
 import { startFromFile } from './helpers/reload.js'
 import { connectWebSocket, nextMessage } from './helpers/websocket-client.js'
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
-  const port = (server.address() as AddressInfo).port
-  await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
-  return port
-}
+import { freePort } from './helpers/ports.js'
 
 interface Answer { status: number, body: string, reused: boolean, socket: Socket }
 

@@ -1,17 +1,10 @@
-import { Agent, createServer, request } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { Agent, request } from 'node:http'
+import type { Socket } from 'node:net'
 import t from 'tap'
 import { tempDir } from './helpers/harness.js'
 import { startFromFile } from './helpers/reload.js'
 import { handshake, makePki, requestOver, servedSerial } from './helpers/tls-pki.js'
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', resolve) })
-  const port = (server.address() as AddressInfo).port
-  await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
-  return port
-}
+import { freePort } from './helpers/ports.js'
 
 function getOver (agent: Agent, port: number, path: string): Promise<{ status: number, location: string | undefined, reused: boolean, socket: Socket }> {
   return new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@ import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { freePort } from './ports.js'
 
 export const REDIS_SERVER = '/usr/bin/redis-server'
 
@@ -28,18 +29,6 @@ export interface StartOptions {
   cluster?: boolean
   /** a Sentinel watching this server as master `name` */
   sentinelFor?: { name: string, master: RedisServer }
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port from the kernel')
-  return address.port
 }
 
 /** A cluster node also listens on port + 10000 for its bus, so both must be free (and the port at most 55535). */
