@@ -3,7 +3,7 @@
 //
 //   npm run bench
 //   node bench/run.js [--seconds 5] [--warmup 1] [--rounds 3] [--connections 32]
-//                     [--only direct,bare,open,nodes-1,nodes-2,...] [--requests 1000000]
+//                     [--only direct,bare,open,nodes-1,nodes-2,sites-1,sites-50,...] [--requests 1000000]
 //                     [--no-memory] [--no-workers]
 //
 // Core 1 runs the contender being measured (one at a time; the others idle);
@@ -91,6 +91,23 @@ function checkPrerequisites () {
     }
   }
   if (cpus().length < 2) throw new Error('the bench pins the load and the contender to two different cores: it needs at least 2')
+}
+
+/**
+ * `count` sites, all on the bench's upstream: the measured one (`default`,
+ * every path of 127.0.0.1), then sites on 127.0.0.1 under path prefixes, on
+ * exact host names and on wildcards, so the choice walks a realistic table.
+ */
+function benchSites (count, upstreamUrl) {
+  const sites = [{ name: 'default', hosts: ['127.0.0.1'], upstream: upstreamUrl }]
+  for (let i = 1; i < count; i++) {
+    const kind = i % 3
+    const site = { name: `app${i}`, upstream: upstreamUrl }
+    if (i <= 20) sites.push({ ...site, hosts: ['127.0.0.1'], paths: [`/app${i}/*`] })
+    else if (kind === 0) sites.push({ ...site, hosts: [`*.tenant${i}.example.test`] })
+    else sites.push({ ...site, hosts: [`app${i}.example.test`], ...(kind === 1 ? { paths: ['/api/*'] } : {}) })
+  }
+  return sites
 }
 
 async function startUpstream (name, cpu) {
@@ -210,6 +227,12 @@ async function main () {
       const nodeB = { name: 'b', url: upstream.value.secondUrl }
       await gatekeeper('nodes-1', 'Gatekeeper open, upstream.nodes: one node', { allowlist: allowlistOf(10), extra: { upstream: { nodes: [nodeA] } } })
       await gatekeeper('nodes-2', 'Gatekeeper open, upstream.nodes: two nodes', { allowlist: allowlistOf(10), extra: { upstream: { nodes: [nodeA, nodeB] } } })
+    }
+    // choosing the site (decision step 0): one site, then 50 (exact hosts, wildcards and path
+    // prefixes, the measured one on the bench's host after 20 path-prefixed sites on that host)
+    if (wanted('sites-1') || wanted('sites-50')) {
+      await gatekeeper('sites-1', 'Gatekeeper open, sites: one site', { allowlist: allowlistOf(10), extra: { upstream: undefined, sites: benchSites(1, upstreamUrl) } })
+      await gatekeeper('sites-50', 'Gatekeeper open, sites: 50 sites', { allowlist: allowlistOf(10), extra: { upstream: undefined, sites: benchSites(50, upstreamUrl) } })
     }
     const closed = await gatekeeper('closed', 'Gatekeeper closed (503 page)', { initialMode: 'closed' })
     if (closed !== null) closed.expectStatus = 503

@@ -73,6 +73,9 @@ export function renderReport (results) {
     ratioRow(rounds, 'two nodes ÷ one node (upstream.nodes), CPU per request', 'nodes-2', 'nodes-1', 'cpuUsPerRequest', 1, 'same'),
     ratioRow(rounds, 'two nodes ÷ one node (upstream.nodes), requests/s', 'nodes-2', 'nodes-1', 'rps', null),
     ratioRow(rounds, 'one node in upstream.nodes ÷ upstream: URL, CPU per request', 'nodes-1', 'open', 'cpuUsPerRequest', null),
+    ratioRow(rounds, '50 sites ÷ one site (sites:), CPU per request', 'sites-50', 'sites-1', 'cpuUsPerRequest', 1, 'same'),
+    ratioRow(rounds, '50 sites ÷ one site (sites:), requests/s', 'sites-50', 'sites-1', 'rps', null),
+    ratioRow(rounds, 'one site in sites: ÷ no sites:, CPU per request', 'sites-1', 'open', 'cpuUsPerRequest', null),
     ratioRow(rounds, 'Gatekeeper staged 50 % ÷ open, CPU per request', 'staged-50', 'open', 'cpuUsPerRequest', null),
     ratioRow(rounds, 'Gatekeeper open as shipped ÷ on plain node, CPU per request', 'open', 'open-untuned', 'cpuUsPerRequest', null)
   ].filter((row) => row !== null)
