@@ -6,7 +6,7 @@ import { createApi } from './api.js'
 import { confirmChange } from './dialog.js'
 import { clockTime, localTime, parseSteps, percentText, stepsForApi } from './format.js'
 import { renderTimeline } from './timeline.js'
-import { choose, chosenSite, realSites, renderSites, settleChoice, sitePath } from './sites.js'
+import { choose, chosenSite, realSites, renderSites, settleChoice, sitePath, testersVersion, onTopState, unlessSiteRequired } from './sites.js'
 import { renderAllowlist, renderAudit, renderInstances, renderNodes, renderRamp, renderSchedule, renderSite, renderTokens, updateButtons } from './render.js'
 
 const TOKEN_KEY = 'gatekeeper-console-token'
@@ -60,7 +60,7 @@ function showSignedIn (signedIn) {
 
 async function signIn (token) {
   const candidate = createApi(token)
-  const state = await candidate('GET', '/v1/state')
+  const state = await candidate('GET', '/v1/state').catch(unlessSiteRequired)
   api = candidate
   storeToken(token)
   loginInput.value = ''
@@ -120,16 +120,17 @@ async function refresh (prefetched) {
     const changed = view === null || view.site !== chosenSite() || state.version !== view.state.version
     polls++
     const readTimeline = changed || polls % TIMELINE_EVERY === 0 || view.timeline === undefined
-    const [ramp, instances, nodes, allowlist, audit, timeline] = await Promise.all([
-      state.ramp ? optionalCall('ramp', '/v1/ramp') : null,
+    const [ramp, instances, nodes, allowlist, audit, timeline, tokens] = await Promise.all([
+      state.ramp ? optionalCall('ramp', sitePath('/v1/ramp')) : null,
       optionalCall('instances', '/v1/instances'),
-      optionalCall('nodes', '/v1/nodes'),
-      changed ? api('GET', '/v1/allowlist') : view.allowlist,
+      optionalCall('nodes', sitePath('/v1/nodes')),
+      changed || !onTopState() ? api('GET', '/v1/allowlist') : view.allowlist,
       changed ? api('GET', `/v1/audit?limit=${AUDIT_ROWS}`) : view.audit,
-      readTimeline ? optionalCall('timeline', TIMELINE_PATH) : view.timeline
+      readTimeline ? optionalCall('timeline', TIMELINE_PATH) : view.timeline,
+      onTopState() ? state.tokens : api('GET', '/v1/tokens')
     ])
     if (api === null) return
-    view = { site: chosenSite(), sites, state, ramp, instances: instanceList(instances), nodes: nodes === null ? null : (Array.isArray(nodes.nodes) ? nodes.nodes : []), allowlist, audit, timeline }
+    view = { site: chosenSite(), sites, state, ramp, instances: instanceList(instances), nodes: nodes === null ? null : (Array.isArray(nodes.nodes) ? nodes.nodes : []), allowlist, audit, timeline, tokens }
     render()
     connection.textContent = `Live · updated ${clockTime(Date.now())}`
     connection.classList.remove('error')
@@ -174,14 +175,12 @@ function render () {
   renderSites(view.sites, chooseSite)
   renderSite(state, now)
   updateButtons(state)
-  // ramps are `default`'s only (not built yet for the other sites)
-  if (chosenSite() !== null && chosenSite() !== 'default') for (const action of ['ramp', 'abort']) document.querySelector(`button[data-action="${action}"]`).hidden = true
   renderRamp(state, view.ramp, now)
   renderSchedule(state)
   renderInstances(view.instances, state.version, now)
   renderNodes(view.nodes, now, askNodeState)
   redrawIfChanged('allowlist', JSON.stringify([view.allowlist, view.allowlist.dynamic.map(expired)]), () => renderAllowlist(view.allowlist, now, askUnallow))
-  redrawIfChanged('tokens', JSON.stringify([state.tokens, state.tokens.map(expired)]), () => renderTokens(state.tokens, now, askRevoke))
+  redrawIfChanged('tokens', JSON.stringify([view.tokens, view.tokens.map(expired)]), () => renderTokens(view.tokens, now, askRevoke))
   redrawIfChanged('audit', JSON.stringify(view.audit), () => renderAudit(view.audit))
   redrawIfChanged('timeline', JSON.stringify(view.timeline), () => renderTimeline(document.getElementById('timeline'), view.timeline))
 }
@@ -297,7 +296,7 @@ function askChange (action, opener) {
 }
 
 function askRevoke (name, opener) {
-  const shownVersion = view.state.version
+  const shownVersion = testersVersion(view.state)
   confirmChange({
     action: 'revoke',
     state: view.state,
@@ -308,7 +307,7 @@ function askRevoke (name, opener) {
 }
 
 function askUnallow (cidr, opener) {
-  const shownVersion = view.state.version
+  const shownVersion = testersVersion(view.state)
   confirmChange({
     action: 'unallow',
     state: view.state,
@@ -337,7 +336,7 @@ function askNodeState (node, opener) {
       { name: 'node-reason', label: 'Reason (kept in the audit log and shown in the list)', value: node.reason ?? '', attributes: { maxlength: '500' } }
     ],
     read: (values) => ({ name, current: node.state, state: values['node-state'], reason: values['node-reason'].trim() }),
-    run: (input) => send('POST', `/v1/nodes/${encodeURIComponent(name)}`, { state: input.state, reason: input.reason }, shownVersion,
+    run: (input) => send('POST', sitePath(`/v1/nodes/${encodeURIComponent(name)}`), { state: input.state, reason: input.reason }, shownVersion,
       (answer) => `Done: the node "${name}" is ${answer.node?.state ?? input.state} (version ${answer.version}).`)
   })
   // the choice starts at the node's state: the dialog states what changing it does
@@ -379,7 +378,7 @@ byId('token-form').addEventListener('submit', async (event) => {
   const ttlText = byId('token-ttl').value.trim()
   const ttl = /^\d+$/.test(ttlText) ? Number(ttlText) : ttlText
   try {
-    const created = await send('POST', '/v1/tokens', { name, ttl }, view.state.version, (answer) => `Created the token "${answer.name}", valid until ${localTime(answer.expiresAt)}.`)
+    const created = await send('POST', '/v1/tokens', { name, ttl }, testersVersion(view.state), (answer) => `Created the token "${answer.name}", valid until ${localTime(answer.expiresAt)}.`)
     byId('new-token-name').textContent = created.name
     byId('new-token-secret').textContent = created.token
     byId('new-token-link').textContent = created.link
@@ -405,7 +404,7 @@ byId('allow-form').addEventListener('submit', async (event) => {
   const cidr = byId('allow-cidr').value.trim()
   const label = byId('allow-label').value.trim()
   try {
-    await send('POST', '/v1/allowlist', label === '' ? { cidr } : { cidr, label }, view.state.version, () => `Added ${cidr} to the allowlist.`)
+    await send('POST', '/v1/allowlist', label === '' ? { cidr } : { cidr, label }, testersVersion(view.state), () => `Added ${cidr} to the allowlist.`)
     byId('allow-cidr').value = ''
     byId('allow-label').value = ''
   } catch (err) {

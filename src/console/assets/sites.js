@@ -6,8 +6,8 @@
 import { localTime, percentText } from './format.js'
 import { el } from './render.js'
 
-/** The mode changes a site has its own routes for; the others stay on `default`'s. */
-const SITE_CALLS = new Set(['/v1/state', '/v1/close', '/v1/open', '/v1/stage', '/v1/read-only'])
+/** The calls each site has its own routes for (and their sub-paths); the others are global. */
+const SITE_CALLS = ['/v1/state', '/v1/close', '/v1/open', '/v1/stage', '/v1/read-only', '/v1/nodes', '/v1/ramp', '/v1/schedule', '/v1/admission']
 
 let chosen = null
 
@@ -16,10 +16,25 @@ export function chosenSite () {
   return chosen
 }
 
-/** `/v1/close` → `/v1/sites/app1/close` while app1 is chosen; any other path as it is. */
+/** `/v1/close` → `/v1/sites/app1/close` (and `/v1/ramp/abort` → `/v1/sites/app1/ramp/abort`) while app1 is chosen; any other path as it is. */
 export function sitePath (path) {
-  if (chosen === null || !SITE_CALLS.has(path)) return path
+  if (chosen === null || !SITE_CALLS.some((call) => path === call || path.startsWith(`${call}/`))) return path
   return `/v1/sites/${encodeURIComponent(chosen)}${path.slice('/v1'.length)}`
+}
+
+/** Whether the state shown is the top-level one, which holds the testers (tokens, dynamic allowlist) of every site. */
+export function onTopState () {
+  return chosen === null || chosen === 'default'
+}
+
+/** If-Match for a change of the testers: the shown version when it is the top-level state's, else none (any version). */
+export function testersVersion (state) {
+  return onTopState() ? state.version : undefined
+}
+
+/** Signing in reads `/v1/state`, which has no site to act on when there are sites and no `default`: the sites are read next. */
+export function unlessSiteRequired (err) {
+  if (err.code !== 'GK_ERR_SITE_REQUIRED') throw err
 }
 
 /** Sites worth a switcher: more than one, or one not named `default`; null otherwise. */
