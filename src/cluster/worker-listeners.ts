@@ -35,7 +35,8 @@ export function createWorkerListeners (options: { listening: Promise<Listening>,
   /** the list of a prepare not yet committed or rolled back, as the messages arrive */
   let preparing: readonly PublicListener[] | undefined
 
-  function then (step: (listeners: Listening['listeners']) => Promise<void>): void {
+  /** Runs `step` after every step told before it, once the worker listens; a failure is logged. */
+  function inTurn (step: (listeners: Listening['listeners']) => Promise<void>): void {
     queue = queue.then(async () => {
       if (set !== undefined) await step(set)
     }).catch((err: unknown) => {
@@ -50,7 +51,7 @@ export function createWorkerListeners (options: { listening: Promise<Listening>,
       if (step === 'prepare') {
         const next = message.listeners ?? []
         preparing = next
-        then(async (listeners) => {
+        inTurn(async (listeners) => {
           let refused: string | undefined
           await listeners.prepare(next).catch((err: unknown) => { refused = (err as Error).message })
           send({ type: 'gk:listened', id, ...(refused === undefined ? {} : { refused }) })
@@ -59,7 +60,7 @@ export function createWorkerListeners (options: { listening: Promise<Listening>,
       }
       const next = preparing
       preparing = undefined
-      then(async (listeners) => {
+      inTurn(async (listeners) => {
         if (step === 'commit') {
           await listeners.commit()
           if (next !== undefined) serving = next
@@ -73,7 +74,7 @@ export function createWorkerListeners (options: { listening: Promise<Listening>,
     /** The configuration in force names these listeners: served at once unless a change of the primary's is under way. */
     follow (next: readonly PublicListener[]): void {
       if (preparing !== undefined) return
-      then(async (listeners) => {
+      inTurn(async (listeners) => {
         if (preparing !== undefined || same(serving, next)) return
         try {
           await listeners.prepare(next)
