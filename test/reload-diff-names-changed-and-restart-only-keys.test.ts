@@ -20,15 +20,15 @@ t.test('a key written differently but meaning the same is no change', async (t) 
   t.same(diffConfig(parse({ allowlist: ['10.0.0.0/8'] }), parse({ allowlist: [{ cidr: '10.0.0.0/8' }] })).changed, [])
 })
 
-t.test('listen changes live in one process; with workers it needs a restart', async (t) => {
+t.test('listen changes live, in one process and with workers', async (t) => {
   const moved = { listen: [{ host: '127.0.0.1', port: 9999 }, { host: '127.0.0.1', port: 9998 }] }
   t.same(diffConfig(parse({}), parse(moved)), { changed: ['listen'], restartOnly: [] })
-  t.same(diffConfig(parse({ workers: 2 }), parse({ workers: 2, ...moved })), { changed: ['listen'], restartOnly: ['listen'] })
+  t.same(diffConfig(parse({ workers: 2 }), parse({ workers: 2, ...moved })), { changed: ['listen'], restartOnly: [] })
 })
 
-t.test('store, workers, listen and firewall need a restart', async (t) => {
+t.test('store, workers and firewall need a restart; a listen changed with them does not add to them', async (t) => {
   const diff = diffConfig(parse({}), parse({ store: { type: 'file', path: '/tmp/elsewhere.json' }, workers: 2, listen: { host: '127.0.0.1', port: 9999 }, firewall: { enabled: false, apply: 'helper' } }))
-  t.same(diff.restartOnly.sort(), ['firewall', 'listen', 'store', 'workers'])
+  t.same(diff.restartOnly.sort(), ['firewall', 'store', 'workers'])
 })
 
 t.test('admin tokens change live, the admin listener does not', async (t) => {

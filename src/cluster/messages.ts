@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js'
+import type { PublicListener } from '../config/listeners.js'
 import type { Reason } from '../gate/decide.js'
 import type { State } from '../state/types.js'
 import type { NodeFigures } from './node-figures.js'
@@ -41,7 +42,22 @@ export interface StopMessage {
   type: 'gk:stop'
 }
 
-export type ToWorker = StateMessage | ConfigMessage | StopMessage
+/**
+ * A reload's change of the public listeners, in three steps as in one
+ * process: `prepare` binds the new addresses and reads the new certificates
+ * (nothing in service changes), then `commit` puts them in service and
+ * retires the removed ones, or `rollback` closes again what prepare bound.
+ * Each is answered with `gk:listened` for the same `id`.
+ */
+export interface ListenMessage {
+  type: 'gk:listen'
+  id: number
+  step: 'prepare' | 'commit' | 'rollback'
+  /** the new list, with `prepare` */
+  listeners?: PublicListener[]
+}
+
+export type ToWorker = StateMessage | ConfigMessage | StopMessage | ListenMessage
 
 /**
  * A worker that has just started asks for the configuration in force
@@ -100,18 +116,25 @@ export interface NodesMessage {
   nodes: NodeFigures[]
 }
 
-export type ToPrimary = ConfigRequestMessage | HelloMessage | AppliedMessage | CountsMessage | ObservedMessage | NodesMessage
+/** The worker did step `id` of a listener change; `refused` names the listener it could not bind (`listen[2].port: …`). */
+export interface ListenedMessage {
+  type: 'gk:listened'
+  id: number
+  refused?: string
+}
+
+export type ToPrimary = ConfigRequestMessage | HelloMessage | AppliedMessage | CountsMessage | ObservedMessage | NodesMessage | ListenedMessage
 
 function tagged (message: unknown): message is { type: string } {
   return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string'
 }
 
 export function isToWorker (message: unknown): message is ToWorker {
-  return tagged(message) && (message.type === 'gk:state' || message.type === 'gk:config' || message.type === 'gk:stop')
+  return tagged(message) && (message.type === 'gk:state' || message.type === 'gk:config' || message.type === 'gk:stop' || message.type === 'gk:listen')
 }
 
 export function isToPrimary (message: unknown): message is ToPrimary {
-  return tagged(message) && (message.type === 'gk:config?' || message.type === 'gk:hello' || message.type === 'gk:applied' || message.type === 'gk:counts' || message.type === 'gk:observed' || message.type === 'gk:nodes')
+  return tagged(message) && (message.type === 'gk:config?' || message.type === 'gk:hello' || message.type === 'gk:applied' || message.type === 'gk:counts' || message.type === 'gk:observed' || message.type === 'gk:nodes' || message.type === 'gk:listened')
 }
 
 export function toWire (config: Config): WireConfig {

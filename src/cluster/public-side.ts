@@ -20,8 +20,8 @@ export interface PublicSide {
   listen (): Promise<AddressInfo[]>
   /** Takes a reloaded configuration's live parts; with workers, resolves once every worker has. */
   reconfigure (next: Config): Promise<void>
-  /** the listeners a reload rebinds, when they run in this process (with workers, `listen` needs a restart) */
-  listeners: PublicApp['listeners'] | undefined
+  /** the listeners a reload rebinds: in this process, or in every worker */
+  listeners: PublicApp['listeners']
   close (): Promise<void>
 }
 
@@ -48,7 +48,7 @@ export async function publicSideOf (config: Config, pool: WorkerPool | undefined
       pageProblems: pool.pageProblems(),
       listen: async () => await pool.start(deps),
       reconfigure: pool.reconfigure,
-      listeners: undefined,
+      listeners: pool.listeners,
       close: pool.close
     }
   }

@@ -7,6 +7,7 @@ import { loadPages } from '../page/pages.js'
 import type { UpstreamObserver } from '../public/upstream-observer.js'
 import type { GateRuntime } from '../runtime/gate-runtime.js'
 import type { State } from '../state/types.js'
+import { createListenerChange } from './listener-change.js'
 import { isToPrimary, toWire, type ToPrimary, type ToWorker } from './messages.js'
 import { createNodeFigures } from './node-figures.js'
 import { replayObserved } from './observations.js'
@@ -76,8 +77,9 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
   let configInForce = config
   const problems: string[] = []
   let closing = false
-  /** where each public listener ended up, in config order (every worker's nth listen shares the nth port) */
+  /** where each public listener ended up at start, in config order (every worker's nth listen shares the nth port) */
   const addresses: AddressInfo[] = []
+  let started = false
   /** every worker's node figures, which the primary's nodes add to their own */
   const nodeFigures = createNodeFigures()
 
@@ -122,6 +124,17 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
     }
     return Promise.all(waits).then(() => {})
   }
+
+  /** a reload's change of `listen`, told to every worker that listens for our messages */
+  const listenerChange = createListenerChange({
+    targets: () => [...members.values()].filter((member) => member.joined).map((member) => ({
+      id: member.worker.id,
+      send: (message) => { send(member, message) },
+      kill: () => { member.worker.process.kill('SIGKILL') }
+    })),
+    timeoutMs: ackTimeoutMs,
+    log: () => deps?.logger
+  })
 
   function refillPageProblems (from: Config): void {
     const pages = loadPages(from.maintenance.pagesDir)
@@ -170,6 +183,9 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
         return
       case 'gk:observed':
         if (deps !== null) replayObserved(message, deps.onDecision, deps.upstream)
+        return
+      case 'gk:listened':
+        listenerChange.answered(member.worker.id, message)
     }
   }
 
@@ -202,12 +218,13 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
     worker.on('listening', (where: { address: string, port: number, addressType: number | string }) => {
       member.listening = true
       member.listens++
-      if (member.listens > addresses.length) addresses.push({ address: where.address, port: where.port, family: where.addressType === 6 || where.addressType === 'udp6' ? 'IPv6' : 'IPv4' })
+      if (!started && member.listens > addresses.length) addresses.push({ address: where.address, port: where.port, family: where.addressType === 6 || where.addressType === 'udp6' ? 'IPv6' : 'IPv4' })
     })
     worker.on('exit', (code, signal) => {
       members.delete(worker.id)
       adjustCounts(member, 0, 0)
       nodeFigures.forget(worker.id)
+      listenerChange.gone(worker.id)
       // a worker that is gone serves nothing: whoever waited on it waits no more
       member.acked = Number.MAX_SAFE_INTEGER
       settle(member)
@@ -255,6 +272,19 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
       await Promise.all(waits)
     },
 
+    /**
+     * A reload's `listen`, in every worker: `prepare` binds the new
+     * addresses (refusing, naming the listener, when a worker cannot),
+     * `commit` serves them and retires the removed ones, `rollback` closes
+     * again what prepare bound. A worker started later takes the listeners
+     * of the configuration in force.
+     */
+    listeners: {
+      prepare: listenerChange.prepare,
+      commit: listenerChange.commit,
+      rollback: listenerChange.rollback
+    },
+
     /** Starts the workers and resolves once every one listens; a worker that dies before it listens fails the start. */
     async start (poolDeps: PoolDeps): Promise<AddressInfo[]> {
       deps = poolDeps
@@ -277,6 +307,7 @@ export function createWorkerPool (config: Config, options: PoolOptions = {}) {
         await close()
         throw err
       })
+      started = true
       if (addresses.length === 0) throw new Error('the public workers listen, but did not say where')
       return addresses
     },

@@ -9,6 +9,7 @@ import type { PublicApp } from '../public/public-app.js'
 import { fromWire, isToWorker, type ToPrimary } from './messages.js'
 import type { NodeFigures } from './node-figures.js'
 import { createObservationBatch } from './observations.js'
+import { createWorkerListeners, type Listening } from './worker-listeners.js'
 
 /** How often a worker looks whether its counts moved; a drop to none is told at once. */
 const COUNTS_EVERY_MS = 100
@@ -39,6 +40,13 @@ export async function startPublicWorker (startConfig: Config): Promise<PublicWor
   let stopping: Promise<void> | undefined
   let resolveFirst: (served: GateRuntime) => void = () => {}
   const first = new Promise<GateRuntime>((resolve) => { resolveFirst = resolve })
+  let resolveListening: (listening: Listening) => void = () => {}
+  // a reload's change of `listen`: its steps wait until this worker listens
+  const listeners = createWorkerListeners({
+    listening: new Promise<Listening>((resolve) => { resolveListening = resolve }),
+    send,
+    log: logger
+  })
 
   /** this worker's node figures, once its app is built: with each acknowledgement, so a wait for a drain starts from them */
   function figures (): { nodes?: NodeFigures[] } {
@@ -69,12 +77,17 @@ export async function startPublicWorker (startConfig: Config): Promise<PublicWor
       })
       return
     }
+    if (message.type === 'gk:listen') {
+      listeners.onMessage(message)
+      return
+    }
     if (message.type === 'gk:config') {
       // what a reload changed; before the first state, it is what the app is built with
       config = fromWire(message.config)
       logger.level = config.logLevel
       runtime?.reconfigure(config)
       publicApp?.reconfigure(config)
+      listeners.follow(config.listeners)
       send({ type: 'gk:applied', seq: message.seq, version: runtime?.current().version ?? 0, inFlight: runtime?.inFlight ?? 0, webSockets: runtime?.webSockets ?? 0, ...figures() })
       return
     }
@@ -121,7 +134,10 @@ export async function startPublicWorker (startConfig: Config): Promise<PublicWor
   // a reload told while the app was being built
   if (config !== builtWith) built.reconfigure(config)
   app.addHook('onClose', async () => { clearInterval(countsTimer) })
-  await built.listen()
-  logger.info({ pid: process.pid }, 'public worker listening')
+  const addresses = await built.listen()
+  resolveListening({ listeners: built.listeners, serving: builtWith.listeners })
+  // the listeners in force, should a reload have changed them while the app was built
+  listeners.follow(config.listeners)
+  logger.info({ pid: process.pid, listening: addresses.map(({ address, port }) => `${address}:${port}`) }, 'public worker listening')
   return { close }
 }

@@ -10,7 +10,7 @@ export const LIVE_KEYS: ReadonlySet<string> = new Set([
   'publicRequestCutoffMs', 'websocket', 'admin', 'accessLog',
   // the application nodes, their health check, affinity, timeouts and bound (`upstream` in the file)
   'upstream',
-  // the public listeners, rebound (in one process; with workers the cluster holds them: restart)
+  // the public listeners, rebound (in one process, or in every worker of `workers: N`)
   'listen'
 ])
 
@@ -54,7 +54,7 @@ export function diffConfig (old: Config, next: Config): ConfigDiff {
     const key = FILE_KEY[parsedKey] ?? parsedKey
     if (changed.includes(key)) continue
     changed.push(key)
-    if (!LIVE_KEYS.has(key) || (key === 'listen' && (old.workers > 1 || next.workers > 1))) {
+    if (!LIVE_KEYS.has(key)) {
       restartOnly.push(key)
       continue
     }

@@ -49,10 +49,9 @@ export interface GatekeeperPieces {
   certificates: { check (listeners: Config['listeners']): CheckedCertificates, reload (checked: CheckedCertificates | undefined): void }
   logger: { level: string }
   /**
-   * the public listeners, when they run in this process (with workers,
-   * `listen` needs a restart): `prepare` binds those at a new address,
-   * `commit` serves them and retires the removed ones, `rollback` closes
-   * again what `prepare` bound
+   * the public listeners, in this process or in every worker:
+   * `prepare` binds those at a new address, `commit` serves them and
+   * retires the removed ones, `rollback` closes again what `prepare` bound
    */
   listeners?: { prepare (next: Config['listeners']): Promise<void>, commit (): Promise<void>, rollback (): void } | undefined
 }
