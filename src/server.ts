@@ -35,6 +35,7 @@ import { withWindowEnded } from './timeline/window-ended.js'
 import { noteStoreOutages } from './timeline/store-outages.js'
 import { bothObservers, createTimelineCounts, type TimelineCounts } from './timeline/timeline-counts.js'
 import { openSiteStates, type SiteStates } from './sites/site-states.js'
+import { reportSiteChanges, siteReportFields } from './sites/site-reports.js'
 
 export interface Gatekeeper {
   /** the configuration in force (a reload replaces it) */
@@ -169,6 +170,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     await store.close()
     throw err
   }
+  reportSiteChanges(sites, runtime, reportNow)
   const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list() })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, {
@@ -244,6 +246,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     version: runtime.current().version,
     inFlight: runtime.inFlight,
     webSockets: runtime.webSockets,
+    ...siteReportFields(sites, config.sites !== undefined),
     startedAt,
     // the health window travels only while it is judged, so an open site's heartbeats stay small
     ...(runtime.current().mode === 'staged' ? { health: reopen.health.window((options.clock ?? systemClock).now()) } : {})

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
-import type { State } from '../state/types.js'
-import type { InstanceRegistry, InstanceReport } from '../store/instances.js'
+import { DEFAULT_SITE } from '../sites/config.js'
+import type { InstanceRegistry, InstanceReport, SiteReport } from '../store/instances.js'
 import { withDetails } from './error-details.js'
 
 /** `?wait=&timeout=`, as CHANGE_QUERY (src/admin/schemas.ts) let it through. */
@@ -21,12 +21,34 @@ export function waitOptions (request: FastifyRequest): WaitOptions {
   return { wait, timeoutMs: seconds * 1000 }
 }
 
-export type Confirm = (wait: WaitOptions, state: State) => Promise<Record<string, unknown> | undefined>
+/**
+ * What a wait waits for: a state's version, judged on a site's figures in
+ * each instance's report; without a site (or `default`), on the top-level
+ * figures, as always.
+ */
+export interface WaitTarget { site?: string | undefined, version: number }
 
-/** One instance is done when it has applied `version` and, for a drain, has no public request or websocket left. */
-function isDone (wait: WaitFor, version: number, instance: InstanceReport): boolean {
-  if (instance.version < version) return false
-  return wait === 'applied' || (instance.inFlight === 0 && instance.webSockets === 0)
+export type Confirm = (wait: WaitOptions, targets: readonly WaitTarget[]) => Promise<Record<string, unknown> | undefined>
+
+/** The top-level site: the report's own fields, which an instance that predates `sites:` reports too. */
+function isTopLevel (site: string | undefined): site is undefined {
+  return site === undefined || site === DEFAULT_SITE
+}
+
+/** The figures a target is judged on; null when the instance reports nothing for that site (it waits). */
+function figuresOf (instance: InstanceReport, site: string | undefined): SiteReport | null {
+  return isTopLevel(site) ? instance : instance.sites?.[site] ?? null
+}
+
+function targetDone (wait: WaitFor, target: WaitTarget, instance: InstanceReport): boolean {
+  const figures = figuresOf(instance, target.site)
+  if (figures === null || figures.version < target.version) return false
+  return wait === 'applied' || (figures.inFlight === 0 && figures.webSockets === 0)
+}
+
+/** One instance is done when, for every target, it has applied the version and, for a drain, has no public request or websocket left on that site. */
+function isDone (wait: WaitFor, targets: readonly WaitTarget[], instance: InstanceReport): boolean {
+  return targets.every((target) => targetDone(wait, target, instance))
 }
 
 /**
@@ -35,14 +57,37 @@ function isDone (wait: WaitFor, version: number, instance: InstanceReport): bool
  * instance is done, and none fell silent without leaving: a silent one may
  * be cut off from the store and still serving the state before the change.
  */
-export function isConfirmed (wait: WaitFor, version: number, self: string, live: InstanceReport[], silent: InstanceReport[]): boolean {
+export function isConfirmed (wait: WaitFor, targets: readonly WaitTarget[], self: string, live: InstanceReport[], silent: InstanceReport[]): boolean {
   return silent.length === 0 && live.some((instance) => instance.id === self) &&
-    live.every((instance) => isDone(wait, version, instance))
+    live.every((instance) => isDone(wait, targets, instance))
 }
 
-function why (wait: WaitFor, version: number, instance: InstanceReport): string {
-  if (instance.version < version) return `at version ${instance.version}`
-  return `${instance.inFlight} public requests and ${instance.webSockets} public websockets still open`
+function whyTarget (target: WaitTarget, instance: InstanceReport): string {
+  const figures = figuresOf(instance, target.site)
+  const prefix = isTopLevel(target.site) ? '' : `${target.site}: `
+  if (figures === null) return `${prefix}not reported by this instance`
+  if (figures.version < target.version) return `${prefix}at version ${figures.version}`
+  return `${prefix}${figures.inFlight} public requests and ${figures.webSockets} public websockets still open`
+}
+
+function why (wait: WaitFor, targets: readonly WaitTarget[], instance: InstanceReport): string {
+  return targets.filter((target) => !targetDone(wait, target, instance)).map((target) => whyTarget(target, instance)).join('; ')
+}
+
+/**
+ * What the answer says was waited for: one change's `version` (and its
+ * `site`, other than `default`); with sites, `versions` by site (a window's
+ * every site).
+ */
+function waitedFor (targets: readonly WaitTarget[]): { identity: Record<string, unknown>, label: string } {
+  const [only] = targets
+  const named = targets.filter((target) => !isTopLevel(target.site))
+  const versions = named.length === 0 ? {} : { versions: Object.fromEntries(targets.map((target) => [target.site ?? DEFAULT_SITE, target.version])) }
+  if (targets.length === 1 && only !== undefined) {
+    if (isTopLevel(only.site)) return { identity: { version: only.version }, label: String(only.version) }
+    return { identity: { site: only.site, version: only.version, ...versions }, label: `${only.version} of ${only.site}` }
+  }
+  return { identity: versions, label: targets.map((target) => `${target.version} of ${target.site ?? DEFAULT_SITE}`).join(', ') }
 }
 
 /**
@@ -53,28 +98,28 @@ function why (wait: WaitFor, version: number, instance: InstanceReport): string 
  */
 export function createConfirm (registry: InstanceRegistry, self: () => string,
   log?: { debug (fields: Record<string, unknown>, message: string): void }): Confirm {
-  return async function confirm ({ wait, timeoutMs }, state) {
+  return async function confirm ({ wait, timeoutMs }, targets) {
     if (wait === undefined) return undefined
-    const version = state.version
-    const result = await registry.waitFor((live, silent) => isConfirmed(wait, version, self(), live, silent), timeoutMs, (live) => {
-      log?.debug({ wait, version, instances: live.map((i) => ({ id: i.id, version: i.version, inFlight: i.inFlight, webSockets: i.webSockets })) }, 'waiting for every instance')
+    const { identity, label } = waitedFor(targets)
+    const result = await registry.waitFor((live, silent) => isConfirmed(wait, targets, self(), live, silent), timeoutMs, (live) => {
+      log?.debug({ wait, ...identity, instances: live.map((i) => ({ id: i.id, version: i.version, inFlight: i.inFlight, webSockets: i.webSockets, ...(i.sites === undefined ? {} : { sites: i.sites }) })) }, 'waiting for every instance')
     })
-    if (result.ok) return { wait, version, instances: result.live }
+    if (result.ok) return { wait, ...identity, instances: result.live }
 
     const laggards = [
-      ...result.live.filter((instance) => !isDone(wait, version, instance)).map((instance) => ({ ...instance, silent: false })),
+      ...result.live.filter((instance) => !isDone(wait, targets, instance)).map((instance) => ({ ...instance, silent: false })),
       ...result.silent.map((instance) => ({ ...instance, silent: true }))
     ]
     const waitingOn = laggards.map((instance) => instance.silent
       ? `${instance.id} (silent since ${instance.seenAt}: it may still be serving an older state)`
-      : `${instance.id} (${why(wait, version, instance)})`)
+      : `${instance.id} (${why(wait, targets, instance)})`)
     if (!result.live.some((instance) => instance.id === self())) {
       waitingOn.push(result.live.length === 0 && result.silent.length === 0
         ? 'the list of instances could not be read from the state store'
         : `${self()} (this instance has not reported since the change)`)
     }
     const outcome = wait === 'drained' ? 'applied it and drained' : 'applied it'
-    const err = new errors.GK_ERR_TIMEOUT(version, outcome, timeoutMs / 1000, waitingOn.join(', '))
-    throw withDetails(err, { wait, version, laggards, instances: result.live, silent: result.silent })
+    const err = new errors.GK_ERR_TIMEOUT(label, outcome, timeoutMs / 1000, waitingOn.join(', '))
+    throw withDetails(err, { wait, ...identity, laggards, instances: result.live, silent: result.silent })
   }
 }

@@ -53,7 +53,7 @@ export async function change (ctx: AdminContext, request: FastifyRequest, reply:
   const state = await ctx.store.update({ actor, ip: request.ip, action, ...(ctx.site === undefined ? {} : { site: ctx.site }), ...forced }, mutation, expected)
   request.log.info({ actor, action, version: state.version, mode: state.mode, percent: state.percent }, 'state changed')
   reply.header('etag', `"${state.version}"`)
-  const confirmation = wait.wait === undefined ? undefined : await ctx.confirm(wait, state)
+  const confirmation = wait.wait === undefined ? undefined : await ctx.confirm(wait, [{ site: ctx.site, version: state.version }])
   const warnings = dependencies === undefined || dependencies.warnings.length === 0 ? {} : { warnings: dependencies.warnings }
   const body = { ...publicState(state), ...warnings }
   return confirmation === undefined ? body : { ...body, confirmation }

@@ -65,7 +65,7 @@ export async function nodeRoutes (app: FastifyInstance, ctx: AdminContext): Prom
     request.log.info({ actor, action: 'node.state', node: name, state, version: next.version }, 'node state changed')
     reply.header('etag', `"${next.version}"`)
     const report = () => ({ version: next.version, node: ctx.nodes.list().find((candidate) => candidate.name === name) })
-    if (wait.wait === 'applied') return { ...report(), confirmation: await ctx.confirm(wait, next) }
+    if (wait.wait === 'applied') return { ...report(), confirmation: await ctx.confirm(wait, [{ site: ctx.site, version: next.version }]) }
     if (wait.wait === 'drained') {
       const drained = await ctx.nodes.waitIdle(name, wait.timeoutMs)
       if (!drained) {

@@ -4,12 +4,18 @@ import { futureTime } from '../input/body.js'
 import type { SiteState } from '../sites/site-states.js'
 import { withMode } from '../state/mode-changes.js'
 import type { ChangeContext, State } from '../state/types.js'
+import { waitOptions } from './confirm.js'
 import { publicState, type AdminContext } from './context.js'
 import { changeSchema, object, readSchema, text, time } from './schemas.js'
 
 const SITE_NAME = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }
 const WINDOW_PARAMS = object({ id: { type: 'string', maxLength: 4200 } }, ['id'])
 const WINDOW_REPLY = object({ id: { type: 'string' }, sites: { type: 'object', additionalProperties: { type: 'object' } } })
+const WINDOW_CHANGED = object({
+  id: { type: 'string' },
+  sites: { type: 'object', additionalProperties: { type: 'object' } },
+  confirmation: { type: 'object', description: 'when the call asked ?wait=: `versions` (each site\'s) and the instances, each having applied every site\'s version (and, for drained, with none of their public requests or websockets left)' }
+})
 
 const OPEN_BODY = object({
   sites: { type: 'array', items: SITE_NAME, minItems: 1, maxItems: 64, description: 'the sites the window closes, as one change' },
@@ -90,9 +96,10 @@ export async function windowRoutes (app: FastifyInstance, ctx: AdminContext): Pr
   const changeOf = (request: FastifyRequest, action: string, id: string) => (site: string): ChangeContext => ({ actor: request.adminToken?.name ?? 'unknown', ip: request.ip, action, site, window: id })
   const answer = (id: string, states: readonly State[], list: readonly SiteState[]): Record<string, unknown> => ({ id, sites: Object.fromEntries(list.map((site, i) => [site.name, publicState(states[i] as State)])) })
 
-  app.post<{ Body: WindowBody }>('/v1/windows', { schema: changeSchema({ summary: 'close several sites as one change: all or none', body: OPEN_BODY, created: WINDOW_REPLY }) }, async (request, reply) => {
+  app.post<{ Body: WindowBody }>('/v1/windows', { schema: changeSchema({ summary: 'close several sites as one change: all or none', body: OPEN_BODY, created: WINDOW_CHANGED }) }, async (request, reply) => {
     const now = Date.now()
     const body = request.body
+    const wait = waitOptions(request)
     const until = futureTime(body.until, 'body.until', now)
     const twice = body.sites.find((name, i) => body.sites.indexOf(name) !== i)
     if (twice !== undefined) throw new errors.GK_ERR_BAD_FIELD('body.sites', `names ${JSON.stringify(twice)} twice`)
@@ -104,7 +111,9 @@ export async function windowRoutes (app: FastifyInstance, ctx: AdminContext): Pr
     const states = await changeAllSites(list, expected, changeOf(request, 'window.close', id), (current) => withMode(current, { mode: 'closed', reason: body.reason, until }, now), request.log)
     request.log.info({ window: id, sites: body.sites }, 'window closed')
     reply.code(201).header('location', `/v1/windows/${id}`)
-    return answer(id, states, list)
+    // the window is made either way: the wait tells whether every instance has it, on every site of it
+    const confirmation = await ctx.confirm(wait, list.map((site, i) => ({ site: site.name, version: (states[i] as State).version })))
+    return confirmation === undefined ? answer(id, states, list) : { ...answer(id, states, list), confirmation }
   })
 
   app.get<{ Params: { id: string } }>('/v1/windows/:id', { schema: readSchema('a window: its sites, each with its state', WINDOW_REPLY, { params: WINDOW_PARAMS }) }, async (request) => {
@@ -112,14 +121,16 @@ export async function windowRoutes (app: FastifyInstance, ctx: AdminContext): Pr
     return answer(request.params.id, list.map((site) => site.runtime.current().state), list)
   })
 
-  app.post<{ Params: { id: string }, Body: { until: string } }>('/v1/windows/:id/extend', { schema: changeSchema({ summary: 'move the expected end of every site of a window', params: WINDOW_PARAMS, body: object({ until: time('the new expected end, in the future') }, ['until']), reply: WINDOW_REPLY }) }, async (request) => {
+  app.post<{ Params: { id: string }, Body: { until: string } }>('/v1/windows/:id/extend', { schema: changeSchema({ summary: 'move the expected end of every site of a window', params: WINDOW_PARAMS, body: object({ until: time('the new expected end, in the future') }, ['until']), reply: WINDOW_CHANGED }) }, async (request) => {
     const now = Date.now()
+    const wait = waitOptions(request)
     const list = ofId(request.params.id)
     const until = futureTime(request.body.until, 'body.until', now) as string
     const open = list.filter((site) => site.runtime.current().mode === 'open').map((site) => site.name)
     if (open.length > 0) throw new errors.GK_ERR_CONFLICT(`the window's sites ${open.join(', ')} are open again: a window is extended while all its sites are in it`)
     const expected = list.map((site) => site.runtime.current().version)
     const states = await changeAllSites(list, expected, changeOf(request, 'window.extend', request.params.id), (current) => ({ ...current, window: { ...current.window, end: until } }), request.log)
-    return answer(request.params.id, states, list)
+    const confirmation = await ctx.confirm(wait, list.map((site, i) => ({ site: site.name, version: (states[i] as State).version })))
+    return confirmation === undefined ? answer(request.params.id, states, list) : { ...answer(request.params.id, states, list), confirmation }
   })
 }

@@ -43,7 +43,8 @@ export async function sendChange (inv: Invocation, method: string, path: string,
   const { client } = inv
   if (flags.wait === undefined) return await client.call(method, path, { body, ifMatch: flags.ifMatch })
 
-  const before = flags.ifMatch ?? versionOf((await client.call('GET', '/v1/state')).body)
+  const site = siteOfPath(path)
+  const before = flags.ifMatch ?? versionOf((await client.call('GET', site === undefined ? '/v1/state' : `/v1/sites/${site}/state`)).body)
   const started = inv.io.now()
   const progress = createProgress(inv.io.progressStream)
   let settled = false
@@ -69,7 +70,7 @@ export async function sendChange (inv: Invocation, method: string, path: string,
     if (canList) {
       try {
         const roster = (await client.call('GET', '/v1/instances')).body
-        line = describeWait(flags.wait, before, recordsOf(instancesIn(roster)), recordsOf(isRecord(roster) ? roster.silent : undefined))
+        line = describeWait(flags.wait, before, recordsOf(instancesIn(roster)).map((instance) => figuresOf(instance, site)), recordsOf(isRecord(roster) ? roster.silent : undefined))
       } catch (err) {
         // an API without GET /v1/instances (or a viewer hiccup) still lets the wait itself finish
         if (err instanceof AdminRefusal && err.statusCode === 404) canList = false
@@ -86,6 +87,18 @@ export async function sendChange (inv: Invocation, method: string, path: string,
     progress.done()
     throw err
   }
+}
+
+/** `/v1/sites/app1/close` → `app1`: a change on a site is waited for, and its progress told, on that site's figures. */
+function siteOfPath (path: string): string | undefined {
+  return /^\/v1\/sites\/([a-z0-9-]+)\//.exec(path)?.[1]
+}
+
+/** An instance as the progress line reads it: with a site, that site's version and counts (none reported: version unknown). */
+function figuresOf (instance: Record<string, unknown>, site: string | undefined): Record<string, unknown> {
+  if (site === undefined) return instance
+  const figures = isRecord(instance.sites) && isRecord(instance.sites[site]) ? instance.sites[site] : {}
+  return { id: instance.id, ...figures }
 }
 
 function versionOf (state: unknown): number {
@@ -116,7 +129,8 @@ function describeWait (wait: WaitFor, before: number, instances: Array<Record<st
 function confirmationLine (body: unknown, wait: WaitFor): string {
   const confirmation = isRecord(body) && isRecord(body.confirmation) ? body.confirmation : {}
   const instances = recordsOf(confirmation.instances)
-  const version = typeof confirmation.version === 'number' ? ` (version ${confirmation.version})` : ''
+  const site = typeof confirmation.site === 'string' ? ` of ${confirmation.site}` : ''
+  const version = typeof confirmation.version === 'number' ? ` (version ${confirmation.version}${site})` : ''
   return wait === 'drained'
     ? `drained: applied on ${plural(instances.length, 'instance')}${version}, no public request in flight, no public websocket open`
     : `applied on ${plural(instances.length, 'instance')}${version}`

@@ -1,3 +1,13 @@
+/** One site's figures in an instance's report: what a `?wait=` on that site is judged on. */
+export interface SiteReport {
+  /** the version of the site's state this instance has applied */
+  version: number
+  /** the site's public requests in flight */
+  inFlight: number
+  /** the site's open public WebSockets */
+  webSockets: number
+}
+
 /** What one gatekeeper instance tells the others about itself. */
 export interface InstanceReport {
   id: string
@@ -9,6 +19,12 @@ export interface InstanceReport {
   inFlight: number
   /** open public WebSockets */
   webSockets: number
+  /**
+   * With `sites:`, each site's own figures (the top-level ones above stay
+   * the top-level state's, `default`'s, as before): absent without sites,
+   * and from an instance that predates them.
+   */
+  sites?: Record<string, SiteReport>
   startedAt: string
   /** when the registry last heard from it (the registry's clock, not the instance's) */
   seenAt: string
@@ -64,7 +80,7 @@ export interface InstanceRegistry {
 
 /** The part of a roster that progress is about: told again only when it moves. */
 function progressKey (roster: Roster): string {
-  return JSON.stringify([roster.live.map((i) => [i.id, i.version, i.inFlight, i.webSockets]), roster.silent.map((i) => i.id)])
+  return JSON.stringify([roster.live.map((i) => [i.id, i.version, i.inFlight, i.webSockets, i.sites ?? null]), roster.silent.map((i) => i.id)])
 }
 
 /**

@@ -1,8 +1,24 @@
-import { pollUntil, type InstanceRegistry, type InstanceReport, type InstanceSnapshot, type Roster } from './instances.js'
+import { pollUntil, type InstanceRegistry, type InstanceReport, type InstanceSnapshot, type Roster, type SiteReport } from './instances.js'
 import { asStoreError, type RedisConnection } from './redis-connection.js'
 import { heartbeat, knownInstances, leave } from './redis-scripts.js'
 
 type Obj = Record<string, unknown>
+
+function isSiteReport (value: unknown): value is SiteReport {
+  if (typeof value !== 'object' || value === null) return false
+  const r = value as Obj
+  return typeof r.version === 'number' && typeof r.inFlight === 'number' && typeof r.webSockets === 'number'
+}
+
+/** Each site's figures, as written; a site whose figures cannot be read is left out (a wait on it then waits). */
+function readSites (value: unknown): Record<string, SiteReport> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+  const sites: Record<string, SiteReport> = {}
+  for (const [name, figures] of Object.entries(value as Obj)) {
+    if (isSiteReport(figures)) sites[name] = { version: figures.version, inFlight: figures.inFlight, webSockets: figures.webSockets }
+  }
+  return sites
+}
 
 /** A report another instance wrote; one we cannot read is left out rather than guessed at. */
 function readReport (id: string, seenMs: string, json: string): InstanceReport | null {
@@ -18,6 +34,7 @@ function readReport (id: string, seenMs: string, json: string): InstanceReport |
     typeof r.inFlight !== 'number' || typeof r.webSockets !== 'number' || typeof r.startedAt !== 'string') {
     return null
   }
+  const sites = readSites(r.sites)
   return {
     id,
     host: r.host,
@@ -25,6 +42,7 @@ function readReport (id: string, seenMs: string, json: string): InstanceReport |
     version: r.version,
     inFlight: r.inFlight,
     webSockets: r.webSockets,
+    ...(sites === undefined ? {} : { sites }),
     startedAt: r.startedAt,
     seenAt: new Date(Number(seenMs)).toISOString(),
     ...(r.health === undefined ? {} : { health: r.health })
