@@ -3,6 +3,7 @@ import { errors } from '../errors.js'
 import { futureTime } from '../input/body.js'
 import type { SiteState } from '../sites/site-states.js'
 import { withMode } from '../state/mode-changes.js'
+import { withoutFlags } from '../state/flags.js'
 import type { ChangeContext, State } from '../state/types.js'
 import { publicState, type AdminContext } from './context.js'
 import { changeSchema, object, readSchema, text, time } from './schemas.js'
@@ -101,7 +102,7 @@ export async function windowRoutes (app: FastifyInstance, ctx: AdminContext): Pr
     if (stray !== undefined) throw new errors.GK_ERR_BAD_FIELD('body.versions', `names ${JSON.stringify(stray)}, which is not among the window's sites`)
     const expected = list.map((site) => body.versions?.[site.name] ?? site.runtime.current().version)
     const id = windowId(now, body.sites)
-    const states = await changeAllSites(list, expected, changeOf(request, 'window.close', id), (current) => withMode(current, { mode: 'closed', reason: body.reason, until }, now), request.log)
+    const states = await changeAllSites(list, expected, changeOf(request, 'window.close', id), (current) => withoutFlags(withMode(current, { mode: 'closed', reason: body.reason, until }, now)), request.log)
     request.log.info({ window: id, sites: body.sites }, 'window closed')
     reply.code(201).header('location', `/v1/windows/${id}`)
     return answer(id, states, list)
