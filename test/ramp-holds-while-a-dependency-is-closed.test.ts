@@ -87,6 +87,9 @@ t.test('over sockets: a ramp step of default holds while app2 is closed, and pro
   t.equal(state().percent, 10, 'still held')
   const audit = await (await h.admin('GET', '/v1/audit?site=default&limit=20')).json() as AuditEntry[]
   t.equal(audit.filter((entry) => entry.action === 'ramp.held').length, 1, 'audited once, as ramp.held')
+  const promote = await h.admin('POST', '/v1/ramp/promote', {})
+  t.equal(promote.status, 409, 'promoting by hand is checked as a stage is')
+  t.match(await promote.json(), { code: 'GK_ERR_DEPENDENCY_CLOSED' })
 
   // app2 opens: the held step is taken at once, without waiting for another tick
   t.equal((await h.admin('POST', '/v1/sites/app2/open')).status, 200)
@@ -103,11 +106,16 @@ t.test('over sockets: a ramp started with force does not hold, and its steps are
   ], { clock, extra: { initialMode: 'closed' } })
   const state = (): State => h.gk.runtime.current().state
 
-  const started = await h.admin('POST', '/v1/ramp', { steps: [{ percent: 10, hold: '1m' }, { percent: 100 }], force: true })
+  const started = await h.admin('POST', '/v1/ramp', { steps: [{ percent: 10, hold: '1m' }, { percent: 40, hold: '1m' }, { percent: 100 }], force: true })
   t.equal(started.status, 200)
   t.match(await started.json(), { mode: 'staged', percent: 10, warnings: ['default depends on app2, which is closed (forced)'] })
   const audit = async (): Promise<AuditEntry[]> => await (await h.admin('GET', '/v1/audit?site=default&limit=20')).json() as AuditEntry[]
   t.match((await audit())[0], { action: 'ramp.start', forced: ['app2'] }, 'the start is audited as forced')
+
+  const promoted = await h.admin('POST', '/v1/ramp/promote', {})
+  t.equal(promoted.status, 200, 'a forced ramp is promoted without force again')
+  t.match((await audit())[0], { action: 'ramp.promote', forced: ['app2'] }, 'and the promotion is audited as forced')
+  t.equal(state().percent, 40)
 
   clock.advance(60_000)
   await waitUntil(() => state().mode === 'open', 'the forced ramp to open the site')

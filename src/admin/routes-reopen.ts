@@ -76,7 +76,8 @@ export async function reopenRoutes (app: FastifyInstance, ctx: AdminContext, reo
 
   app.post<{ Body: { full?: boolean, force?: boolean } }>('/v1/ramp/promote', { schema: changeSchema({ summary: 'go to the next step now', body: forcible(PROMOTE_BODY) }) }, async (request, reply) => {
     const now = clock.now()
-    const outcome = dependencies?.(request.body.force === true)
+    // a forced ramp's promotion is forced as its steps are
+    const outcome = dependencies?.(request.body.force === true || runningRamp(ctx.runtime.current().state)?.force === true)
     return await change(ctx, request, reply, 'ramp.promote', (current) => promoteRamp(current, now, actorOf(request), request.body.full === true), outcome)
   })
 
