@@ -9,7 +9,7 @@ import { waitUntil } from './helpers/reopen-harness.js'
 import { startSitesHarness } from './helpers/sites.js'
 import { startReceiver } from './helpers/webhook-receiver.js'
 
-interface SiteRow { name: string, mode: string, flags: SiteFlag[] }
+interface SiteRow { name: string, mode: string, flags?: SiteFlag[] }
 
 t.test('the dependents of a site: direct first, then through others, each once', async (t) => {
   const sites = [
@@ -58,10 +58,10 @@ t.test('a health-gate abort of default flags the sites that depend on it, and ch
   const rows = await (await h.admin('GET', '/v1/sites')).json() as SiteRow[]
   const row = (name: string): SiteRow | undefined => rows.find((site) => site.name === name)
   t.match(row('app1'), { mode: 'open', flags: [{ kind: 'dependency-aborted', site: 'default', reasons: [/5xx share/] }] }, 'app1 is flagged and stays open')
-  t.notOk(row('app1')?.flags[0] !== undefined && 'via' in (row('app1')?.flags[0] as SiteFlag), 'a direct dependency has no via')
+  t.notOk('via' in (row('app1')?.flags?.[0] ?? {}), 'a direct dependency has no via')
   t.match(row('app3'), { mode: 'closed', flags: [{ kind: 'dependency-aborted', site: 'default', via: ['app1'] }] }, 'app3 (through app1) is flagged and stays closed')
-  t.same(row('app4')?.flags, [], 'a site that does not depend on default is not flagged')
-  t.same(row('default')?.flags, [], 'nor is the aborted site itself')
+  t.notOk('flags' in (row('app4') ?? {}), 'a site that does not depend on default is not flagged')
+  t.notOk('flags' in (row('default') ?? {}), 'nor is the aborted site itself')
   t.equal(row('app4')?.mode, 'open')
 
   const app1 = await (await h.admin('GET', '/v1/sites/app1/state')).json() as State
@@ -81,6 +81,6 @@ t.test('a health-gate abort of default flags the sites that depend on it, and ch
   t.equal(closed.status, 200)
   t.notOk('flags' in (await closed.json() as Record<string, unknown>), 'the answer has no flags')
   const after = await (await h.admin('GET', '/v1/sites')).json() as SiteRow[]
-  t.same(after.find((site) => site.name === 'app1')?.flags, [], 'app1\'s flag is cleared')
-  t.equal(after.find((site) => site.name === 'app3')?.flags.length, 1, 'app3 keeps its own until the operator changes it')
+  t.notOk('flags' in (after.find((site) => site.name === 'app1') ?? {}), 'app1\'s flag is cleared')
+  t.equal(after.find((site) => site.name === 'app3')?.flags?.length, 1, 'app3 keeps its own until the operator changes it')
 })
