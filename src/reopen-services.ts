@@ -15,7 +15,8 @@ import { systemClock, type Clock } from './reopen/clock.js'
 import { createLocalLease } from './reopen/lease.js'
 import type { Lease } from './state/lease.js'
 import type { RampDefaults } from './reopen/plan-input.js'
-import { createStateDriver, type StateDriver } from './reopen/state-driver.js'
+import { createStateDriver, type SiteDependencies, type StateDriver } from './reopen/state-driver.js'
+import type { HealthAbort } from './sites/dependencies.js'
 
 export interface ReopenOptions {
   config: Config
@@ -32,6 +33,18 @@ export interface ReopenOptions {
   healthSource?: HealthSource | ((own: HealthRecorder) => HealthSource)
   /** the application nodes' counts, for /metrics */
   nodes?: MetricsSources['nodes']
+  /**
+   * The driven site's dependencies (`sites[].dependsOn`, src/sites/dependencies.ts
+   * siteDependencies): a ramp step or a scheduled opening holds while one is
+   * closed, unless forced. Absent: nothing holds.
+   */
+  dependencies?: SiteDependencies
+  /**
+   * Told when the health gate closes the site (aborts its ramp, or closes a
+   * plain staging), after the trip is written: flags the sites that depend
+   * on it (src/sites/dependencies.ts dependentFlagger). Absent: nobody is told.
+   */
+  flagDependents?: (abort: HealthAbort) => Promise<void>
 }
 
 /** Ramps, schedules, the health gate, webhooks and metrics, wired to one gatekeeper process. */
@@ -88,11 +101,17 @@ export function createReopen (options: ReopenOptions): Reopen {
       notifier.publish([eventOf('health.tripped', trip.state, { actor: 'gatekeeper', action: 'health.tripped' }, {
         reasons: trip.verdict.reasons, figures: trip.verdict.figures, thresholds: trip.thresholds, acted: trip.acted
       })])
+      const { flagDependents } = options
+      if (flagDependents !== undefined && (trip.acted === 'abort' || trip.acted === 'close')) {
+        flagDependents({ acted: trip.acted, reasons: trip.verdict.reasons, at: trip.state.updatedAt })
+          .catch((err: unknown) => { log.warn({ err: (err as Error).message }, 'could not flag the dependent sites') })
+      }
     }
   })
+  const dependencies = options.dependencies === undefined ? {} : { dependencies: options.dependencies }
   const drivers: StateDriver[] = [
-    createStateDriver({ runtime, store, clock, lease, log, dueAt: rampDueAt, transition: rampTransition, retryMs: config.ramp.leaseRetryMs }),
-    createStateDriver({ runtime, store, clock, lease, log, dueAt: scheduleDueAt, transition: scheduleTransition, retryMs: config.ramp.leaseRetryMs })
+    createStateDriver({ runtime, store, clock, lease, log, dueAt: rampDueAt, transition: rampTransition, retryMs: config.ramp.leaseRetryMs, ...dependencies }),
+    createStateDriver({ runtime, store, clock, lease, log, dueAt: scheduleDueAt, transition: scheduleTransition, retryMs: config.ramp.leaseRetryMs, ...dependencies })
   ]
   const metrics = createMetrics({
     state: () => runtime.current().state,

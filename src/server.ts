@@ -36,6 +36,8 @@ import { noteStoreOutages } from './timeline/store-outages.js'
 import { bothObservers, createTimelineCounts, type TimelineCounts } from './timeline/timeline-counts.js'
 import { openSiteStates, type SiteStates } from './sites/site-states.js'
 import { reportSiteChanges, siteReportFields } from './sites/site-reports.js'
+import { dependentFlagger, siteDependencies } from './sites/dependencies.js'
+import { DEFAULT_SITE } from './sites/config.js'
 
 export interface Gatekeeper {
   /** the configuration in force (a reload replaces it) */
@@ -171,7 +173,22 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     throw err
   }
   reportSiteChanges(sites, runtime, reportNow)
-  const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list() })
+  // default's ramps and schedules hold while a site it depends on is closed; its health gate's aborts flag the sites depending on it
+  const dependencies = siteDependencies(sites, DEFAULT_SITE)
+  const flagDependents = dependentFlagger({ sites, site: DEFAULT_SITE, notifier, log: logger.child({ component: 'reopen' }) })
+  const reopen = createReopen({
+    config,
+    store: feed,
+    notifier,
+    runtime,
+    logger,
+    clock: options.clock,
+    lease,
+    healthSource,
+    nodes: () => nodes.list(),
+    ...(dependencies === undefined ? {} : { dependencies }),
+    ...(flagDependents === undefined ? {} : { flagDependents })
+  })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, {
     runtime,

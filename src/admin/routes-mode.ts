@@ -3,7 +3,9 @@ import { futureTime, percentOf, wholeSeconds } from '../input/body.js'
 import { change, publicState, type AdminContext, type DependencyOutcome } from './context.js'
 import { namedByIfNoneMatch } from './if-none-match.js'
 import { NOTHING, STATE_REPLY, changeSchema, duration, object, readSchema, text, time } from './schemas.js'
-import { withMode } from '../state/mode-changes.js'
+import { withMode, type ModeChange } from '../state/mode-changes.js'
+import { withoutFlags } from '../state/flags.js'
+import type { State } from '../state/types.js'
 
 const REASON = text(500, 'shown to the public')
 const UNTIL = time('the expected end, in the future; shown to the public')
@@ -27,6 +29,11 @@ export interface ModeRouteOptions {
   dependencies?: (request: FastifyRequest, force: boolean) => DependencyOutcome
 }
 
+/** An operator's change of the mode: it is their decision about the site, so its flags are cleared. */
+function decided (current: State, next: ModeChange, now: number): State {
+  return withoutFlags(withMode(current, next, now))
+}
+
 const FORCE = { type: 'boolean', description: 'open or stage even while a site this one depends on is closed; audited as forced' }
 
 /** The state and the calls that change the mode. */
@@ -48,13 +55,13 @@ export async function modeRoutes (app: FastifyInstance, context: AdminContext | 
     const body = request.body
     const until = futureTime(body.until, 'body.until', now)
     const retryAfter = wholeSeconds(body.retryAfter, 'body.retryAfter', 1, 604800)
-    return await change(ctxOf(request), request, reply, 'close', (current) => withMode(current, { mode: 'closed', reason: body.reason, until, retryAfter }, now))
+    return await change(ctxOf(request), request, reply, 'close', (current) => decided(current, { mode: 'closed', reason: body.reason, until, retryAfter }, now))
   })
 
   app.post<{ Body: WindowBody }>(`${base}/read-only`, { schema: withParams(changeSchema({ summary: 'read-only: safe methods pass', body: object({ reason: REASON, until: UNTIL }) })) }, async (request, reply) => {
     const now = Date.now()
     const until = futureTime(request.body.until, 'body.until', now)
-    return await change(ctxOf(request), request, reply, 'read-only', (current) => withMode(current, { mode: 'read-only', reason: request.body.reason, until }, now))
+    return await change(ctxOf(request), request, reply, 'read-only', (current) => decided(current, { mode: 'read-only', reason: request.body.reason, until }, now))
   })
 
   const stage = object({
@@ -68,13 +75,13 @@ export async function modeRoutes (app: FastifyInstance, context: AdminContext | 
     const percent = percentOf(request.body.percent)
     const until = futureTime(request.body.until, 'body.until', now)
     const outcome = dependencies?.(request, request.body.force === true)
-    return await change(ctxOf(request), request, reply, 'stage', (current) => withMode(current, { mode: 'staged', percent, reason: request.body.reason, until }, now), outcome)
+    return await change(ctxOf(request), request, reply, 'stage', (current) => decided(current, { mode: 'staged', percent, reason: request.body.reason, until }, now), outcome)
   })
 
   const open = dependencies === undefined ? NOTHING : object({ force: FORCE })
   app.post<{ Body: { force?: boolean } }>(`${base}/open`, { schema: withParams(changeSchema({ summary: 'open', body: open })) }, async (request, reply) => {
     const now = Date.now()
     const outcome = dependencies?.(request, request.body.force === true)
-    return await change(ctxOf(request), request, reply, 'open', (current) => withMode(current, { mode: 'open' }, now), outcome)
+    return await change(ctxOf(request), request, reply, 'open', (current) => decided(current, { mode: 'open' }, now), outcome)
   })
 }

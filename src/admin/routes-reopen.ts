@@ -9,11 +9,12 @@ import type { Reopen } from '../reopen-services.js'
 import { extensionOf, scheduleInputOf, type ScheduleBody } from '../schedule/input.js'
 import { cancelSchedule, createSchedule, extendSchedule, openAtExtendedBy } from '../schedule/schedule.js'
 import type { HealthThresholds } from '../state/types.js'
-import { change, type AdminContext } from './context.js'
+import { change, type AdminContext, type DependencyOutcome } from './context.js'
 import { NOTHING, STATE_REPLY, changeSchema, readSchema, type Schema } from './schemas.js'
-import { ADMISSION_QUERY, EXTEND_BODY, PROMOTE_BODY, RAMP_BODY, REASON_BODY, SCHEDULE_BODY } from './schemas-reopen.js'
+import { ADMISSION_QUERY, EXTEND_BODY, PROMOTE_BODY, RAMP_BODY, REASON_BODY, SCHEDULE_BODY, withForce } from './schemas-reopen.js'
+import { checkDependencies } from './routes-sites.js'
 
-interface RampBody { steps?: unknown[], abortOn?: Partial<HealthThresholds> }
+interface RampBody { steps?: unknown[], abortOn?: Partial<HealthThresholds>, force?: boolean }
 interface ReasonBody { reason?: string }
 
 const ANY: Schema = { type: 'object' }
@@ -29,6 +30,11 @@ function actorOf (request: FastifyRequest): string {
  */
 export async function reopenRoutes (app: FastifyInstance, ctx: AdminContext, reopen: Reopen): Promise<void> {
   const { clock } = reopen
+  // with sites: starting or promoting a ramp stages the site more widely, checked as a stage is (409 while a dependency is closed, unless forced)
+  const sites = ctx.config.sites === undefined ? undefined : ctx.sites
+  const site = ctx.site
+  const dependencies = sites === undefined || site === undefined ? undefined : (force: boolean): DependencyOutcome => checkDependencies(sites, site, force)
+  const forcible = (body: Schema): Schema => dependencies === undefined ? body : withForce(body)
 
   app.get('/v1/ramp', { schema: readSchema('the ramp, its step and the health figures it is judged on', ANY) }, async () => {
     const state = ctx.runtime.current().state
@@ -44,14 +50,17 @@ export async function reopenRoutes (app: FastifyInstance, ctx: AdminContext, reo
       percent: state.percent,
       step: running === undefined ? null : { number: running.index + 1, of: running.steps.length, percent: running.steps[running.index]?.percent ?? null },
       secondsToNextStep: running?.nextAt === undefined ? null : Math.max(0, Math.ceil((Date.parse(running.nextAt) - now) / 1000)),
+      held: running?.held ?? null,
       health: { thresholds, local: figuresOf(reopen.health.window(now), from, now), lastVerdict: reopen.healthGate.lastVerdict() }
     }
   })
 
-  app.post<{ Body: RampBody }>('/v1/ramp', { schema: changeSchema({ summary: 'start a ramp', body: RAMP_BODY }) }, async (request, reply) => {
+  app.post<{ Body: RampBody }>('/v1/ramp', { schema: changeSchema({ summary: 'start a ramp', body: forcible(RAMP_BODY) }) }, async (request, reply) => {
     const now = clock.now()
     const plan = rampPlanOf(request.body, reopen.rampDefaults)
-    return await change(ctx, request, reply, 'ramp.start', (current) => startRamp(current, plan, now, actorOf(request)))
+    const force = request.body.force === true
+    const outcome = dependencies?.(force)
+    return await change(ctx, request, reply, 'ramp.start', (current) => startRamp(current, plan, now, actorOf(request), force && dependencies !== undefined), outcome)
   })
 
   app.post<{ Body: ReasonBody }>('/v1/ramp/pause', { schema: changeSchema({ summary: 'pause the ramp', body: REASON_BODY }) }, async (request, reply) => {
@@ -65,9 +74,11 @@ export async function reopenRoutes (app: FastifyInstance, ctx: AdminContext, reo
     return await change(ctx, request, reply, 'ramp.resume', (current) => resumeRamp(current, now))
   })
 
-  app.post<{ Body: { full?: boolean } }>('/v1/ramp/promote', { schema: changeSchema({ summary: 'go to the next step now', body: PROMOTE_BODY }) }, async (request, reply) => {
+  app.post<{ Body: { full?: boolean, force?: boolean } }>('/v1/ramp/promote', { schema: changeSchema({ summary: 'go to the next step now', body: forcible(PROMOTE_BODY) }) }, async (request, reply) => {
     const now = clock.now()
-    return await change(ctx, request, reply, 'ramp.promote', (current) => promoteRamp(current, now, actorOf(request), request.body.full === true))
+    // a forced ramp's promotion is forced as its steps are
+    const outcome = dependencies?.(request.body.force === true || runningRamp(ctx.runtime.current().state)?.force === true)
+    return await change(ctx, request, reply, 'ramp.promote', (current) => promoteRamp(current, now, actorOf(request), request.body.full === true), outcome)
   })
 
   app.post<{ Body: ReasonBody }>('/v1/ramp/abort', { schema: changeSchema({ summary: 'abort the ramp: back to closed', body: REASON_BODY }) }, async (request, reply) => {
@@ -83,11 +94,13 @@ export async function reopenRoutes (app: FastifyInstance, ctx: AdminContext, reo
     return schedule
   })
 
-  app.post<{ Body: ScheduleBody }>('/v1/schedule', { schema: changeSchema({ summary: 'close and reopen on a schedule', body: SCHEDULE_BODY, created: STATE_REPLY }) }, async (request, reply) => {
+  app.post<{ Body: ScheduleBody }>('/v1/schedule', { schema: changeSchema({ summary: 'close and reopen on a schedule', body: forcible(SCHEDULE_BODY), created: STATE_REPLY }) }, async (request, reply) => {
     const now = clock.now()
     const input = scheduleInputOf(request.body, now, reopen.rampDefaults)
+    // a forced schedule names, in its audit entry, the dependencies closed when it was made
+    const outcome = input.force === true ? dependencies?.(true) : undefined
     reply.code(201)
-    const state = await change(ctx, request, reply, 'schedule.create', (current) => createSchedule(current, input, now, actorOf(request)))
+    const state = await change(ctx, request, reply, 'schedule.create', (current) => createSchedule(current, input, now, actorOf(request)), outcome)
     reply.header('location', '/v1/schedule')
     return state
   })

@@ -25,7 +25,8 @@ const SITES_REPLY = {
     percent: { type: 'number' },
     reason: { type: 'string' },
     eta: { type: ['string', 'null'], description: 'the expected end of the window (ISO 8601), null when unknown' },
-    dependsOn: { type: 'array', items: { type: 'string' } }
+    dependsOn: { type: 'array', items: { type: 'string' } },
+    flags: { type: 'array', items: { type: 'object' }, description: 'e.g. {kind: "dependency-aborted", site, via?, at, reasons}: a site it depends on was closed by its health gate; absent when none' }
   })
 }
 
@@ -138,7 +139,7 @@ export async function siteRoutes (app: FastifyInstance, ctx: AdminContext): Prom
   app.get('/v1/sites', { schema: readSchema('every site with its mode, share, reason, expected end and dependencies', SITES_REPLY) }, async () => {
     return sites.all.map((site) => {
       const state = site.runtime.current().state
-      return { name: site.name, version: state.version, mode: state.mode, percent: state.percent, reason: state.reason, eta: state.window.end ?? null, dependsOn: site.site?.dependsOn ?? [] }
+      return { name: site.name, version: state.version, mode: state.mode, percent: state.percent, reason: state.reason, eta: state.window.end ?? null, dependsOn: site.site?.dependsOn ?? [], ...(state.flags === undefined ? {} : { flags: state.flags }) }
     })
   })
 

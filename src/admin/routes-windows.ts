@@ -3,6 +3,7 @@ import { errors } from '../errors.js'
 import { futureTime } from '../input/body.js'
 import type { SiteState } from '../sites/site-states.js'
 import { withMode } from '../state/mode-changes.js'
+import { withoutFlags } from '../state/flags.js'
 import type { ChangeContext, State } from '../state/types.js'
 import { waitOptions } from './confirm.js'
 import { publicState, type AdminContext } from './context.js'
@@ -108,7 +109,7 @@ export async function windowRoutes (app: FastifyInstance, ctx: AdminContext): Pr
     if (stray !== undefined) throw new errors.GK_ERR_BAD_FIELD('body.versions', `names ${JSON.stringify(stray)}, which is not among the window's sites`)
     const expected = list.map((site) => body.versions?.[site.name] ?? site.runtime.current().version)
     const id = windowId(now, body.sites)
-    const states = await changeAllSites(list, expected, changeOf(request, 'window.close', id), (current) => withMode(current, { mode: 'closed', reason: body.reason, until }, now), request.log)
+    const states = await changeAllSites(list, expected, changeOf(request, 'window.close', id), (current) => withoutFlags(withMode(current, { mode: 'closed', reason: body.reason, until }, now)), request.log)
     request.log.info({ window: id, sites: body.sites }, 'window closed')
     reply.code(201).header('location', `/v1/windows/${id}`)
     // the window is made either way: the wait tells whether every instance has it, on every site of it

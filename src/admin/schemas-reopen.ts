@@ -27,6 +27,15 @@ export const ABORT_ON = object({
 
 export const RAMP_BODY = object({ steps: STEPS, abortOn: ABORT_ON })
 
+/** With sites: `force` on what opens a site that depends on others (src/admin/routes-sites.ts checkDependencies). */
+export const FORCE = { type: 'boolean', description: 'open past closed dependencies (sites[].dependsOn): the ramp\'s steps, or the schedule\'s opening, do not wait for them; audited as forced' }
+
+/** A body schema with `force` added: the calls take it only with sites. */
+export function withForce (body: Schema): Schema {
+  const properties = (body as { properties?: Record<string, unknown> }).properties ?? {}
+  return { ...body, properties: { ...properties, force: FORCE } }
+}
+
 export const REASON_BODY = object({ reason: text(500) })
 
 export const PROMOTE_BODY = object({ full: { type: 'boolean', description: 'go to 100 at once rather than to the next step' } })

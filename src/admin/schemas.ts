@@ -79,6 +79,7 @@ export const STATE_REPLY: Schema = {
     tokens: { type: 'array', items: { type: 'object' } },
     ramp: { type: 'object' },
     schedule: { type: 'object' },
+    flags: { type: 'array', items: { type: 'object' }, description: 'what the operator should look at, such as a dependency closed by its health gate; absent when none' },
     updatedAt: { type: 'string' },
     updatedBy: { type: 'string' },
     confirmation: { type: 'object' }

@@ -6,7 +6,7 @@ export const EVENT_NAMES = [
   'mode.changed',
   'ramp.started', 'ramp.step', 'ramp.paused', 'ramp.resumed', 'ramp.completed', 'ramp.aborted', 'ramp.superseded',
   'schedule.created', 'schedule.closed', 'schedule.extended', 'schedule.cancelled', 'schedule.ended',
-  'health.tripped',
+  'health.tripped', 'dependency.aborted',
   'window.ended'
 ] as const
 

@@ -1,6 +1,6 @@
 import { withMode } from '../state/mode-changes.js'
 import { errors } from '../errors.js'
-import type { Ramp, RampEnd, State } from '../state/types.js'
+import type { DependencyHold, Ramp, RampEnd, State } from '../state/types.js'
 import { isoAt } from './clock.js'
 import type { RampPlan } from './plan.js'
 
@@ -10,11 +10,13 @@ import type { RampPlan } from './plan.js'
  * The driver and the admin API write what these return through the store.
  */
 
-export type RampAction = 'ramp.step' | 'ramp.complete' | 'ramp.supersede'
+export type RampAction = 'ramp.step' | 'ramp.complete' | 'ramp.supersede' | 'ramp.held'
 
 export interface RampTransition {
   action: RampAction
   next: State
+  /** the closed dependencies a forced ramp's step went past, for the audit */
+  forced?: string[]
 }
 
 export function runningRamp (state: State): Ramp | undefined {
@@ -32,9 +34,25 @@ function requireRunning (state: State, what: string): Ramp {
   return ramp
 }
 
+/** The ramp without what belongs to its current wait: a new step, a pause or an end starts afresh. */
 function withoutTimers (ramp: Ramp): Ramp {
-  const { nextAt: _next, remainingMs: _left, ...rest } = ramp
+  const { nextAt: _next, remainingMs: _left, held: _held, ...rest } = ramp
   return rest
+}
+
+function sameSites (a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((site, i) => site === b[i])
+}
+
+/**
+ * A due opening (a ramp's next step, a schedule's openAt) while dependencies
+ * are closed: the hold to record, or null when the one recorded already says
+ * so (nothing to write: the driver looks again later).
+ */
+export function holdFor (current: DependencyHold | undefined, closed: readonly string[], now: number): DependencyHold | null {
+  const sites = [...closed].sort()
+  if (current !== undefined && sameSites(current.sites, sites)) return null
+  return { reason: 'dependency-closed', sites, since: current?.since ?? isoAt(now) }
 }
 
 function ending (state: State, ramp: Ramp, end: Omit<RampEnd, 'at'>, now: number): State {
@@ -54,7 +72,8 @@ function enterStep (current: State, ramp: Ramp, index: number, now: number, by: 
   return { ...staged, ramp: moved.paused ? { ...moved, remainingMs: holdMs } : { ...moved, nextAt: isoAt(now + holdMs) } }
 }
 
-export function startRamp (current: State, plan: RampPlan, now: number, by: string): State {
+/** `force`: the ramp's steps never wait for closed dependencies (the start was checked, and forced, by the caller). */
+export function startRamp (current: State, plan: RampPlan, now: number, by: string, force = false): State {
   const running = runningRamp(current)
   if (running !== undefined) {
     throw new errors.GK_ERR_CONFLICT(`a ramp is already running, at ${describeStep(running)}: pause, promote or abort it first`)
@@ -74,7 +93,8 @@ export function startRamp (current: State, plan: RampPlan, now: number, by: stri
     stepStartedAt: at,
     paused: false,
     watchFrom: at,
-    abortOn: plan.abortOn
+    abortOn: plan.abortOn,
+    ...(force ? { force: true } : {})
   }
   return enterStep(current, ramp, 0, now, by)
 }
@@ -126,8 +146,13 @@ export function rampDueAt (state: State): number | undefined {
   return Date.parse(ramp.nextAt)
 }
 
-/** What the driver writes at `now`, or null when nothing is due. */
-export function rampTransition (state: State, now: number): RampTransition | null {
+/**
+ * What the driver writes at `now`, or null when nothing is due. `closed`:
+ * the sites this one depends on that are closed now. A step that would
+ * admit more of the public waits while any is (`ramp.held`, written once per
+ * set of sites), unless the ramp was forced; it is taken once none is.
+ */
+export function rampTransition (state: State, now: number, closed: readonly string[] = []): RampTransition | null {
   const ramp = runningRamp(state)
   if (ramp === undefined) return null
   const superseded = supersededBy(state, ramp)
@@ -135,7 +160,14 @@ export function rampTransition (state: State, now: number): RampTransition | nul
     return { action: 'ramp.supersede', next: ending(state, ramp, { outcome: 'superseded', reason: superseded, by: 'gatekeeper' }, now) }
   }
   if (ramp.paused || ramp.nextAt === undefined || Date.parse(ramp.nextAt) > now) return null
-  if (ramp.index + 1 < ramp.steps.length) return { action: 'ramp.step', next: enterStep(state, ramp, ramp.index + 1, now, 'gatekeeper') }
+  if (ramp.index + 1 < ramp.steps.length) {
+    if (closed.length > 0 && ramp.force !== true) {
+      const held = holdFor(ramp.held, closed, now)
+      return held === null ? null : { action: 'ramp.held', next: { ...state, ramp: { ...ramp, held } } }
+    }
+    const next = enterStep(state, ramp, ramp.index + 1, now, 'gatekeeper')
+    return closed.length > 0 ? { action: 'ramp.step', next, forced: [...closed].sort() } : { action: 'ramp.step', next }
+  }
   const reason = `held its last step for ${ramp.steps[ramp.index]?.holdSeconds ?? 0} s: the site stays staged at ${state.percent} %`
   return { action: 'ramp.complete', next: ending(state, ramp, { outcome: 'completed', reason, by: 'gatekeeper' }, now) }
 }

@@ -8,6 +8,18 @@ import type { Lease } from '../state/lease.js'
 export interface Transition {
   action: string
   next: State
+  /** the closed dependencies this change went past (a forced ramp or schedule), recorded in its audit entry */
+  forced?: string[]
+}
+
+/**
+ * The sites the driven site depends on (`sites[].dependsOn`): which are
+ * closed now, and a way to hear of a change to any of them, so a held step
+ * goes ahead as soon as they open rather than on the next retry.
+ */
+export interface SiteDependencies {
+  closed (): string[]
+  onChange (listener: () => void): void
 }
 
 export interface DriverLog {
@@ -23,8 +35,10 @@ export interface StateDriverOptions {
   log: DriverLog
   /** when the state next needs this driver (epoch ms), or undefined when it does not */
   dueAt: (state: State) => number | undefined
-  /** the change due at `now`, or null */
-  transition: (state: State, now: number) => Transition | null
+  /** the change due at `now`, or null; `closed`: the driven site's closed dependencies */
+  transition: (state: State, now: number, closed: readonly string[]) => Transition | null
+  /** the driven site's dependencies; absent: none (the transitions are given none closed) */
+  dependencies?: SiteDependencies
   /** how soon to try again when the lease is held elsewhere or the store failed */
   retryMs?: number
 }
@@ -45,7 +59,7 @@ class NotDue extends Error {}
  * write expects the version it was planned on: it lands once, or not at all.
  */
 export function createStateDriver (options: StateDriverOptions): StateDriver {
-  const { runtime, store, clock, lease, log, dueAt, transition } = options
+  const { runtime, store, clock, lease, log, dueAt, transition, dependencies } = options
   const retryMs = options.retryMs ?? 1000
   let cancel: (() => void) | null = null
   let running = false
@@ -83,7 +97,8 @@ export function createStateDriver (options: StateDriverOptions): StateDriver {
     if (!running || busy) return
     const state = runtime.current().state
     const now = clock.now()
-    const planned = transition(state, now)
+    const closed = dependencies?.closed() ?? []
+    const planned = transition(state, now, closed)
     if (planned === null) {
       // due by the plan yet nothing to do would spin: look again later instead
       const due = dueAt(state)
@@ -99,12 +114,14 @@ export function createStateDriver (options: StateDriverOptions): StateDriver {
         retry = true
         return
       }
-      const written = await store.update({ actor: 'gatekeeper', ip: '', action: planned.action }, (current) => {
-        const fresh = transition(current, now)
+      const forced = planned.forced === undefined ? {} : { forced: planned.forced }
+      const written = await store.update({ actor: 'gatekeeper', ip: '', action: planned.action, ...forced }, (current) => {
+        const fresh = transition(current, now, closed)
         if (fresh === null || fresh.action !== planned.action) throw new NotDue()
         return fresh.next
       }, state.version)
-      log.info({ action: planned.action, version: written.version }, 'transition applied')
+      log.info({ action: planned.action, version: written.version, ...forced }, 'transition applied')
+      if (planned.action.endsWith('.held')) log.warn({ action: planned.action, closed }, 'a due opening holds: sites this one depends on are closed')
     } catch (err) {
       // someone else wrote first: the state they wrote re-plans this driver once it is
       // applied here; until then (a shared store's news may lag) look again later, not at once
@@ -124,7 +141,10 @@ export function createStateDriver (options: StateDriverOptions): StateDriver {
     start () {
       if (running) return
       running = true
-      if (!listening) runtime.onApplied(() => { plan() })
+      if (!listening) {
+        runtime.onApplied(() => { plan() })
+        dependencies?.onChange(() => { plan() })
+      }
       listening = true
       plan()
     },

@@ -12,6 +12,8 @@ export interface ScheduleBody {
   reason?: string
   then?: ScheduleThen
   ramp?: { steps?: unknown[], abortOn?: Partial<HealthThresholds> }
+  /** with sites: open (or ramp) at openAt even while a dependency is closed */
+  force?: boolean
 }
 
 /**
@@ -33,7 +35,8 @@ export function scheduleInputOf (body: ScheduleBody, now: number, defaults: Ramp
     ...(openAt === undefined ? {} : { openAt }),
     reason: body.reason ?? '',
     then,
-    ...(ramp === undefined ? {} : { ramp })
+    ...(ramp === undefined ? {} : { ramp }),
+    ...(body.force === true ? { force: true } : {})
   }
 }
 

@@ -2,7 +2,7 @@ import { withMode } from '../state/mode-changes.js'
 import { errors } from '../errors.js'
 import { isoAt } from '../reopen/clock.js'
 import type { RampPlan } from '../reopen/plan.js'
-import { runningRamp, startRamp } from '../reopen/ramp.js'
+import { holdFor, runningRamp, startRamp } from '../reopen/ramp.js'
 import type { Transition } from '../reopen/state-driver.js'
 import type { Schedule, ScheduleThen, State } from '../state/types.js'
 
@@ -20,6 +20,8 @@ export interface ScheduleInput {
   reason: string
   then: ScheduleThen
   ramp?: RampPlan
+  /** open (or ramp) at openAt even while a dependency is closed; audited as forced */
+  force?: boolean
 }
 
 export function createSchedule (current: State, input: ScheduleInput, now: number, by: string): State {
@@ -34,7 +36,8 @@ export function createSchedule (current: State, input: ScheduleInput, now: numbe
     ...(input.ramp === undefined ? {} : { ramp: input.ramp }),
     phase: 'pending',
     createdBy: by,
-    createdAt: isoAt(now)
+    createdAt: isoAt(now),
+    ...(input.force === true ? { force: true } : {})
   }
   return { ...current, schedule }
 }
@@ -87,7 +90,7 @@ function atOpen (state: State, schedule: Schedule, now: number): State {
   if (schedule.then === 'open') return withMode(rest, { mode: 'open' }, now)
   if (schedule.then === 'ramp' && schedule.ramp !== undefined) {
     try {
-      return startRamp(rest, schedule.ramp, now, 'schedule')
+      return startRamp(rest, schedule.ramp, now, 'schedule', schedule.force === true)
     } catch {
       // the site was staged above the ramp's first step by hand: it holds as it is
       return rest
@@ -98,7 +101,18 @@ function atOpen (state: State, schedule: Schedule, now: number): State {
   return { ...rest, window }
 }
 
-export function scheduleTransition (state: State, now: number): Transition | null {
+/** Whether the opening at openAt would admit anyone: `then` open or ramp, on a site not yet reopened by someone else. */
+function opensSomething (state: State, schedule: Schedule): boolean {
+  return schedule.then !== 'hold' && state.mode !== 'open' && runningRamp(state) === undefined
+}
+
+/**
+ * The change due at `now`, or null. `closed`: the sites this one depends on
+ * that are closed now. The closing never waits; an opening (then open or
+ * ramp) waits while any is (`schedule.held`, written once per set of sites),
+ * unless the schedule was forced; it goes ahead once none is.
+ */
+export function scheduleTransition (state: State, now: number, closed: readonly string[] = []): Transition | null {
   const schedule = state.schedule
   const due = scheduleDueAt(state)
   if (schedule === undefined || due === undefined || due > now) return null
@@ -109,6 +123,11 @@ export function scheduleTransition (state: State, now: number): Transition | nul
       ...(schedule.openAt === undefined ? {} : { until: schedule.openAt })
     }, now)
     return { action: 'schedule.close', next: { ...closed, schedule: { ...schedule, phase: 'closed' } } }
+  }
+  if (closed.length > 0 && opensSomething(state, schedule)) {
+    if (schedule.force === true) return { action: 'schedule.open', next: atOpen(state, schedule, now), forced: [...closed].sort() }
+    const held = holdFor(schedule.held, closed, now)
+    return held === null ? null : { action: 'schedule.held', next: { ...state, schedule: { ...schedule, held } } }
   }
   return { action: 'schedule.open', next: atOpen(state, schedule, now) }
 }

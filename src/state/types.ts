@@ -58,6 +58,33 @@ export interface RampEnd {
 }
 
 /**
+ * Why a ramp's next step or a schedule's opening waits: sites this one
+ * depends on (`sites[].dependsOn`) are closed. It goes ahead once none is.
+ */
+export interface DependencyHold {
+  reason: 'dependency-closed'
+  /** the closed sites, in order */
+  sites: string[]
+  /** when it began to wait */
+  since: string
+}
+
+/**
+ * Something the operator should look at, shown with the site's state; it
+ * changes nothing by itself. `dependency-aborted`: the health gate closed
+ * `site`, which this one depends on (through `via`, when not directly).
+ * Cleared by the operator's next change of this site's mode.
+ */
+export interface SiteFlag {
+  kind: 'dependency-aborted'
+  site: string
+  /** the sites in between, when the dependency is not direct */
+  via?: string[]
+  at: string
+  reasons: string[]
+}
+
+/**
  * A gradual reopening kept in the state, so that every instance shows it and
  * any instance can carry it on after a restart. Times are ISO 8601.
  */
@@ -81,6 +108,10 @@ export interface Ramp {
   abortOn: HealthThresholds
   /** set once the ramp is over; the state keeps it to show how it ended */
   ended?: RampEnd
+  /** started with `force`: its steps do not wait for closed dependencies */
+  force?: boolean
+  /** while its due step waits for closed dependencies */
+  held?: DependencyHold
 }
 
 export type ScheduleThen = 'hold' | 'ramp' | 'open'
@@ -97,6 +128,10 @@ export interface Schedule {
   phase: 'pending' | 'closed'
   createdBy: string
   createdAt: string
+  /** created with `force`: its opening (and its ramp) does not wait for closed dependencies */
+  force?: boolean
+  /** while its due opening waits for closed dependencies */
+  held?: DependencyHold
 }
 
 /** What the operator lets a node serve: everyone the gate admits, only its sessions, nothing, or only testers. */
@@ -131,6 +166,8 @@ export interface State {
   schedule?: Schedule
   /** node states set by the operator, by node name; a node not named here is `in` */
   nodes: Record<string, NodeSetting>
+  /** what the operator should look at (a dependency aborted by the health gate); absent when none */
+  flags?: SiteFlag[]
   updatedAt: string
   updatedBy: string
 }

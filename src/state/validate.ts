@@ -2,6 +2,7 @@ import { errors } from '../errors.js'
 import { MODES, NODE_STATES, type AllowEntry, type BypassToken, type Mode, type NodeSetting, type NodeState, type State } from './types.js'
 import { rampProblem } from './ramp.js'
 import { scheduleProblem } from './schedule.js'
+import { flagsProblem } from './flags.js'
 
 type Obj = Record<string, unknown>
 
@@ -60,7 +61,8 @@ export function parseStoredState (value: unknown, where: string): State {
   }
   if (!isIsoTime(updatedAt)) fail('"updatedAt" is not a time')
   if (typeof updatedBy !== 'string') fail('"updatedBy" is not a string')
-  const problem = (value.ramp === undefined ? null : rampProblem(value.ramp)) ?? (value.schedule === undefined ? null : scheduleProblem(value.schedule))
+  const problem = (value.ramp === undefined ? null : rampProblem(value.ramp)) ?? (value.schedule === undefined ? null : scheduleProblem(value.schedule)) ??
+    (value.flags === undefined ? null : flagsProblem(value.flags))
   if (problem !== null) fail(problem)
   return {
     ...value,

@@ -58,11 +58,21 @@ export function choose (name) {
   chosen = name
 }
 
+/** A site's flags as its row shows them: `⚠ default was closed by its health gate (via app1)`, the reasons on hover. */
+function flagsCell (site) {
+  const flags = Array.isArray(site.flags) ? site.flags.filter((flag) => flag.kind === 'dependency-aborted') : []
+  if (flags.length === 0) return ''
+  return el('span', {}, ...flags.flatMap((flag, i) => [i > 0 ? ' ' : undefined, el('span', {
+    className: 'flag dependency-aborted',
+    title: `${localTime(flag.at)}: ${flag.reasons.join('; ')}. Its mode is unchanged: closing it is your decision; your next change of its mode clears this.`
+  }, `⚠ ${flag.site} was closed by its health gate${Array.isArray(flag.via) && flag.via.length > 0 ? ` (via ${flag.via.join(', ')})` : ''}`)]))
+}
+
 function modeText (site) {
   return site.mode === 'staged' ? `staged ${percentText(site.percent)}` : site.mode
 }
 
-/** The summary card: the switcher, then name, mode, share, reason, expected end, dependencies and the closed ones. */
+/** The summary card: the switcher, then name, mode, share, reason, expected end, dependencies, the closed ones and the site's flags. */
 export function renderSites (list, onChoose) {
   const card = document.getElementById('sites-card')
   card.hidden = list === null
@@ -76,7 +86,7 @@ export function renderSites (list, onChoose) {
   }
   if (document.activeElement !== select) select.value = chosen
   const modes = new Map(list.map((site) => [site.name, site.mode]))
-  const headings = ['Site', 'Mode', 'Share', 'Reason', 'Expected end', 'Depends on', 'Blocked by']
+  const headings = ['Site', 'Mode', 'Share', 'Reason', 'Expected end', 'Depends on', 'Blocked by', 'Flags']
   const rows = list.map((site) => {
     const closed = site.dependsOn.filter((dep) => modes.get(dep) === 'closed')
     return [
@@ -86,7 +96,8 @@ export function renderSites (list, onChoose) {
       site.mode === 'open' ? '' : site.reason,
       site.eta === null ? '' : localTime(site.eta),
       site.dependsOn.join(', '),
-      closed.length === 0 ? '' : el('span', { className: 'flag' }, `⚠ ${closed.join(', ')} ${closed.length === 1 ? 'is' : 'are'} closed`)
+      closed.length === 0 ? '' : el('span', { className: 'flag' }, `⚠ ${closed.join(', ')} ${closed.length === 1 ? 'is' : 'are'} closed`),
+      flagsCell(site)
     ]
   })
   document.getElementById('sites').replaceChildren(el('div', { className: 'table-wrap' },
