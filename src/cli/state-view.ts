@@ -23,6 +23,7 @@ export function renderState (state: Record<string, unknown>, now: number): strin
     ['ramp', rampText(state.ramp, now)],
     ['ramp steps', stepsText(state.ramp)],
     ['schedule', scheduleText(state.schedule, now)],
+    ['flags', flagsText(state.flags, now)],
     ['allowlist', `${plural(allowlist.length, 'dynamic entry', 'dynamic entries')}${expired > 0 ? ` (${expired} expired)` : ''}`],
     ['bypass tokens', `${liveTokens} live${tokens.length > liveTokens ? `, ${tokens.length - liveTokens} expired` : ''}`],
     ['version', textOf(state.version)],
@@ -41,6 +42,8 @@ export function rampText (ramp: unknown, now: number): string | undefined {
     const end = ramp.ended
     return `${textOf(end.outcome)} ${moment(textOf(end.at), now) ?? ''} at ${at}, by ${textOf(end.by)}: ${textOf(end.reason)}`
   }
+  const held = heldText(ramp.held, now)
+  if (held !== undefined) return `held at ${at}: ${held}`
   if (ramp.paused === true) {
     const left = typeof ramp.remainingMs === 'number' ? `, ${humanDuration(ramp.remainingMs)} of its hold left` : ''
     const why = textOf(ramp.pauseReason)
@@ -78,7 +81,26 @@ export function scheduleText (schedule: unknown, now: number): string | undefine
   const ending = openAt === undefined
     ? 'no planned end'
     : then === 'hold' ? `held closed from ${openAt} until someone reopens` : `${then === 'ramp' ? `ramp (${stepsText(schedule.ramp) ?? '?'})` : 'open'} at ${openAt}`
-  return `${schedule.phase === 'closed' ? 'closed' : 'closes'} ${schedule.phase === 'closed' ? 'since' : 'at'} ${closeAt ?? '?'}; ${ending}`
+  const held = heldText(schedule.held, now)
+  return `${schedule.phase === 'closed' ? 'closed' : 'closes'} ${schedule.phase === 'closed' ? 'since' : 'at'} ${closeAt ?? '?'}; ${ending}${held === undefined ? '' : `; held: ${held}`}`
+}
+
+/** A ramp step or a scheduled opening that waits for closed dependencies: "waiting for app2 (closed) since 3 minutes ago". */
+export function heldText (held: unknown, now: number): string | undefined {
+  if (!isRecord(held)) return undefined
+  const sites = Array.isArray(held.sites) ? held.sites.map(textOf) : []
+  return `waiting for ${sites.join(', ')} (closed) since ${moment(textOf(held.since), now) ?? '?'}; open ${sites.length === 1 ? 'it' : 'them'}, or start again with --force`
+}
+
+/** What the operator should look at: "⚠ app2 was closed by its health gate (via app1) 2 minutes ago: 5xx share …". */
+export function flagsText (flags: unknown, now: number): string | undefined {
+  const list = recordsOf(flags)
+  if (list.length === 0) return undefined
+  return list.map((flag) => {
+    const via = Array.isArray(flag.via) && flag.via.length > 0 ? ` (via ${flag.via.map(textOf).join(', ')})` : ''
+    const reasons = Array.isArray(flag.reasons) ? flag.reasons.map(textOf).join('; ') : ''
+    return `⚠ ${textOf(flag.site)} was closed by its health gate${via} ${moment(textOf(flag.at), now) ?? ''}${reasons === '' ? '' : `: ${reasons}`}; closing this site is your decision (any mode change clears the flag)`
+  }).join(' · ')
 }
 
 /**
@@ -93,6 +115,8 @@ export function progressLine (state: Record<string, unknown>): string {
   const index = typeof ramp.index === 'number' ? ramp.index : 0
   const at = `step ${index + 1} of ${steps.length}`
   if (isRecord(ramp.ended)) return `${head}: the ramp ended, ${textOf(ramp.ended.outcome)} at ${at}: ${textOf(ramp.ended.reason)}`
+  const heldBy = isRecord(ramp.held) && Array.isArray(ramp.held.sites) ? ramp.held.sites.map(textOf).join(', ') : undefined
+  if (heldBy !== undefined) return `${head}: ramp held at ${at}, waiting for ${heldBy} (closed)`
   if (ramp.paused === true) return `${head}: ramp paused at ${at}${textOf(ramp.pauseReason) === '' ? '' : `: ${textOf(ramp.pauseReason)}`}`
   const next = steps[index + 1]
   return `${head}: ramp at ${at}${next === undefined ? '' : `, ${textOf(next.percent)}% at ${textOf(ramp.nextAt)}`}`
