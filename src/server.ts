@@ -169,6 +169,8 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     await store.close()
     throw err
   }
+  // the ports that belong to a site follow it from here on
+  firewall.followSites(sites)
   const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list() })
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, {
