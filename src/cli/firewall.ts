@@ -84,7 +84,7 @@ async function currentState (values: Record<string, string | boolean | undefined
     if (mode === undefined) throw new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`${client.where} answered GET /v1/state without a known mode`)
   }
   const allowlist = (await client.call('GET', '/v1/allowlist')).body
-  const entries = isRecord(allowlist) ? [...recordsOf(allowlist.static), ...recordsOf(allowlist.dynamic).filter((entry) => entry.expired !== true)] : []
+  const entries = isRecord(allowlist) ? [...recordsOf(allowlist.static), ...recordsOf(allowlist.dynamic).filter((entry) => entry.expired !== true && entry.sites === undefined)] : []
   return { mode, allowlist: entries.map((entry) => textOf(entry.cidr)), ...(sites === undefined ? {} : { sites }) }
 }
 

@@ -14,12 +14,14 @@ const MAX_WAIT_MS = 6 * 3600 * 1000
 /**
  * The addresses the ports admit: the static allowlist and the dynamic
  * entries still alive, in canonical form. A stored entry that is no CIDR
- * admits nobody, at the gate as here.
+ * admits nobody, at the gate as here. An entry limited to some sites opens
+ * no port: the rules hold one allowlist for every port.
  */
 export function firewallAllowlist (config: Pick<Config, 'allowlist'>, state: State, now: number): { allowlist: string[], nextExpiry: number } {
   const allowlist = config.allowlist.map((entry) => entry.cidr)
   let nextExpiry = Infinity
   for (const entry of state.allowlist) {
+    if (entry.sites !== undefined) continue
     const expiresAt = entry.expiresAt === undefined ? Infinity : Date.parse(entry.expiresAt)
     if (expiresAt <= now) continue
     const cidr = canonicalCidr(entry.cidr)
