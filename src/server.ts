@@ -172,6 +172,8 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     await store.close()
     throw err
   }
+  // the ports that belong to a site follow it from here on
+  firewall.followSites(sites)
   reportSiteChanges(sites, runtime, reportNow)
   // default's ramps and schedules hold while a site it depends on is closed; its health gate's aborts flag the sites depending on it
   const dependencies = siteDependencies(sites, DEFAULT_SITE)

@@ -61,7 +61,7 @@ const cases: Array<[string, unknown, RegExp, Record<string, unknown>?]> = [
   ['the same wildcard twice', [{ ...app1, dependsOn: [], hosts: ['*.example.edu'] }, { ...app2, paths: ['/'], hosts: ['*.example.edu'] }], /^invalid configuration: sites\[1\]\.hosts: \*\.example\.edu\/\* is already served/],
   ['a top-level upstream beside sites', [{ ...app1, dependsOn: [] }], /^invalid configuration: upstream: is refused with sites/, { upstream: 'http://127.0.0.1:3000' }],
   ['workers beside sites', [{ ...app1, dependsOn: [] }], /^invalid configuration: workers: must be 1 with sites/, { workers: 2 }],
-  ['a firewall without a default site', [{ ...app1, dependsOn: [] }], /^invalid configuration: firewall: follows the site "default"/, { firewall: { apply: 'direct', ports: [{ port: 5432 }] } }],
+  ['a firewall port without a site, and no default site', [{ ...app1, dependsOn: [] }], /^invalid configuration: firewall\.ports\[0\]\.site: is required with sites: and no site named default/, { firewall: { apply: 'direct', ports: [{ port: 5432 }] } }],
   ['allowlist on the default site', [{ ...app1, name: 'default', dependsOn: [], allowlist: ['10.0.0.0/8'] }], /^invalid configuration: sites\[0\]\.allowlist: the site "default" takes the top-level allowlist/]
 ]
 

@@ -5,21 +5,23 @@ import { MAX_ALLOWLIST_ENTRIES } from '../state/limits.js'
 import type { AllowEntry } from '../state/types.js'
 import { futureTime } from '../input/body.js'
 import { change, type AdminContext } from './context.js'
+import { checkedSites, SITES_FIELD } from './site-names.js'
 import { changeSchema, object, readSchema, text, time, type Schema } from './schemas.js'
 
 const ENTRY: Schema = {
   type: 'object',
-  properties: { cidr: { type: 'string' }, label: { type: 'string' }, expiresAt: { type: 'string' }, addedBy: { type: 'string' }, addedAt: { type: 'string' }, expired: { type: 'boolean' } }
+  properties: { cidr: { type: 'string' }, label: { type: 'string' }, expiresAt: { type: 'string' }, addedBy: { type: 'string' }, addedAt: { type: 'string' }, expired: { type: 'boolean' }, sites: { type: 'array', items: { type: 'string' }, description: 'the sites it admits on; absent: every site' } }
 }
 const CIDR_PARAM = object({ '*': { type: 'string', description: 'a CIDR; its "/" may be sent as is or as %2F' } }, ['*'])
 const ADD = object({
   cidr: { type: 'string', minLength: 1, description: 'an address or block such as "203.0.113.7/32" or "2001:db8::/48"' },
   label: text(200),
-  expiresAt: time('when the entry stops counting, in the future')
+  expiresAt: time('when the entry stops counting, in the future'),
+  sites: { ...SITES_FIELD, description: 'the sites whose gate it admits on (default: every site)' }
 }, ['cidr'])
 
 interface CidrParams { '*': string }
-interface AddBody { cidr: string, label?: string, expiresAt?: string }
+interface AddBody { cidr: string, label?: string, expiresAt?: string, sites?: string[] }
 
 function shown (entry: AllowEntry, now: number): AllowEntry & { expired: boolean } {
   return { ...entry, expired: entry.expiresAt !== undefined && Date.parse(entry.expiresAt) <= now }
@@ -50,6 +52,7 @@ export async function allowlistRoutes (app: FastifyInstance, ctx: AdminContext):
     const cidr = parseCidr(request.body.cidr).text
     const label = request.body.label ?? ''
     const expiresAt = futureTime(request.body.expiresAt, 'body.expiresAt', now)
+    const sites = checkedSites(request.body.sites, ctx.config)
     const actor = request.adminToken?.name ?? 'unknown'
     reply.code(201)
     const state = await change(ctx, request, reply, 'allowlist.add', (current) => {
@@ -61,7 +64,7 @@ export async function allowlistRoutes (app: FastifyInstance, ctx: AdminContext):
       if (held >= MAX_ALLOWLIST_ENTRIES) {
         throw new errors.GK_ERR_ALLOWLIST_FULL(MAX_ALLOWLIST_ENTRIES, `it holds ${ctx.config.allowlist.length} static and ${current.allowlist.length} dynamic entries: remove one first`)
       }
-      const entry = { cidr, label, addedBy: actor, addedAt: new Date(now).toISOString(), ...(expiresAt === undefined ? {} : { expiresAt }) }
+      const entry = { cidr, label, addedBy: actor, addedAt: new Date(now).toISOString(), ...(expiresAt === undefined ? {} : { expiresAt }), ...(sites === undefined ? {} : { sites }) }
       return { ...current, allowlist: [...current.allowlist, entry] }
     })
     reply.header('location', `/v1/allowlist/${encodeURIComponent(cidr)}`)

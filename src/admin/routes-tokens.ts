@@ -3,8 +3,8 @@ import { errors } from '../errors.js'
 import { generateBypassToken, sha256Hex } from '../gate/token.js'
 import type { BypassToken } from '../state/types.js'
 import { ttlSeconds } from '../input/body.js'
-import { DEFAULT_SITE } from '../sites/config.js'
 import { change, type AdminContext } from './context.js'
+import { checkedSites } from './site-names.js'
 import { changeSchema, duration, object, readSchema, type Schema } from './schemas.js'
 
 const MAX_TTL = 30 * 86400
@@ -31,16 +31,6 @@ function shown (token: BypassToken, now: number): Record<string, unknown> {
   return { name: token.name, expiresAt: token.expiresAt, createdBy: token.createdBy, createdAt: token.createdAt, expired: Date.parse(token.expiresAt) <= now, ...(token.sites === undefined ? {} : { sites: token.sites }) }
 }
 
-/** A token's `sites`, each a site of the configuration (`default` alone without `sites:`); refused before anything changes. */
-function checkedSites (sites: string[] | undefined, ctx: AdminContext): string[] | undefined {
-  if (sites === undefined) return undefined
-  const known = ctx.config.sites?.map((site) => site.name) ?? [DEFAULT_SITE]
-  for (const [i, site] of sites.entries()) {
-    if (!known.includes(site)) throw new errors.GK_ERR_BAD_FIELD(`body.sites[${i}]`, `${JSON.stringify(site)} is not a site (sites: ${known.join(', ')})`)
-  }
-  return [...sites]
-}
-
 /** Named, expiring, revocable bypass tokens for testers. The secret is shown once. */
 export async function tokenRoutes (app: FastifyInstance, ctx: AdminContext): Promise<void> {
   app.get('/v1/tokens', { schema: readSchema('the tokens: names, expiry, who created them', { type: 'array', items: TOKEN }) }, async () => {
@@ -60,7 +50,7 @@ export async function tokenRoutes (app: FastifyInstance, ctx: AdminContext): Pro
     const now = Date.now()
     const name = request.body.name
     const ttl = ttlSeconds(request.body.ttl, 'body.ttl', MAX_TTL)
-    const sites = checkedSites(request.body.sites, ctx)
+    const sites = checkedSites(request.body.sites, ctx.config)
     const secret = generateBypassToken()
     const expiresAt = new Date(now + ttl * 1000).toISOString()
     const actor = request.adminToken?.name ?? 'unknown'

@@ -48,13 +48,17 @@ export async function runFirewall (args: string[], io: Io): Promise<number> {
   }
   // the firewall uses no secret: its helper runs without the admin tokens in its environment
   const config = await loadConfig(configPath(parsed.values.config, io.env), io.env, { secrets: false })
-  const firewallConfig = parseFirewallConfig(config.firewall)
+  const firewallConfig = parseFirewallConfig(config.firewall, 'firewall', config.sites?.map((site) => site.name) ?? null)
   const needsState = subcommand === 'plan' || subcommand === 'apply'
-  const state = needsState ? await currentState(parsed.values, io) : { mode: 'closed' as Mode, allowlist: [] }
+  const state = needsState ? await currentState(parsed.values, io, config.sites !== undefined) : { mode: 'closed' as Mode, allowlist: [] }
   return await firewallCommand(parsed.positionals, firewallConfig, state, output)
 }
 
-async function currentState (values: Record<string, string | boolean | undefined>, io: Io): Promise<{ mode: Mode, allowlist: string[] }> {
+/**
+ * With `sites:`, every site's mode comes from GET /v1/sites (the ports that
+ * name a site follow it); `/v1/state` may have no default site to answer for.
+ */
+async function currentState (values: Record<string, string | boolean | undefined>, io: Io, withSites: boolean): Promise<{ mode: Mode, allowlist: string[], sites?: Record<string, Mode> }> {
   const flags = {
     positionals: [],
     string: (name: string) => typeof values[name] === 'string' ? values[name] : undefined,
@@ -62,12 +66,26 @@ async function currentState (values: Record<string, string | boolean | undefined
     flag: (name: string) => values[name] === true
   }
   const client = createAdminClient(connectionOf(flags, io.env), io.interrupted)
-  const state = (await client.call('GET', '/v1/state')).body
+  const modeOf = (value: unknown): Mode | undefined => MODES.find((candidate) => candidate === value)
+  let mode: Mode | undefined
+  let sites: Record<string, Mode> | undefined
+  if (withSites) {
+    sites = {}
+    for (const site of recordsOf((await client.call('GET', '/v1/sites')).body)) {
+      const siteMode = modeOf(site.mode)
+      if (typeof site.name !== 'string' || siteMode === undefined) throw new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`${client.where} answered GET /v1/sites with a site without a known mode`)
+      sites[site.name] = siteMode
+    }
+    // no site named default: every port names its site, and the top-level mode closes none
+    mode = sites.default ?? 'closed'
+  } else {
+    const state = (await client.call('GET', '/v1/state')).body
+    mode = isRecord(state) ? modeOf(state.mode) : undefined
+    if (mode === undefined) throw new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`${client.where} answered GET /v1/state without a known mode`)
+  }
   const allowlist = (await client.call('GET', '/v1/allowlist')).body
-  const mode = isRecord(state) ? MODES.find((candidate) => candidate === state.mode) : undefined
-  if (mode === undefined) throw new cliErrors.GK_ERR_ADMIN_UNREACHABLE(`${client.where} answered GET /v1/state without a known mode`)
-  const entries = isRecord(allowlist) ? [...recordsOf(allowlist.static), ...recordsOf(allowlist.dynamic).filter((entry) => entry.expired !== true)] : []
-  return { mode, allowlist: entries.map((entry) => textOf(entry.cidr)) }
+  const entries = isRecord(allowlist) ? [...recordsOf(allowlist.static), ...recordsOf(allowlist.dynamic).filter((entry) => entry.expired !== true && entry.sites === undefined)] : []
+  return { mode, allowlist: entries.map((entry) => textOf(entry.cidr)), ...(sites === undefined ? {} : { sites }) }
 }
 
 /** As a command for runCommand: it reads its own --help, like a group. */

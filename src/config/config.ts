@@ -250,15 +250,13 @@ export function parseConfig (value: unknown, env: NodeJS.ProcessEnv = process.en
   const bypassHeader = string(bypass.header, 'bypass.header', 'x-gatekeeper-bypass').toLowerCase()
   if (!HEADER_NAME.test(bypassHeader)) fail('bypass.header', `is not a valid header name: ${JSON.stringify(bypassHeader)}`)
   const firewall = raw.firewall === undefined || raw.firewall === null ? null : object(raw.firewall, 'firewall')
-  // checked now so a bad firewall key stops start-up like any other; the firewall parses it again when it starts
-  if (firewall !== null) parseFirewallConfig(firewall)
-
   const listeners = parseListeners(raw.listen)
   const first = listeners[0] ?? fail('listen', 'needs at least one listener')
   const sites = parseSites(raw.sites, fail)
   if (sites !== null && raw.upstream !== undefined) fail('upstream', 'is refused with sites: each site has its own (sites[].upstream)')
   if (sites !== null && raw.workers !== undefined && raw.workers !== 1) fail('workers', 'must be 1 with sites: (workers serving several sites are not built yet)')
-  if (sites !== null && firewall !== null && !sites.some((site) => site.name === DEFAULT_SITE)) fail('firewall', 'follows the site "default": with sites:, name one site default')
+  // checked now so a bad firewall key stops start-up like any other; the firewall parses it again when it starts
+  if (firewall !== null) parseFirewallConfig(firewall, 'firewall', sites?.map((site) => site.name) ?? null)
   // with sites, the process-wide nodes are those of `default`, else of the first site
   const nodes = sites === null ? parseNodesConfig(raw.upstream, fail) : (sites.find((site) => site.name === DEFAULT_SITE) ?? sites[0] as SiteConfig).nodes
   return {

@@ -1,4 +1,3 @@
-import type { Mode } from '../state/types.js'
 import type { Iptables } from './apply.js'
 import type { FirewallConfig } from './config.js'
 import { renderRuleset, type RulesetInput } from './render.js'
@@ -26,14 +25,18 @@ export async function applyState (iptables: Iptables, config: FirewallConfig, in
     await iptables.apply(renderRuleset(config, input), config.chainPrefix)
     return { ok: true, applied: true, failedClosed: false }
   } catch (err) {
-    return await failClosed(iptables, config, input.mode, messageOf(err))
+    return await failClosed(iptables, config, { mode: input.mode, ...(input.sites === undefined ? {} : { sites: input.sites }) }, messageOf(err))
   }
 }
 
-/** The ports for `mode`, with nobody from the allowlist; `error` says why the full rules are not in place. */
-export async function failClosed (iptables: Iptables, config: FirewallConfig, mode: Mode, error: string): Promise<ApplyOutcome> {
+/**
+ * The ports for `state` (the top-level mode, and the sites' modes: a site
+ * not given is closed), with nobody from the allowlist; `error` says why
+ * the full rules are not in place.
+ */
+export async function failClosed (iptables: Iptables, config: FirewallConfig, state: Omit<RulesetInput, 'allowlist'>, error: string): Promise<ApplyOutcome> {
   try {
-    await iptables.apply(renderRuleset(config, { mode, allowlist: [] }), config.chainPrefix)
+    await iptables.apply(renderRuleset(config, { ...state, allowlist: [] }), config.chainPrefix)
     return { ok: false, applied: false, failedClosed: true, error }
   } catch (err) {
     return { ok: false, applied: false, failedClosed: false, error: `${error}; failing closed did not work either: ${messageOf(err)}` }

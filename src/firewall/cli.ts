@@ -1,10 +1,9 @@
-import type { Mode } from '../state/types.js'
 import { createIptables, type IptablesOptions } from './apply.js'
 import { DEFAULT_CHAIN_PREFIX, type FirewallConfig } from './config.js'
 import { createFirewall } from './firewall.js'
 import { startHelperServer } from './helper-server.js'
 import type { FirewallLogger } from './logger.js'
-import { renderRuleset } from './render.js'
+import { renderRuleset, type RulesetInput } from './render.js'
 
 export interface FirewallCommandOptions {
   iptables?: IptablesOptions
@@ -28,7 +27,7 @@ export const FIREWALL_USAGE = `usage: gatekeeper firewall <command>
 export async function firewallCommand (
   argv: string[],
   config: FirewallConfig | null,
-  state: { mode: Mode, allowlist: string[] },
+  state: RulesetInput,
   options: FirewallCommandOptions = {}
 ): Promise<number> {
   const out = options.out ?? ((text: string) => { process.stdout.write(`${text}\n`) })

@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path'
 import { array, boolean, fail, integer, object, oneOf, onlyKeys, string } from '../input/config-checks.js'
 import { isGatekeeperError } from '../errors.js'
 import { parseCidr } from '../gate/cidr.js'
+import { DEFAULT_SITE } from '../sites/config.js'
 import { gidOf, uidOf } from './system-users.js'
 
 export type PortProto = 'tcp' | 'udp'
@@ -21,6 +22,11 @@ export interface ProtectedPort {
    * allowlist would also let its requests through the HTTP gate.
    */
   alwaysAllow: string[]
+  /**
+   * The site whose state this port follows (`sites[].name`); absent, the
+   * top-level state, `default`'s.
+   */
+  site?: string
 }
 
 export interface UpstreamPortGuard {
@@ -51,8 +57,10 @@ const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}\$?$/i
 /**
  * Validates and defaults the `firewall` key. Absent (undefined or null)
  * means the firewall is off and Gatekeeper never touches iptables.
+ * `siteNames` are the configured `sites:` (null without them), which a
+ * port's `site` must name.
  */
-export function parseFirewallConfig (raw: unknown, path = 'firewall'): FirewallConfig | null {
+export function parseFirewallConfig (raw: unknown, path = 'firewall', siteNames: readonly string[] | null = null): FirewallConfig | null {
   if (raw === undefined || raw === null) return null
   const value = object(raw, path)
   onlyKeys(value, path, ['enabled', 'chainPrefix', 'ports', 'upstreamPort', 'apply', 'helperSocket', 'helperGroup'])
@@ -65,7 +73,7 @@ export function parseFirewallConfig (raw: unknown, path = 'firewall'): FirewallC
   }
   const apply = oneOf<ApplyVia>(value.apply, `${path}.apply`, ['direct', 'helper'], 'helper')
 
-  const ports = array(value.ports, `${path}.ports`).map((entry, i) => parsePort(entry, `${path}.ports[${i}]`))
+  const ports = array(value.ports, `${path}.ports`).map((entry, i) => parsePort(entry, `${path}.ports[${i}]`, siteNames))
   const seen = new Set<string>()
   ports.forEach((port, i) => {
     const id = `${port.port}/${port.proto}`
@@ -93,17 +101,35 @@ export function parseFirewallConfig (raw: unknown, path = 'firewall'): FirewallC
   return { enabled, chainPrefix, ports, upstreamPort, apply, helperSocket, helperGroup }
 }
 
-function parsePort (raw: unknown, key: string): ProtectedPort {
+function parsePort (raw: unknown, key: string, siteNames: readonly string[] | null): ProtectedPort {
   const value = object(raw, key, true)
-  onlyKeys(value, key, ['port', 'proto', 'whenClosed', 'whenOpen', 'alwaysAllow'])
+  onlyKeys(value, key, ['port', 'proto', 'whenClosed', 'whenOpen', 'alwaysAllow', 'site'])
   if (value.port === undefined) fail(`${key}.port`, 'is required')
+  const site = siteOf(value.site, `${key}.site`, siteNames)
   return {
     port: integer(value.port, `${key}.port`, 0, 1, 65535),
     proto: oneOf<PortProto>(value.proto, `${key}.proto`, ['tcp', 'udp'], 'tcp'),
     whenClosed: oneOf<WhenClosed>(value.whenClosed, `${key}.whenClosed`, ['allowlist-only', 'drop'], 'allowlist-only'),
     whenOpen: oneOf<WhenOpen>(value.whenOpen, `${key}.whenOpen`, ['open', 'allowlist-only'], 'open'),
-    alwaysAllow: array(value.alwaysAllow, `${key}.alwaysAllow`).map((cidr, i) => cidrText(cidr, `${key}.alwaysAllow[${i}]`))
+    alwaysAllow: array(value.alwaysAllow, `${key}.alwaysAllow`).map((cidr, i) => cidrText(cidr, `${key}.alwaysAllow[${i}]`)),
+    ...(site === undefined ? {} : { site })
   }
+}
+
+/**
+ * A port's site: one of `sites:`, or `default` (the only site without
+ * them). With sites and none named `default`, a port without a site would
+ * follow a state no site shows, so every port must name one.
+ */
+function siteOf (raw: unknown, key: string, siteNames: readonly string[] | null): string | undefined {
+  const known = siteNames === null ? 'without sites:, the one site is default' : `sites: ${siteNames.join(', ')}`
+  if (raw === undefined || raw === null) {
+    if (siteNames !== null && !siteNames.includes(DEFAULT_SITE)) fail(key, `is required with sites: and no site named default: name the site whose state the port follows (${known})`)
+    return undefined
+  }
+  if (typeof raw !== 'string') fail(key, `must be a site name, got ${JSON.stringify(raw)}`)
+  if (!(siteNames ?? [DEFAULT_SITE]).includes(raw)) fail(key, `${JSON.stringify(raw)} is not a site (${known})`)
+  return raw
 }
 
 function parseUpstreamPort (raw: unknown, key: string, apply: ApplyVia): UpstreamPortGuard {

@@ -145,7 +145,7 @@ function viaHelper (config: FirewallConfig): (input: RulesetInput) => Promise<Ap
     // the helper refuses it, and a request that large might not even reach it whole: ask for the mode alone
     if (input.allowlist.length > MAX_ALLOWLIST_ENTRIES) {
       const error = new errors.GK_ERR_ALLOWLIST_FULL(MAX_ALLOWLIST_ENTRIES, `the firewall was given ${input.allowlist.length}`).message
-      const response = await requestRuleset(config.helperSocket, { mode: input.mode, allowlist: [] })
+      const response = await requestRuleset(config.helperSocket, { ...input, allowlist: [] })
       return response.ok
         ? { ok: false, applied: false, failedClosed: true, error }
         : { ok: false, applied: false, failedClosed: false, error: `${error}; failing closed did not work either: ${response.error ?? 'no reason given'}` }

@@ -52,7 +52,7 @@ export function requestRuleset (socketPath: string, input: RulesetInput, timeout
       socket.end()
       resolve(response)
     })
-    socket.end(`${JSON.stringify({ mode: input.mode, allowlist: input.allowlist })}\n`)
+    socket.end(`${JSON.stringify({ mode: input.mode, allowlist: input.allowlist, ...(input.sites === undefined ? {} : { sites: input.sites }) })}\n`)
   })
 }
 

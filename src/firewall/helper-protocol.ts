@@ -24,46 +24,73 @@ export interface HelperResponse {
   error?: string
 }
 
-/** The longest allowlist entry the proxy sends is an IPv6 CIDR of 43 characters, quoted, with a comma. */
-export const MAX_REQUEST_BYTES = MAX_ALLOWLIST_ENTRIES * 48 + 4096
+/** The most sites a request may name a mode for: more than any configuration lists ports of. */
+export const MAX_REQUEST_SITES = 256
+
+/**
+ * The longest allowlist entry the proxy sends is an IPv6 CIDR of 43 characters, quoted, with a comma;
+ * a site is at most 63 characters and a mode, quoted.
+ */
+export const MAX_REQUEST_BYTES = MAX_ALLOWLIST_ENTRIES * 48 + MAX_REQUEST_SITES * 84 + 4096
+
+// as sites[].name: lower-case letters, digits and "-", at most 63
+const SITE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
 
 /**
  * A checked request, or why it was refused. `mode` is set when only the
- * allowlist was refused: the state asked for is known, and the helper fails
- * closed into it rather than leave the ports as they were.
+ * sites or the allowlist were refused: the state asked for is known, and
+ * the helper fails closed into it (its sites too, once they are checked;
+ * the ports of a site not given are closed) rather than leave the ports as
+ * they were.
  */
 export type HelperRequest =
   | { ok: true, input: RulesetInput }
-  | { ok: false, error: string, mode: Mode | null }
+  | { ok: false, error: string, mode: Mode | null, sites?: Record<string, Mode> }
 
 export function readHelperRequest (line: string): HelperRequest {
   let mode: Mode | null = null
+  let sites: Record<string, Mode> | undefined
   try {
     const request = requestObject(line)
     mode = request.mode
-    return { ok: true, input: { mode, allowlist: checkedAllowlist(request.allowlist) } }
+    sites = request.sites === undefined ? undefined : checkedSites(request.sites)
+    return { ok: true, input: { mode, allowlist: checkedAllowlist(request.allowlist), ...(sites === undefined ? {} : { sites }) } }
   } catch (err) {
     if (!isGatekeeperError(err)) throw err
-    return { ok: false, error: err.message, mode }
+    return { ok: false, error: err.message, mode, ...(sites === undefined ? {} : { sites }) }
   }
 }
 
-function requestObject (line: string): { mode: Mode, allowlist: unknown } {
+/** `{site: mode}` for the sites the ports name; a site the helper's configuration has no port for changes nothing. */
+function checkedSites (raw: unknown): Record<string, Mode> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new errors.GK_ERR_BAD_FIELD('sites', 'must be a JSON object {site: mode}')
+  const entries = Object.entries(raw as Record<string, unknown>)
+  if (entries.length > MAX_REQUEST_SITES) throw new errors.GK_ERR_BAD_FIELD('sites', `names ${entries.length} sites; at most ${MAX_REQUEST_SITES}`)
+  const sites: Record<string, Mode> = Object.create(null) as Record<string, Mode>
+  for (const [name, mode] of entries) {
+    if (!SITE_NAME.test(name)) throw new errors.GK_ERR_BAD_FIELD('sites', `${JSON.stringify(name)} is not a site name`)
+    if (typeof mode !== 'string' || !MODES.includes(mode as Mode)) throw new errors.GK_ERR_BAD_FIELD(`sites.${name}`, `must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`)
+    sites[name] = mode as Mode
+  }
+  return sites
+}
+
+function requestObject (line: string): { mode: Mode, allowlist: unknown, sites: unknown } {
   let raw: unknown
   try {
     raw = JSON.parse(line)
   } catch {
     throw new errors.GK_ERR_BAD_JSON('the request line is not JSON')
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new errors.GK_ERR_BAD_FIELD('the request', 'must be a JSON object {mode, allowlist}')
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new errors.GK_ERR_BAD_FIELD('the request', 'must be a JSON object {mode, allowlist, sites?}')
   const request = raw as Record<string, unknown>
   for (const key of Object.keys(request)) {
-    if (key !== 'mode' && key !== 'allowlist') throw new errors.GK_ERR_UNKNOWN_FIELD('the request', key, 'it carries mode and allowlist only')
+    if (key !== 'mode' && key !== 'allowlist' && key !== 'sites') throw new errors.GK_ERR_UNKNOWN_FIELD('the request', key, 'it carries mode, allowlist and sites only')
   }
   if (typeof request.mode !== 'string' || !MODES.includes(request.mode as Mode)) {
     throw new errors.GK_ERR_BAD_MODE(`${JSON.stringify(request.mode)} (expected one of ${MODES.join(', ')})`)
   }
-  return { mode: request.mode as Mode, allowlist: request.allowlist }
+  return { mode: request.mode as Mode, allowlist: request.allowlist, sites: request.sites }
 }
 
 function checkedAllowlist (allowlist: unknown): string[] {

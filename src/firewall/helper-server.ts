@@ -65,7 +65,8 @@ export async function startHelperServer (options: HelperServerOptions): Promise<
     logger.warn({ error: request.error, mode: request.mode }, 'firewall helper refused a request')
     const { mode } = request
     if (mode === null) return Promise.resolve({ ok: false, applied: false, error: request.error })
-    return serially(async () => answerOf(await failClosed(iptables, config, mode, request.error), { mode, allowlist: [] }))
+    const state = { mode, ...(request.sites === undefined ? {} : { sites: request.sites }) }
+    return serially(async () => answerOf(await failClosed(iptables, config, state, request.error), { ...state, allowlist: [] }))
   }
 
   // after a reboot nothing guards the ports until the proxy speaks: start closed

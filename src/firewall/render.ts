@@ -2,13 +2,27 @@ import { errors } from '../errors.js'
 import { parseCidr, type Cidr } from '../gate/cidr.js'
 import { MAX_ALLOWLIST_ENTRIES } from '../state/limits.js'
 import type { Mode } from '../state/types.js'
-import type { FirewallConfig, ProtectedPort } from './config.js'
+import type { FirewallConfig, ProtectedPort, WhenClosed, WhenOpen } from './config.js'
+import { DEFAULT_SITE } from '../sites/config.js'
 import { mergedBlocks } from './merged-blocks.js'
 
 export interface RulesetInput {
+  /** the top-level state's (`default`'s): the ports that name no site follow it */
   mode: Mode
   /** canonical CIDRs, already filtered for expiry; IPv4 and IPv6 mixed */
   allowlist: string[]
+  /**
+   * The mode of each site a port names (`ports[].site`). A port whose site
+   * is missing here is rendered as `closed`: a state not known is never
+   * taken as open.
+   */
+  sites?: Readonly<Record<string, Mode>>
+}
+
+/** The mode a port follows: its site's, else the top-level one. */
+export function modeOfPort (port: Pick<ProtectedPort, 'site'>, input: Pick<RulesetInput, 'mode' | 'sites'>): Mode {
+  if (port.site === undefined || port.site === DEFAULT_SITE) return input.mode
+  return (Object.hasOwn(input.sites ?? {}, port.site) ? input.sites?.[port.site] : undefined) ?? 'closed'
 }
 
 /** iptables-restore input, one per family. */
@@ -55,17 +69,19 @@ export function renderRuleset (config: FirewallConfig, input: RulesetInput): Rul
   }
   const allowlist = input.allowlist.map(text => parseCidr(text))
   return {
-    v4: renderFamily(config, input.mode, allowlist, 'v4'),
-    v6: renderFamily(config, input.mode, allowlist, 'v6')
+    v4: renderFamily(config, input, allowlist, 'v4'),
+    v6: renderFamily(config, input, allowlist, 'v6')
   }
 }
 
-function renderFamily (config: FirewallConfig, mode: Mode, allowlist: Cidr[], family: Family): string {
+function renderFamily (config: FirewallConfig, state: RulesetInput, allowlist: Cidr[], family: Family): string {
+  const { mode } = state
+  const policyOf = (port: ProtectedPort): WhenClosed | WhenOpen => modeOfPort(port, state) === 'open' ? port.whenOpen : port.whenClosed
   const [input, output, allow] = ownChains(config.chainPrefix)
   const inFamily = (cidr: Cidr): boolean => (cidr.family === 4) === (family === 'v4')
   const entries = allowlist.filter(inFamily).length
   // an allowlist no port consults in this mode is not written: an open site's apply stays small
-  const consulted = config.ports.some(port => (mode === 'open' ? port.whenOpen : port.whenClosed) === 'allowlist-only')
+  const consulted = config.ports.some(port => policyOf(port) === 'allowlist-only')
   const blocks = consulted ? mergedBlocks(allowlist, family === 'v4' ? 4 : 6) : []
   const rules: string[] = []
 
@@ -79,7 +95,7 @@ function renderFamily (config: FirewallConfig, mode: Mode, allowlist: Cidr[], fa
   }
 
   for (const port of config.ports) {
-    const policy = mode === 'open' ? port.whenOpen : port.whenClosed
+    const policy = policyOf(port)
     if (policy === 'open') continue
     const always = port.alwaysAllow.map(text => parseCidr(text)).filter(inFamily).map(cidr => cidr.text)
     for (const source of new Set(always)) rules.push(`-A ${input.name} ${sourceMatch(source)}${match(port)} -j RETURN`)
@@ -89,9 +105,11 @@ function renderFamily (config: FirewallConfig, mode: Mode, allowlist: Cidr[], fa
   rules.push(`-A ${allow.name} -j DROP`)
 
   const ports = mode === 'open' ? 'ports as whenOpen' : 'ports as whenClosed'
+  const siteNames = [...new Set(config.ports.flatMap(port => port.site === undefined || port.site === DEFAULT_SITE ? [] : [port.site]))]
+  const sites = siteNames.map(name => `, site ${name} ${modeOfPort({ site: name }, state)}`).join('')
   const familyName = family === 'v4' ? 'IPv4' : 'IPv6'
   return [
-    `# Gatekeeper ${familyName}: mode ${mode} (${ports}), ${entries} ${familyName} allowlist entr${entries === 1 ? 'y' : 'ies'}` +
+    `# Gatekeeper ${familyName}: mode ${mode} (${ports})${sites}, ${entries} ${familyName} allowlist entr${entries === 1 ? 'y' : 'ies'}` +
       (consulted ? ` in ${blocks.length} block${blocks.length === 1 ? '' : 's'}` : ', consulted by no port in this mode'),
     '*filter',
     `:${input.name} - [0:0]`,

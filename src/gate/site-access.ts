@@ -12,6 +12,14 @@ export function tokenValidOn (token: { sites?: readonly string[] | undefined }, 
   return token.sites === undefined || token.sites.includes(site)
 }
 
+/**
+ * Whether a dynamic allowlist entry admits on the gate of `site`: as a
+ * token, every site without `sites`, else only those it names.
+ */
+export function allowEntryValidOn (entry: { sites?: readonly string[] | undefined }, site: string): boolean {
+  return entry.sites === undefined || entry.sites.includes(site)
+}
+
 /** Whether two access states admit the same testers (a change elsewhere in the state leaves them alone). */
 export function sameAccess (a: AccessState, b: AccessState): boolean {
   return a === b || (JSON.stringify(a.allowlist) === JSON.stringify(b.allowlist) && JSON.stringify(a.tokens) === JSON.stringify(b.tokens))

@@ -4,7 +4,7 @@ import { parseCidr, type Cidr } from './cidr.js'
 import { createIpSet, unionOf, type AddressSet } from './ip-set.js'
 import { createRangeSet } from './range-set.js'
 import { compilePathMatcher } from './path.js'
-import { tokenValidOn, type AccessState } from './site-access.js'
+import { allowEntryValidOn, tokenValidOn, type AccessState } from './site-access.js'
 
 /** What the gate needs from the configuration; fixed for the life of the process. */
 export interface GateConfig {
@@ -63,14 +63,15 @@ export function compileGateConfig (allowlist: readonly string[], paths: readonly
 
 /**
  * The state compiled for the gate of `site`. Its testers are those of
- * `access` (the top-level state, for a site's gate): every dynamic allowlist
- * entry, and the tokens valid on this site.
+ * `access` (the top-level state, for a site's gate): the dynamic allowlist
+ * entries and the tokens valid on this site.
  */
 export function compileSnapshot (state: State, config: CompiledGateConfig, options: SnapshotAccess = {}): GateSnapshot {
   const site = options.site ?? 'default'
   const access: AccessState = options.access ?? state
   const dynamic = createIpSet()
   for (const entry of access.allowlist) {
+    if (!allowEntryValidOn(entry, site)) continue
     let cidr: Cidr
     try {
       cidr = parseCidr(entry.cidr)

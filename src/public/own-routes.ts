@@ -21,6 +21,8 @@ export interface OwnRoutesOptions {
   retryAfter: () => number
   /** the gate of the request's site (`sites:`); by default `runtime` */
   runtimeFor?: (request: IncomingMessage) => GateRuntime
+  /** the page assets of the request's site (`sites[].pages`); by default `assets` */
+  assetsFor?: (request: IncomingMessage) => OwnRoutesOptions['assets']
 }
 
 const INVALID_LINK = `<!doctype html>
@@ -34,6 +36,7 @@ export async function ownRoutes (app: FastifyInstance, options: OwnRoutesOptions
   const { config, assets } = options
   const factsOptions = factsOptionsOf(config, options.runtime.trustedProxies)
   const runtimeFor = options.runtimeFor ?? (() => options.runtime)
+  const assetsFor = options.assetsFor ?? (() => assets)
 
   app.get('/__gatekeeper/status', async (request, reply) => {
     const runtime = runtimeFor(request.raw)
@@ -73,7 +76,7 @@ export async function ownRoutes (app: FastifyInstance, options: OwnRoutesOptions
   })
 
   app.get<{ Params: { name: string } }>('/__gatekeeper/assets/:name', async (request, reply) => {
-    const asset = assets.get(request.params.name)
+    const asset = assetsFor(request.raw).get(request.params.name)
     if (asset === undefined) return reply.code(404).send(errorBodyOf(new errors.GK_ERR_NOT_FOUND(`page asset ${JSON.stringify(request.params.name.slice(0, 100))}`)))
     reply.header('cache-control', 'public, max-age=300').header('etag', asset.etag).header('x-content-type-options', 'nosniff').type(asset.contentType)
     if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send()

@@ -75,17 +75,29 @@ function maintenanceOf (config: Config, problems: string[], assets: Map<string, 
   return createMaintenanceReply({ statusCode: config.maintenance.statusCode, defaultRetryAfter: config.maintenance.retryAfter, forHost: pages.forHost })
 }
 
-/** The maintenance answer of each site with its own `pages`; the others take the default one. Problems are added to `problems`. */
-function siteMaintenanceOf (config: Config, problems: string[], logger: FastifyBaseLogger): Map<string, Maintenance> {
-  const bySite = new Map<string, Maintenance>()
+/** A site's own pages: its maintenance answer, and the assets under its `pages` directory. */
+interface SitePages {
+  maintenance: Maintenance
+  assets: Map<string, Asset>
+}
+
+/**
+ * The maintenance answer and page assets of each site with its own `pages`;
+ * the others take the default ones. Problems are added to `problems`.
+ */
+function sitePagesOf (config: Config, problems: string[], logger: FastifyBaseLogger): Map<string, SitePages> {
+  const bySite = new Map<string, SitePages>()
   for (const site of config.sites ?? []) {
     if (site.pagesDir === undefined) continue
     const pages = loadPages(site.pagesDir)
-    for (const problem of pages.problems) {
+    const found = [...pages.problems]
+    const assets = loadAssets(site.pagesDir, found)
+    for (const problem of found) {
       problems.push(`site ${site.name}: ${problem}`)
       logger.warn({ site: site.name, problem }, 'maintenance page problem')
     }
-    bySite.set(site.name, createMaintenanceReply({ statusCode: config.maintenance.statusCode, defaultRetryAfter: config.maintenance.retryAfter, forHost: pages.forHost }))
+    const maintenance = createMaintenanceReply({ statusCode: config.maintenance.statusCode, defaultRetryAfter: config.maintenance.retryAfter, forHost: pages.forHost })
+    bySite.set(site.name, { maintenance, assets })
   }
   return bySite
 }
@@ -121,14 +133,14 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
   const problems: string[] = []
   const assets = new Map<string, Asset>()
   let current = maintenanceOf(config, problems, assets, logger)
-  let bySite = siteMaintenanceOf(config, problems, logger)
+  let bySite = sitePagesOf(config, problems, logger)
   const nodes = options.nodes ?? createNodes(config.nodes, { current: runtime.current, log: logger })
   const gates = createSiteGates({
     config,
     runtimeOf: options.runtimeOf ?? (() => runtime),
     nodes,
     live: () => live,
-    maintenanceOf: (site) => bySite.get(site) ?? current,
+    maintenanceOf: (site) => bySite.get(site)?.maintenance ?? current,
     logger,
     ...(options.upstream === undefined ? {} : { upstream: options.upstream })
   })
@@ -181,7 +193,18 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(errorBodyOf(new errors.GK_ERR_NOT_FOUND(`Gatekeeper path ${request.method} ${(request.url.split('?', 1)[0] ?? '').slice(0, 100)}`)))
   })
-  await app.register(ownRoutes, { config, runtime, assets, retryAfter: () => live.maintenance.retryAfter, runtimeFor: (raw) => gates.gateOf(raw)?.runtime ?? runtime })
+  await app.register(ownRoutes, {
+    config,
+    runtime,
+    assets,
+    retryAfter: () => live.maintenance.retryAfter,
+    runtimeFor: (raw) => gates.gateOf(raw)?.runtime ?? runtime,
+    // a site with its own pages serves its own assets, and no other's
+    assetsFor: (raw) => {
+      const gate = gates.gateOf(raw)
+      return gate === null ? assets : bySite.get(gate.name)?.assets ?? assets
+    }
+  })
   await app.register(webSocketRelay, { config, runtime, webSockets, upgradeTargets })
   const relay = takeUpgradeRelay(app.server)
   servers.forEach((server, i) => { routeUpgrades(server, setups[i] as ListenerSetup, door, relay) })
@@ -198,7 +221,7 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
     pageProblems: problems,
     reconfigure (next) {
       current = maintenanceOf(next, problems, assets, logger)
-      bySite = siteMaintenanceOf(next, problems, logger)
+      bySite = sitePagesOf(next, problems, logger)
       // nodes handed in are their owner's to reconfigure; a worker's own follow here
       if (options.nodes === undefined && JSON.stringify(next.nodes) !== JSON.stringify(live.nodes)) nodes.reconfigure(next.nodes)
       live = next

@@ -75,7 +75,7 @@ export async function openSiteStates (config: Config, logger: Logger, main: { ru
       const store = withOutagePolicy(await openStore(siteConfig, log), outagePolicyOf(siteConfig), log.child({ component: 'store' }))
       own.push(store)
       const state = await store.init(initialState(config.initialMode, ''))
-      // its testers are the top-level state's: every dynamic allowlist entry, and the tokens valid on this site
+      // its testers are the top-level state's: the dynamic allowlist entries and the tokens valid on this site
       const runtime = createGateRuntime({ ...config, allowlist: [...config.allowlist, ...site.allowlist] }, state, { site: site.name, access: main.runtime })
       runtime.onApplied((next, previous) => {
         log.info({ site: site.name, version: next.version, mode: next.mode, percent: next.state.percent, was: previous.mode, by: next.state.updatedBy }, 'state applied')

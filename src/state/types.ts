@@ -12,6 +12,8 @@ export interface AllowEntry {
   expiresAt?: string
   addedBy: string
   addedAt: string
+  /** the sites whose gate it admits on; absent: every site */
+  sites?: string[]
 }
 
 export interface BypassToken {

@@ -38,6 +38,10 @@ export function parseStoredState (value: unknown, where: string): State {
       (entry.expiresAt !== undefined && !isIsoTime(entry.expiresAt))) {
       fail(`"allowlist[${i}]" is not an entry {cidr, label, expiresAt?}`)
     }
+    const sites = (entry as { sites?: unknown }).sites
+    if (sites !== undefined && (!Array.isArray(sites) || !(sites as unknown[]).every((site) => typeof site === 'string'))) {
+      fail(`"allowlist[${i}].sites" is not a list of site names`)
+    }
   }
   if (!Array.isArray(tokens)) fail('"tokens" is not an array')
   for (const [i, token] of (tokens as unknown[]).entries()) {
