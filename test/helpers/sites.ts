@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import pino from 'pino'
 import { parseConfig } from '../../src/config/config.js'
+import type { Clock } from '../../src/reopen/clock.js'
 import { startGatekeeper } from '../../src/server.js'
 import { startSampleUpstream } from '../../src/sample/sample-upstream.js'
 import { adminClient, rawConfig, tempDir, TEST_ENV, type Harness } from './harness.js'
@@ -19,20 +20,28 @@ export async function namedUpstream (t: Teardown, name: string): Promise<string>
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
+export interface SitesHarnessOptions {
+  /** more top-level configuration keys (healthGate, webhooks, staged, …) */
+  extra?: Record<string, unknown>
+  /** a clock the test drives, for ramps, schedules and the health gate */
+  clock?: Clock
+  env?: NodeJS.ProcessEnv
+}
+
 /**
  * A gatekeeper configured with `sites:` (and no top-level upstream), in a
  * fresh directory, in front of the sample application: `sites` is given the
  * sample's URL to put where a site needs an upstream.
  */
-export async function startSitesHarness (t: Teardown, sites: (upstreamUrl: string) => Array<Record<string, unknown>>): Promise<Harness> {
+export async function startSitesHarness (t: Teardown, sites: (upstreamUrl: string) => Array<Record<string, unknown>>, options: SitesHarnessOptions = {}): Promise<Harness> {
   const upstream = await startSampleUpstream(0)
   t.teardown(() => upstream.close())
   const dir = tempDir(t)
-  const raw = rawConfig(dir, '')
+  const raw = rawConfig(dir, '', options.extra)
   delete raw.upstream
   raw.sites = sites(upstream.url)
-  const config = parseConfig(raw, TEST_ENV)
-  const gk = await startGatekeeper(config, { logger: pino({ level: 'silent' }) })
+  const config = parseConfig(raw, options.env ?? TEST_ENV)
+  const gk = await startGatekeeper(config, { logger: pino({ level: 'silent' }), ...(options.clock === undefined ? {} : { clock: options.clock }) })
   t.teardown(() => gk.close())
   return { gk, upstream, dir, config, admin: adminClient(gk.adminUrl) }
 }
