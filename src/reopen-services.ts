@@ -3,8 +3,9 @@ import type { Config } from './config/config.js'
 import type { Decision } from './gate/decide.js'
 import { createHealthGate, type HealthGate, type HealthSource } from './health/gate.js'
 import { createHealthRecorder, type HealthRecorder } from './health/recorder.js'
-import { createMetrics, type Metrics, type MetricsSources } from './metrics/metrics.js'
-import { eventOf } from './notify/events.js'
+import { createMetrics, type Metrics, type MetricsSources, type SiteMetricsSources } from './metrics/metrics.js'
+import { DEFAULT_SITE } from './sites/config.js'
+import { eventOf, withSite } from './notify/events.js'
 import { createNotifier, type Notifier } from './notify/notifier.js'
 import { replaceableNotifier, type ReplaceableNotifier } from './notify/replaceable-notifier.js'
 import { rampDueAt, rampTransition } from './reopen/ramp.js'
@@ -18,7 +19,23 @@ import type { RampDefaults } from './reopen/plan-input.js'
 import { createStateDriver, type SiteDependencies, type StateDriver } from './reopen/state-driver.js'
 import type { HealthAbort } from './sites/dependencies.js'
 
-export interface ReopenOptions {
+/** What ties a site's reopening to the sites around it (`sites[].dependsOn`, src/sites/dependencies.ts). */
+export interface DependencyOptions {
+  /**
+   * The driven site's dependencies (siteDependencies): a ramp step or a
+   * scheduled opening holds while one is closed, unless forced. Absent:
+   * nothing holds.
+   */
+  dependencies?: SiteDependencies
+  /**
+   * Told when the health gate closes the site (aborts its ramp, or closes a
+   * plain staging), after the trip is written: flags the sites that depend
+   * on it (dependentFlagger). Absent: nobody is told.
+   */
+  flagDependents?: (abort: HealthAbort) => Promise<void>
+}
+
+export interface ReopenOptions extends DependencyOptions {
   config: Config
   /** the state feed: what ramps, schedules and the health gate write through */
   store: StateWriter
@@ -34,17 +51,54 @@ export interface ReopenOptions {
   /** the application nodes' counts, for /metrics */
   nodes?: MetricsSources['nodes']
   /**
-   * The driven site's dependencies (`sites[].dependsOn`, src/sites/dependencies.ts
-   * siteDependencies): a ramp step or a scheduled opening holds while one is
-   * closed, unless forced. Absent: nothing holds.
+   * With `sites:`, every site in configuration order. `default` (when one is
+   * named so) is the state above; each other site gets its own ramp and
+   * schedule drivers and its own health gate, on its own state, and every
+   * webhook event and gate metric names its site.
    */
-  dependencies?: SiteDependencies
-  /**
-   * Told when the health gate closes the site (aborts its ramp, or closes a
-   * plain staging), after the trip is written: flags the sites that depend
-   * on it (src/sites/dependencies.ts dependentFlagger). Absent: nobody is told.
-   */
-  flagDependents?: (abort: HealthAbort) => Promise<void>
+  sites?: readonly SiteReopenInput[]
+}
+
+/** A site's state, as its drivers and health gate act on it. */
+export interface SiteReopenInput extends DependencyOptions {
+  name: string
+  runtime: GateRuntime
+  /** the site's state feed */
+  store: StateWriter
+  /** who drives the site's ramps and schedules (one instance per site); the local lease by default */
+  lease?: Lease
+  /** where its health gate reads its figures; its own recorder unless told otherwise */
+  healthSource?: HealthSource | ((own: HealthRecorder) => HealthSource)
+  /** its nodes' counts, for /metrics */
+  nodes?: MetricsSources['nodes']
+}
+
+/**
+ * One state's ramp and schedule drivers and its health gate, judged on the
+ * upstream answers its own recorder hears: `default`'s, or a site's.
+ */
+export interface GateReopen {
+  /** the site, or null for the state of a process without `sites:` */
+  readonly site: string | null
+  readonly runtime: GateRuntime
+  readonly lease: Lease
+  readonly health: HealthRecorder
+  readonly healthGate: HealthGate
+  start (): void
+  stop (): void
+  reconfigure (next: Config): void
+}
+
+interface GateReopenOptions extends DependencyOptions {
+  site: string | null
+  config: Config
+  runtime: GateRuntime
+  store: StateWriter
+  notifier: Pick<Notifier, 'publish'>
+  clock: Clock
+  lease: Lease
+  healthSource?: HealthSource | ((own: HealthRecorder) => HealthSource)
+  logger: Logger
 }
 
 /** Ramps, schedules, the health gate, webhooks and metrics, wired to one gatekeeper process. */
@@ -55,6 +109,8 @@ export interface Reopen {
   store: StateWriter
   health: HealthRecorder
   healthGate: HealthGate
+  /** `default`'s parts (the state above), or a site's; undefined for a site that is not configured */
+  gateOf (site: string): GateReopen | undefined
   notifier: Notifier
   metrics: Metrics
   rampDefaults: RampDefaults
@@ -80,11 +136,10 @@ export function createWebhooks (config: Config, store: Pick<Store, 'note'>, logg
   }), config.webhooks)
 }
 
-export function createReopen (options: ReopenOptions): Reopen {
-  const { config, runtime, store, notifier } = options
-  const clock = options.clock ?? systemClock
-  const lease = options.lease ?? createLocalLease()
-  const log = options.logger.child({ component: 'reopen' })
+/** The drivers and health gate of one state (createReopen makes one per site). */
+export function createGateReopen (options: GateReopenOptions): GateReopen {
+  const { config, runtime, store, notifier, clock, lease, site } = options
+  const log = options.logger.child(site === null ? { component: 'reopen' } : { component: 'reopen', site })
   const health = createHealthRecorder({ clock, windowMs: config.healthGate.windowSeconds * 1000, perClient: config.healthGate.perClientSamples })
   const source: HealthSource = typeof options.healthSource === 'function'
     ? options.healthSource(health)
@@ -98,9 +153,9 @@ export function createReopen (options: ReopenOptions): Reopen {
     config: config.healthGate,
     log,
     onTrip (trip) {
-      notifier.publish([eventOf('health.tripped', trip.state, { actor: 'gatekeeper', action: 'health.tripped' }, {
+      notifier.publish(withSite([eventOf('health.tripped', trip.state, { actor: 'gatekeeper', action: 'health.tripped' }, {
         reasons: trip.verdict.reasons, figures: trip.verdict.figures, thresholds: trip.thresholds, acted: trip.acted
-      })])
+      })], site ?? undefined))
       const { flagDependents } = options
       if (flagDependents !== undefined && (trip.acted === 'abort' || trip.acted === 'close')) {
         flagDependents({ acted: trip.acted, reasons: trip.verdict.reasons, at: trip.state.updatedAt })
@@ -113,6 +168,66 @@ export function createReopen (options: ReopenOptions): Reopen {
     createStateDriver({ runtime, store, clock, lease, log, dueAt: rampDueAt, transition: rampTransition, retryMs: config.ramp.leaseRetryMs, ...dependencies }),
     createStateDriver({ runtime, store, clock, lease, log, dueAt: scheduleDueAt, transition: scheduleTransition, retryMs: config.ramp.leaseRetryMs, ...dependencies })
   ]
+  return {
+    site,
+    runtime,
+    lease,
+    health,
+    healthGate,
+    start () {
+      for (const driver of drivers) driver.start()
+      healthGate.start()
+    },
+    stop () {
+      for (const driver of drivers) driver.stop()
+      healthGate.stop()
+    },
+    reconfigure (next) {
+      healthGate.reconfigure(next.healthGate)
+    }
+  }
+}
+
+function dependencyOptionsOf (from: DependencyOptions): DependencyOptions {
+  return {
+    ...(from.dependencies === undefined ? {} : { dependencies: from.dependencies }),
+    ...(from.flagDependents === undefined ? {} : { flagDependents: from.flagDependents })
+  }
+}
+
+export function createReopen (options: ReopenOptions): Reopen {
+  const { config, runtime, store, notifier } = options
+  const clock = options.clock ?? systemClock
+  const lease = options.lease ?? createLocalLease()
+  const sites = options.sites
+  const named = sites?.some((site) => site.name === DEFAULT_SITE) === true
+  // with `sites:`, the state above is a site only when one is named default
+  const main = createGateReopen({ site: named ? DEFAULT_SITE : null, config, runtime, store, notifier, clock, lease, logger: options.logger, ...(options.healthSource === undefined ? {} : { healthSource: options.healthSource }), ...dependencyOptionsOf(options) })
+  const others = (sites ?? []).filter((site) => site.name !== DEFAULT_SITE).map((site) => createGateReopen({
+    site: site.name,
+    config,
+    runtime: site.runtime,
+    store: site.store,
+    notifier,
+    clock,
+    lease: site.lease ?? createLocalLease(),
+    logger: options.logger,
+    ...(site.healthSource === undefined ? {} : { healthSource: site.healthSource }),
+    ...dependencyOptionsOf(site)
+  }))
+  const parts = new Map<string, GateReopen>(others.map((part) => [part.site as string, part]))
+  if (sites === undefined || named) parts.set(DEFAULT_SITE, main)
+  const { health, healthGate } = main
+  const siteMetrics = (): SiteMetricsSources[] => (sites ?? []).map((site) => {
+    const part = parts.get(site.name) ?? main
+    return {
+      name: site.name,
+      state: () => part.runtime.current().state,
+      upstream: () => part.health.totals(),
+      healthGate: () => ({ verdict: part.healthGate.lastVerdict(), trips: part.healthGate.trips }),
+      ...(site.name === DEFAULT_SITE ? (options.nodes === undefined ? {} : { nodes: options.nodes }) : (site.nodes === undefined ? {} : { nodes: site.nodes }))
+    }
+  })
   const metrics = createMetrics({
     state: () => runtime.current().state,
     store: () => ({ kind: store.kind, health: store.health() }),
@@ -120,7 +235,8 @@ export function createReopen (options: ReopenOptions): Reopen {
     upstream: () => health.totals(),
     healthGate: () => ({ verdict: healthGate.lastVerdict(), trips: healthGate.trips }),
     webhooks: () => notifier.stats(),
-    ...(options.nodes === undefined ? {} : { nodes: options.nodes })
+    ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
+    ...(sites === undefined ? {} : { sites: siteMetrics })
   })
   let closing: Promise<void> | undefined
   let webhooksInForce = config.webhooks
@@ -132,6 +248,7 @@ export function createReopen (options: ReopenOptions): Reopen {
     store,
     health,
     healthGate,
+    gateOf: (site) => parts.get(site),
     notifier,
     metrics,
     rampDefaults,
@@ -140,19 +257,21 @@ export function createReopen (options: ReopenOptions): Reopen {
     reconfigure (next) {
       if (JSON.stringify(next.webhooks) !== JSON.stringify(webhooksInForce)) notifier.replace(next.webhooks)
       webhooksInForce = next.webhooks
-      healthGate.reconfigure(next.healthGate)
+      main.reconfigure(next)
+      for (const part of others) part.reconfigure(next)
       rampDefaults.thresholds = next.healthGate.thresholds
     },
     start () {
-      for (const driver of drivers) driver.start()
-      healthGate.start()
+      main.start()
+      for (const part of others) part.start()
     },
     close () {
       closing ??= (async () => {
-        for (const driver of drivers) driver.stop()
-        healthGate.stop()
+        main.stop()
+        for (const part of others) part.stop()
         await notifier.close()
         await lease.release()
+        for (const part of others) await part.lease.release()
       })()
       return closing
     }

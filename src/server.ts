@@ -7,12 +7,16 @@ import { hostname } from 'node:os'
 import type { Config } from './config/config.js'
 import { buildAdminApp } from './admin/admin-app.js'
 import { reopenRoutes } from './admin/routes-reopen.js'
+import { siteReopenRoutes } from './admin/routes-site-reopen.js'
+import { siteNotifier } from './notify/events.js'
+import { DEFAULT_SITE } from './sites/config.js'
 import { systemClock, type Clock } from './reopen/clock.js'
 import type { Lease } from './state/lease.js'
-import { createReopen, createWebhooks, type Reopen } from './reopen-services.js'
+import { createReopen, createWebhooks, type DependencyOptions, type Reopen } from './reopen-services.js'
 import type { HealthRecorder } from './health/recorder.js'
 import { sharedHealthSource } from './health/shared-source.js'
 import type { HealthSource } from './health/gate.js'
+import type { UpstreamObserver } from './public/upstream-observer.js'
 import { createConfirm } from './admin/confirm.js'
 import { createReadiness } from './admin/readiness.js'
 import { followStateWithFirewall } from './firewall/follow-state.js'
@@ -37,7 +41,6 @@ import { bothObservers, createTimelineCounts, type TimelineCounts } from './time
 import { openSiteStates, type SiteStates } from './sites/site-states.js'
 import { reportSiteChanges, siteReportFields } from './sites/site-reports.js'
 import { dependentFlagger, siteDependencies } from './sites/dependencies.js'
-import { DEFAULT_SITE } from './sites/config.js'
 
 export interface Gatekeeper {
   /** the configuration in force (a reload replaces it) */
@@ -89,7 +92,7 @@ export interface StartOptions {
   configFile?: { path: string, env?: NodeJS.ProcessEnv }
 }
 
-/** The name under which ramps and schedules are driven by one instance at a time. */
+/** The name under which ramps and schedules are driven by one instance at a time; a site other than default's: `reopen:<site>`. */
 const REOPEN_LEASE = 'reopen'
 
 /**
@@ -118,6 +121,17 @@ function urlOf (address: AddressInfo, tls = false): string {
 
 function publicUrlsOf (config: Config, addresses: AddressInfo[]): string[] {
   return addresses.map((address, i) => urlOf(address, config.listeners[i]?.tls !== undefined))
+}
+
+/** The health windows of the sites other than default that are staged, for the other instances' health gates to merge. */
+function siteHealthOf (sites: SiteStates, reopen: Reopen, now: number): { siteHealth?: Record<string, unknown> } {
+  const windows: Record<string, unknown> = {}
+  for (const site of sites.all) {
+    if (site.name === DEFAULT_SITE || site.runtime.current().mode !== 'staged') continue
+    const gate = reopen.gateOf(site.name)
+    if (gate !== undefined) windows[site.name] = gate.health.window(now)
+  }
+  return Object.keys(windows).length === 0 ? {} : { siteHealth: windows }
 }
 
 /**
@@ -153,18 +167,20 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   // several instances judge the application on everyone's figures, merged (one alone, on its own)
   const healthSource = (own: HealthRecorder): HealthSource => sharedHealthSource(instances, () => instanceId, own)
   const notifier = createWebhooks(config, store, logger)
+  // with `sites:`, each event names its site: `default`'s too, when a site is named so
+  const defaultIsSite = config.sites?.some((site) => site.name === DEFAULT_SITE) === true
   // the one way into the state: the workers (acknowledged), the gate, the firewall, the webhooks, once each
   const timeline = await createTimelineCounts({ config, clock: options.clock ?? systemClock, current: () => runtime.current().state, logger: logger.child({ component: 'timeline' }), instanceId: () => instanceId })
   // an outage of the store is audited once it is back, so the timeline can tell it
   noteStoreOutages(rawStore, () => instanceId, Date.now, (err) => { logger.warn({ err: err.message }, 'could not record a store outage in the audit') })
   // once the site is open again after a window, the webhooks hear the window's summary
-  const windowEnded = withWindowEnded(notifier, { readAudit: (limit) => store.readAudit(limit), range: timeline.range, current: () => runtime.current().state, warn: (err) => { logger.warn({ err: err.message }, 'could not tell the webhooks the window ended') } })
+  const windowEnded = withWindowEnded(siteNotifier(notifier, defaultIsSite ? DEFAULT_SITE : undefined), { readAudit: (limit) => store.readAudit(limit), range: timeline.range, current: () => runtime.current().state, warn: (err) => { logger.warn({ err: err.message }, 'could not tell the webhooks the window ended') } })
   const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier: windowEnded, logger })
   // with workers, each worker checks and counts its own nodes; this copy only lists them
   const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined, ...(options.workers === undefined ? {} : { elsewhere: options.workers.nodeFigures }) })
   let sites: SiteStates
   try {
-    sites = await openSiteStates(config, logger, { runtime, feed })
+    sites = await openSiteStates(config, logger, { runtime, feed, nodes, notifierOf: (site) => siteNotifier(notifier, site) })
   } catch (err) {
     await nodes.close()
     await instances.close()
@@ -175,22 +191,32 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   // the ports that belong to a site follow it from here on
   firewall.followSites(sites)
   reportSiteChanges(sites, runtime, reportNow)
-  // default's ramps and schedules hold while a site it depends on is closed; its health gate's aborts flag the sites depending on it
-  const dependencies = siteDependencies(sites, DEFAULT_SITE)
-  const flagDependents = dependentFlagger({ sites, site: DEFAULT_SITE, notifier, log: logger.child({ component: 'reopen' }) })
-  const reopen = createReopen({
-    config,
-    store: feed,
-    notifier,
-    runtime,
-    logger,
-    clock: options.clock,
-    lease,
-    healthSource,
-    nodes: () => nodes.list(),
-    ...(dependencies === undefined ? {} : { dependencies }),
-    ...(flagDependents === undefined ? {} : { flagDependents })
-  })
+  // a site's ramps and schedules hold while a site it depends on is closed; its health gate's aborts flag the sites depending on it
+  const dependencyOptions = (site: string): DependencyOptions => {
+    const dependencies = siteDependencies(sites, site)
+    const flagDependents = dependentFlagger({ sites, site, notifier, log: logger.child({ component: 'reopen', site }) })
+    return { ...(dependencies === undefined ? {} : { dependencies }), ...(flagDependents === undefined ? {} : { flagDependents }) }
+  }
+  // each site other than default drives its own ramps and schedules (its own lease) and judges its own upstream
+  const siteReopens = config.sites === undefined
+    ? undefined
+    : sites.all.map((site) => ({
+      name: site.name,
+      runtime: site.runtime,
+      store: site.feed,
+      lease: store.lease(`${REOPEN_LEASE}:${site.name}`, leaseTtlMs(config)),
+      healthSource: (own: HealthRecorder): HealthSource => sharedHealthSource(instances, () => instanceId, own, site.name),
+      nodes: () => site.nodes.list(),
+      ...dependencyOptions(site.name)
+    }))
+  const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list(), ...dependencyOptions(DEFAULT_SITE), ...(siteReopens === undefined ? {} : { sites: siteReopens }) })
+  // the primary site's answers also count in the timeline (default's, else the first site's)
+  const primary = config.sites === undefined ? DEFAULT_SITE : (defaultIsSite ? DEFAULT_SITE : config.sites[0]?.name)
+  const upstreamOf = (site: string): UpstreamObserver | undefined => {
+    const gate = reopen.gateOf(site)
+    if (gate === undefined) return undefined
+    return site === primary ? bothObservers(gate.health, timeline.counter.upstream) : gate.health
+  }
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, {
     runtime,
@@ -202,6 +228,8 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     upstream: bothObservers(reopen.health, timeline.counter.upstream),
     nodes,
     runtimeOf: (site) => sites.get(site)?.runtime ?? runtime,
+    nodesOf: (site) => sites.get(site)?.nodes,
+    upstreamOf,
     // in this process the audit hears of it; a worker (workers: N) only logs it
     onCertificateRefused: (refused) => {
       feed.note({ actor: 'gatekeeper', ip: '', action: 'tls.certificate-refused' }, { ...refused })
@@ -234,7 +262,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
         ...(allowlistWarning === null ? {} : { warnings: [allowlistWarning] })
       }
     }
-  }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen), (scope) => reloadRoutes(scope, reloader), (scope, ctx) => timelineRoutes(scope, ctx, timeline, options.clock ?? systemClock)])
+  }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen), (scope, ctx) => siteReopenRoutes(scope, ctx, reopen), (scope) => reloadRoutes(scope, reloader), (scope, ctx) => timelineRoutes(scope, ctx, timeline, options.clock ?? systemClock)])
 
   let publicAddresses: AddressInfo[]
   try {
@@ -268,7 +296,8 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     ...siteReportFields(sites, config.sites !== undefined),
     startedAt,
     // the health window travels only while it is judged, so an open site's heartbeats stay small
-    ...(runtime.current().mode === 'staged' ? { health: reopen.health.window((options.clock ?? systemClock).now()) } : {})
+    ...(runtime.current().mode === 'staged' ? { health: reopen.health.window((options.clock ?? systemClock).now()) } : {}),
+    ...siteHealthOf(sites, reopen, (options.clock ?? systemClock).now())
   }))
   reopen.start()
   timeline.start()

@@ -3,6 +3,7 @@ import { errors } from '../errors.js'
 import { withNodeState } from '../state/node-changes.js'
 import { NODE_STATES, type NodeState } from '../state/types.js'
 import type { AdminContext } from './context.js'
+import type { ContextOf } from './routes-mode.js'
 import { waitOptions } from './confirm.js'
 import { withDetails } from './error-details.js'
 import { expectedVersion } from './if-match.js'
@@ -23,7 +24,8 @@ const NODE: Schema = {
     lastCheck: { type: ['string', 'null'] }
   }
 }
-const NAME_PARAM = object({ name: { type: 'string', description: 'a configured node name' } }, ['name'])
+const NAME: Record<string, Schema> = { name: { type: 'string', description: 'a configured node name' } }
+const NAME_PARAM = object(NAME, ['name'])
 const SET_STATE = object({
   state: { type: 'string', enum: [...NODE_STATES], description: `one of ${NODE_STATES.join(', ')}` },
   reason: text(500)
@@ -33,20 +35,36 @@ const CHANGED: Schema = { type: 'object', properties: { version: { type: 'intege
 interface NameParams { name: string }
 interface SetBody { state: NodeState, reason?: string }
 
-/** The application nodes: their states, health and counts; the operator sets a node's state. */
-export async function nodeRoutes (app: FastifyInstance, ctx: AdminContext): Promise<void> {
-  app.get('/v1/nodes', { schema: readSchema('every node: its state, health, requests in flight and counts', object({ nodes: { type: 'array', items: NODE } })) }, async (_request, reply) => {
+export interface NodeRouteOptions {
+  /** `/v1` (the default), or `/v1/sites/:site` */
+  base?: string
+  /** the schema of the base's params, added to each route's */
+  params?: Record<string, unknown>
+}
+
+/** The application nodes: their states, health and counts; the operator sets a node's state. On a site, its own nodes and state. */
+export async function nodeRoutes (app: FastifyInstance, context: AdminContext | ContextOf, options: NodeRouteOptions = {}): Promise<void> {
+  const { base = '/v1' } = options
+  const ctxOf: ContextOf = typeof context === 'function' ? context : () => context
+  const baseParams = options.params as { properties?: Record<string, Schema>, required?: string[] } | undefined
+  // a node's routes take the base's params and the node's name
+  const nameParams = baseParams === undefined ? NAME_PARAM : object({ ...baseParams.properties, ...NAME }, [...(baseParams.required ?? []), 'name'])
+  const listParams = options.params === undefined ? {} : { params: options.params }
+  app.get(`${base}/nodes`, { schema: readSchema('every node: its state, health, requests in flight and counts', object({ nodes: { type: 'array', items: NODE } }), listParams) }, async (request, reply) => {
+    const ctx = ctxOf(request)
     reply.header('etag', `"${ctx.runtime.current().version}"`)
     return { nodes: ctx.nodes.list() }
   })
 
-  app.get<{ Params: NameParams }>('/v1/nodes/:name', { schema: readSchema('one node', NODE, { params: NAME_PARAM }) }, async (request) => {
+  app.get<{ Params: NameParams }>(`${base}/nodes/:name`, { schema: readSchema('one node', NODE, { params: nameParams }) }, async (request) => {
+    const ctx = ctxOf(request)
     const node = ctx.nodes.list().find((candidate) => candidate.name === request.params.name)
     if (node === undefined) throw new errors.GK_ERR_NOT_FOUND(`node named ${JSON.stringify(request.params.name)} (configured: ${ctx.nodes.list().map((n) => n.name).join(', ')})`)
     return node
   })
 
-  app.post<{ Params: NameParams, Body: SetBody }>('/v1/nodes/:name', { schema: changeSchema({ summary: 'set a node\'s state: in, drain, out or testers', body: SET_STATE, params: NAME_PARAM, reply: CHANGED }) }, async (request, reply) => {
+  app.post<{ Params: NameParams, Body: SetBody }>(`${base}/nodes/:name`, { schema: changeSchema({ summary: 'set a node\'s state: in, drain, out or testers', body: SET_STATE, params: nameParams, reply: CHANGED }) }, async (request, reply) => {
+    const ctx = ctxOf(request)
     const now = Date.now()
     const name = request.params.name
     // everything is checked before anything changes
@@ -61,7 +79,7 @@ export async function nodeRoutes (app: FastifyInstance, ctx: AdminContext): Prom
       throw new errors.GK_ERR_NOT_FOUND(`node named ${JSON.stringify(name)} (configured: ${ctx.nodes.list().map((n) => n.name).join(', ')})`)
     }
     const actor = request.adminToken?.name ?? 'unknown'
-    const next = await ctx.store.update({ actor, ip: request.ip, action: 'node.state' }, (current) => withNodeState(current, { name, state, reason, by: actor }, now), expected)
+    const next = await ctx.store.update({ actor, ip: request.ip, action: 'node.state', ...(ctx.site === undefined ? {} : { site: ctx.site }) }, (current) => withNodeState(current, { name, state, reason, by: actor }, now), expected)
     request.log.info({ actor, action: 'node.state', node: name, state, version: next.version }, 'node state changed')
     reply.header('etag', `"${next.version}"`)
     const report = () => ({ version: next.version, node: ctx.nodes.list().find((candidate) => candidate.name === name) })

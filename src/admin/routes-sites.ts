@@ -14,7 +14,7 @@ import { object, readSchema } from './schemas.js'
  */
 const PER_STATE = ['/v1/state', '/v1/close', '/v1/open', '/v1/stage', '/v1/read-only', '/v1/nodes', '/v1/ramp', '/v1/schedule', '/v1/admission']
 
-const SITE_PARAMS = object({ site: { type: 'string', maxLength: 63, description: 'a site of the configuration (`default` without sites:)' } }, ['site'])
+export const SITE_PARAMS = object({ site: { type: 'string', maxLength: 63, description: 'a site of the configuration (`default` without sites:)' } }, ['site'])
 
 const SITES_REPLY = {
   type: 'array',
@@ -92,6 +92,47 @@ function pathOf (request: FastifyRequest): string {
   return request.url.split('?', 1)[0] ?? ''
 }
 
+/** The context of each site's calls (its state, its nodes, its audit entries naming it), and the site a call names. */
+export interface SiteContexts {
+  contextOf: (site: SiteState) => AdminContext
+  /** the site of `/v1/sites/{site}/…`; an unknown one is a 404 naming the sites */
+  siteOf: (request: FastifyRequest) => SiteState
+}
+
+export function siteContexts (ctx: AdminContext, sites: SiteStates): SiteContexts {
+  const contexts = new Map<string, AdminContext>()
+  const contextOf = (site: SiteState): AdminContext => {
+    const known = contexts.get(site.name)
+    if (known !== undefined) return known
+    const made: AdminContext = {
+      get config () { return ctx.config },
+      store: site.feed,
+      runtime: site.runtime,
+      healthDetails: ctx.healthDetails,
+      instances: ctx.instances,
+      confirm: ctx.confirm,
+      readiness: ctx.readiness,
+      nodes: site.nodes,
+      sites,
+      site: site.name
+    }
+    contexts.set(site.name, made)
+    return made
+  }
+  const siteOf = (request: FastifyRequest): SiteState => {
+    const name = (request.params as { site?: string }).site ?? ''
+    const site = sites.get(name)
+    if (site === undefined) throw new errors.GK_ERR_UNKNOWN_SITE(JSON.stringify(name), namesOf(sites))
+    return site
+  }
+  return { contextOf, siteOf }
+}
+
+/** A site's call is checked before it is read: an unknown site is a 404 naming the sites, whatever the body. */
+export function siteCallCheck (siteOf: SiteContexts['siteOf']): (request: FastifyRequest) => Promise<void> {
+  return async (request) => { siteOf(request) }
+}
+
 /**
  * `GET /v1/sites` and `/v1/sites/{site}/state|close|open|stage|read-only`:
  * the mode routes, each on the named site's state (its own version, its own
@@ -110,31 +151,7 @@ export async function siteRoutes (app: FastifyInstance, ctx: AdminContext): Prom
     })
   }
 
-  const contexts = new Map<string, AdminContext>()
-  const contextOf = (site: SiteState): AdminContext => {
-    const known = contexts.get(site.name)
-    if (known !== undefined) return known
-    const made: AdminContext = {
-      get config () { return ctx.config },
-      store: site.feed,
-      runtime: site.runtime,
-      healthDetails: ctx.healthDetails,
-      instances: ctx.instances,
-      confirm: ctx.confirm,
-      readiness: ctx.readiness,
-      nodes: ctx.nodes,
-      sites,
-      site: site.name
-    }
-    contexts.set(site.name, made)
-    return made
-  }
-  const siteOf = (request: FastifyRequest): SiteState => {
-    const name = (request.params as { site?: string }).site ?? ''
-    const site = sites.get(name)
-    if (site === undefined) throw new errors.GK_ERR_UNKNOWN_SITE(JSON.stringify(name), namesOf(sites))
-    return site
-  }
+  const { contextOf, siteOf } = siteContexts(ctx, sites)
 
   app.get('/v1/sites', { schema: readSchema('every site with its mode, share, reason, expected end and dependencies', SITES_REPLY) }, async () => {
     return sites.all.map((site) => {
@@ -145,7 +162,7 @@ export async function siteRoutes (app: FastifyInstance, ctx: AdminContext): Prom
 
   await app.register(async (scope) => {
     // a site is checked before its call is read; ?wait= is judged on that site's figures in each instance's report
-    scope.addHook('preValidation', async (request) => { siteOf(request) })
+    scope.addHook('preValidation', siteCallCheck(siteOf))
     await modeRoutes(scope, (request) => contextOf(siteOf(request)), {
       base: '/v1/sites/:site',
       params: SITE_PARAMS,

@@ -36,6 +36,9 @@ export interface PublicSideDeps {
   nodes: Nodes
   /** the gate of each site (`sites:`); by default every site follows `runtime` */
   runtimeOf?: (site: string) => GateRuntime
+  /** each site's own nodes and the observer of its upstream answers (`sites:`, in this process only) */
+  nodesOf?: (site: string) => Nodes | undefined
+  upstreamOf?: (site: string) => UpstreamObserver | undefined
 }
 
 /** The public listener in this process (workers: 1), or handed to the pool's workers. */
@@ -60,6 +63,8 @@ export async function publicSideOf (config: Config, pool: WorkerPool | undefined
     upstream: deps.upstream,
     nodes: deps.nodes,
     ...(deps.runtimeOf === undefined ? {} : { runtimeOf: deps.runtimeOf }),
+    ...(deps.nodesOf === undefined ? {} : { nodesOf: deps.nodesOf }),
+    ...(deps.upstreamOf === undefined ? {} : { upstreamOf: deps.upstreamOf }),
     ...(deps.onCertificateRefused === undefined ? {} : { onCertificateRefused: deps.onCertificateRefused })
   })
   return {

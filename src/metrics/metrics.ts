@@ -25,6 +25,21 @@ export interface MetricsSources {
   webhooks: () => NotifierStats
   /** each application node's counts on this instance; absent: none reported */
   nodes?: () => ReadonlyArray<{ name: string, health: string, inFlight: number, requests: number, errors: number }>
+  /**
+   * With `sites:`: each site's state, upstream answers, health gate and
+   * nodes, in configuration order. The gate's families then carry a `site`
+   * label, one sample per site; without it, they are as they always were.
+   */
+  sites?: () => readonly SiteMetricsSources[]
+}
+
+/** What the gate's families read of one site. */
+export interface SiteMetricsSources {
+  name: string
+  state: () => State
+  upstream: () => HealthCounts
+  healthGate: () => { verdict: HealthVerdict | null, trips: number }
+  nodes?: MetricsSources['nodes']
 }
 
 export interface Metrics {
@@ -96,6 +111,15 @@ export function createMetrics (sources: MetricsSources): Metrics {
   collectDefaultMetrics({ register: registry })
   const decisions = newDecisionCounts()
 
+  // the gate's families: one sample per site (labelled) with `sites:`, else the process's one state
+  const bySite = sources.sites
+  const siteLabelled = (names: readonly string[] = []): readonly string[] => bySite === undefined ? names : ['site', ...names]
+  const own: SiteMetricsSources = { name: '', state: sources.state, upstream: sources.upstream, healthGate: sources.healthGate, ...(sources.nodes === undefined ? {} : { nodes: sources.nodes }) }
+  const each = (read: (site: SiteMetricsSources) => Samples): () => Samples => () => {
+    if (bySite === undefined) return read(own)
+    return bySite().flatMap((site) => samplesOf(read(site)).map(([labels, value]) => [{ site: site.name, ...labels }, value] as const))
+  }
+
   const build = { version: packageVersion(), node: process.version }
   gauge(registry, 'gatekeeper_build_info', 'The running Gatekeeper: always 1, its version and Node.js\'s in the labels.',
     () => [[build, 1]], ['version', 'node'])
@@ -106,57 +130,57 @@ export function createMetrics (sources: MetricsSources): Metrics {
   ], ['decision', 'reason'])
 
   gauge(registry, 'gatekeeper_mode', 'The mode in force: 1 for the current mode, 0 for the others.',
-    () => MODES.map((mode) => [{ mode }, sources.state().mode === mode ? 1 : 0] as const), ['mode'])
+    each((site) => MODES.map((mode) => [{ mode }, site.state().mode === mode ? 1 : 0] as const)), siteLabelled(['mode']))
   gauge(registry, 'gatekeeper_admitted_ratio', 'The share of the public the state admits, from 0 to 1 (1 when open, 0 when closed or read-only).',
-    () => sources.state().percent / 100)
+    each((site) => site.state().percent / 100), siteLabelled())
   gauge(registry, 'gatekeeper_percent', 'The state\'s percent: the share of the public admitted while staged (100 when open); gatekeeper_admitted_ratio is the same as a ratio.',
-    () => sources.state().percent)
-  gauge(registry, 'gatekeeper_state_version', 'The version of the state this instance serves.', () => sources.state().version)
+    each((site) => site.state().percent), siteLabelled())
+  gauge(registry, 'gatekeeper_state_version', 'The version of the state this instance serves.', each((site) => site.state().version), siteLabelled())
 
-  const ramp = (): ReturnType<typeof runningRamp> => runningRamp(sources.state())
-  gauge(registry, 'gatekeeper_ramp_running', '1 while a ramp is running (paused included).', () => ramp() === undefined ? 0 : 1)
-  gauge(registry, 'gatekeeper_ramp_paused', '1 while the running ramp is paused.', () => ramp()?.paused === true ? 1 : 0)
-  gauge(registry, 'gatekeeper_ramp_step', 'The running ramp\'s current step, counted from 1; 0 without a ramp.', () => {
-    const running = ramp()
+  const ramp = (site: SiteMetricsSources): ReturnType<typeof runningRamp> => runningRamp(site.state())
+  gauge(registry, 'gatekeeper_ramp_running', '1 while a ramp is running (paused included).', each((site) => ramp(site) === undefined ? 0 : 1), siteLabelled())
+  gauge(registry, 'gatekeeper_ramp_paused', '1 while the running ramp is paused.', each((site) => ramp(site)?.paused === true ? 1 : 0), siteLabelled())
+  gauge(registry, 'gatekeeper_ramp_step', 'The running ramp\'s current step, counted from 1; 0 without a ramp.', each((site) => {
+    const running = ramp(site)
     return running === undefined ? 0 : running.index + 1
-  })
-  gauge(registry, 'gatekeeper_ramp_steps', 'How many steps the running ramp has; 0 without a ramp.', () => ramp()?.steps.length ?? 0)
-  gauge(registry, 'gatekeeper_ramp_next_step_timestamp_seconds', 'When the running ramp takes its next step (Unix time); 0 when paused or without a ramp.', () => {
-    const nextAt = ramp()?.nextAt
+  }), siteLabelled())
+  gauge(registry, 'gatekeeper_ramp_steps', 'How many steps the running ramp has; 0 without a ramp.', each((site) => ramp(site)?.steps.length ?? 0), siteLabelled())
+  gauge(registry, 'gatekeeper_ramp_next_step_timestamp_seconds', 'When the running ramp takes its next step (Unix time); 0 when paused or without a ramp.', each((site) => {
+    const nextAt = ramp(site)?.nextAt
     return nextAt === undefined ? 0 : Date.parse(nextAt) / 1000
-  })
+  }), siteLabelled())
 
   counter(registry, 'gatekeeper_upstream_responses_total', 'Answers of the upstream to proxied requests, by status class.',
-    () => { const { statuses } = sources.upstream(); return STATUS_CLASSES.map((name, i) => [{ class: name }, statuses[i] ?? 0] as const) }, ['class'])
-  counter(registry, 'gatekeeper_upstream_errors_total', 'Proxied requests the upstream did not answer, by kind.', () => {
-    const upstream = sources.upstream()
+    each((site) => { const { statuses } = site.upstream(); return STATUS_CLASSES.map((name, i) => [{ class: name }, statuses[i] ?? 0] as const) }), siteLabelled(['class']))
+  counter(registry, 'gatekeeper_upstream_errors_total', 'Proxied requests the upstream did not answer, by kind.', each((site) => {
+    const upstream = site.upstream()
     return [[{ kind: 'connection' }, upstream.connectionErrors], [{ kind: 'timeout' }, upstream.timeouts]]
-  }, ['kind'])
+  }), siteLabelled(['kind']))
   registerSnapshotHistogram(registry, 'gatekeeper_upstream_latency_seconds', 'Time from the gate\'s decision to the upstream\'s response headers.',
     LATENCY_BOUNDS_MS.map((bound) => bound / 1000), () => {
       const upstream = sources.upstream()
       return { perBucket: upstream.latency, sum: upstream.latencySumMs / 1000 }
     })
 
-  counter(registry, 'gatekeeper_health_gate_trips_total', 'Times the health gate found a threshold crossed and acted.', () => sources.healthGate().trips)
+  counter(registry, 'gatekeeper_health_gate_trips_total', 'Times the health gate found a threshold crossed and acted.', each((site) => site.healthGate().trips), siteLabelled())
   gauge(registry, 'gatekeeper_health_window_requests', 'Proxied requests in the health gate\'s last judgement (0 when not staged).',
-    () => sources.healthGate().verdict?.figures.requests ?? 0)
+    each((site) => site.healthGate().verdict?.figures.requests ?? 0), siteLabelled())
   gauge(registry, 'gatekeeper_health_window_server_error_ratio', 'Share of 5xx answers in the health gate\'s last judgement.',
-    () => sources.healthGate().verdict?.figures.serverErrorShare ?? 0)
+    each((site) => site.healthGate().verdict?.figures.serverErrorShare ?? 0), siteLabelled())
   gauge(registry, 'gatekeeper_health_window_connection_error_ratio', 'Share of connection errors and timeouts in the health gate\'s last judgement.',
-    () => sources.healthGate().verdict?.figures.connectionErrorShare ?? 0)
+    each((site) => site.healthGate().verdict?.figures.connectionErrorShare ?? 0), siteLabelled())
 
   gauge(registry, 'gatekeeper_store_up', '1 when the state store answers, 0 when it does not.', () => {
     const store = sources.store()
     return [[{ kind: store.kind }, store.health.ok ? 1 : 0]]
   }, ['kind'])
 
-  const nodes = sources.nodes
-  if (nodes !== undefined) {
-    counter(registry, 'gatekeeper_node_requests_total', 'Requests passed to each application node by this instance.', () => nodes().map((n) => [{ node: n.name }, n.requests] as const), ['node'])
-    counter(registry, 'gatekeeper_node_errors_total', 'Requests a node did not answer, or answered 502/503/504.', () => nodes().map((n) => [{ node: n.name }, n.errors] as const), ['node'])
-    gauge(registry, 'gatekeeper_node_in_flight', 'Requests in flight to each node from this instance.', () => nodes().map((n) => [{ node: n.name }, n.inFlight] as const), ['node'])
-    gauge(registry, 'gatekeeper_node_up', 'Whether each node is usable by its health (1), or down (0).', () => nodes().map((n) => [{ node: n.name }, n.health === 'down' ? 0 : 1] as const), ['node'])
+  if (sources.nodes !== undefined || bySite !== undefined) {
+    const nodes = (site: SiteMetricsSources): ReturnType<NonNullable<MetricsSources['nodes']>> => site.nodes?.() ?? []
+    counter(registry, 'gatekeeper_node_requests_total', 'Requests passed to each application node by this instance.', each((site) => nodes(site).map((n) => [{ node: n.name }, n.requests] as const)), siteLabelled(['node']))
+    counter(registry, 'gatekeeper_node_errors_total', 'Requests a node did not answer, or answered 502/503/504.', each((site) => nodes(site).map((n) => [{ node: n.name }, n.errors] as const)), siteLabelled(['node']))
+    gauge(registry, 'gatekeeper_node_in_flight', 'Requests in flight to each node from this instance.', each((site) => nodes(site).map((n) => [{ node: n.name }, n.inFlight] as const)), siteLabelled(['node']))
+    gauge(registry, 'gatekeeper_node_up', 'Whether each node is usable by its health (1), or down (0).', each((site) => nodes(site).map((n) => [{ node: n.name }, n.health === 'down' ? 0 : 1] as const)), siteLabelled(['node']))
   }
   gauge(registry, 'gatekeeper_public_in_flight', 'Public requests passed to the upstream and not yet finished.', () => sources.inFlight().requests)
   gauge(registry, 'gatekeeper_public_websockets', 'Public WebSockets open through the gate.', () => sources.inFlight().webSockets)

@@ -24,6 +24,8 @@ export interface GatekeeperEvent {
   version: number
   state: { mode: State['mode'], percent: number, reason: string, eta: string | null }
   data: Record<string, unknown>
+  /** the site whose state it is: with `sites:` only (every event of a site's state, `default`'s included) */
+  site?: string
 }
 
 export function eventOf (event: EventName, state: State, ctx: Pick<ChangeContext, 'actor' | 'action'>, data: Record<string, unknown>, at = new Date()): GatekeeperEvent {
@@ -89,4 +91,14 @@ export function eventsOf (before: State, after: State, ctx: ChangeContext): Gate
   found.push(...scheduleEvents(before.schedule, after.schedule, ctx.action, after))
   const at = new Date(after.updatedAt)
   return found.map(([name, data]) => eventOf(name, after, ctx, data, Number.isNaN(at.getTime()) ? new Date() : at))
+}
+
+/** The events of one site's state, each naming the site; with no site (no `sites:`), the events as they are. */
+export function withSite (events: readonly GatekeeperEvent[], site: string | undefined): GatekeeperEvent[] {
+  return site === undefined ? [...events] : events.map((event) => ({ ...event, site }))
+}
+
+/** A notifier that names `site` in every event it passes on (none: passes them as they are). */
+export function siteNotifier<N extends { publish (events: GatekeeperEvent[]): void }> (notifier: N, site: string | undefined): { publish (events: GatekeeperEvent[]): void } {
+  return site === undefined ? notifier : { publish (events) { notifier.publish(withSite(events, site)) } }
 }

@@ -39,6 +39,9 @@ export interface PublicAppOptions {
   nodes?: Nodes
   /** the gate of each site (`sites:`); by default every site follows `runtime` */
   runtimeOf?: (site: string) => GateRuntime
+  /** each site's own nodes and the observer of its upstream answers (`sites:`); see createSiteGates */
+  nodesOf?: (site: string) => Nodes | undefined
+  upstreamOf?: (site: string) => UpstreamObserver | undefined
 }
 
 export interface PublicApp {
@@ -142,7 +145,9 @@ export async function buildPublicApp (options: PublicAppOptions): Promise<Public
     live: () => live,
     maintenanceOf: (site) => bySite.get(site)?.maintenance ?? current,
     logger,
-    ...(options.upstream === undefined ? {} : { upstream: options.upstream })
+    ...(options.upstream === undefined ? {} : { upstream: options.upstream }),
+    ...(options.nodesOf === undefined ? {} : { nodesOf: options.nodesOf }),
+    ...(options.upstreamOf === undefined ? {} : { upstreamOf: options.upstreamOf })
   })
   // the relay links each admitted upgrade's client socket in the tracker of its site (the one that admitted it)
   const webSockets = { connected: (source: unknown) => { for (const gate of gates.all) gate.webSockets.connected(source) } }

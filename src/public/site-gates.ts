@@ -26,6 +26,10 @@ export interface SiteGatesOptions {
   maintenanceOf: (site: string) => MaintenanceReply
   logger: FastifyBaseLogger
   upstream?: UpstreamObserver
+  /** a site's own nodes (its state's); absent: the primary site takes `nodes`, the others nodes of their own */
+  nodesOf?: (site: string) => Nodes | undefined
+  /** who hears a site's upstream answers (its health gate); absent: the primary site's go to `upstream` */
+  upstreamOf?: (site: string) => UpstreamObserver | undefined
 }
 
 export interface SiteGates {
@@ -46,8 +50,9 @@ export function primarySiteOf (sites: readonly SiteConfig[]): SiteConfig {
  */
 export function createSiteGates (options: SiteGatesOptions): SiteGates {
   const { config, runtimeOf, nodes, live, maintenanceOf, logger } = options
-  function gateFor (name: string, siteNodes: Nodes, observed: boolean): SiteGate {
+  function gateFor (name: string, siteNodes: Nodes, primary: boolean): SiteGate {
     const runtime = runtimeOf(name)
+    const observer = options.upstreamOf?.(name) ?? (primary ? options.upstream : undefined)
     const maintenance: MaintenanceReply = { write: (...args) => { maintenanceOf(name).write(...args) } }
     return {
       name,
@@ -58,7 +63,7 @@ export function createSiteGates (options: SiteGatesOptions): SiteGates {
         nodes: siteNodes,
         forwarded: forwardedOptionsOf(config, runtime.trustedProxies),
         log: logger,
-        ...(observed && options.upstream !== undefined ? { observer: options.upstream } : {})
+        ...(observer === undefined ? {} : { observer })
       }),
       maintenance,
       publicRequests: createPublicRequests(runtime, () => live().publicRequestCutoffMs, logger),
@@ -75,6 +80,8 @@ export function createSiteGates (options: SiteGatesOptions): SiteGates {
   } else {
     const primary = primarySiteOf(sites)
     all = sites.map((site) => {
+      const own = options.nodesOf?.(site.name)
+      if (own !== undefined) return gateFor(site.name, own, site === primary)
       if (site === primary) return gateFor(site.name, nodes, true)
       const siteNodes = createNodes(site.nodes, { current: runtimeOf(site.name).current, log: logger })
       return gateFor(site.name, siteNodes, false)

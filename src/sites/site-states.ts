@@ -3,7 +3,8 @@ import type { Logger } from 'pino'
 import type { Config } from '../config/config.js'
 import { openStore, outagePolicyOf } from '../config/open-store.js'
 import { withOutagePolicy } from '../feed/outage-policy.js'
-import { createStateFeed, type StateFeed } from '../feed/state-feed.js'
+import { createStateFeed, type FeedNotifier, type StateFeed } from '../feed/state-feed.js'
+import { createNodes, type Nodes } from '../nodes/nodes.js'
 import { createGateRuntime, type GateRuntime } from '../runtime/gate-runtime.js'
 import { initialState } from '../state/initial.js'
 import { DEFAULT_SITE, type SiteConfig } from './config.js'
@@ -14,6 +15,8 @@ export interface SiteState {
   readonly site: SiteConfig | null
   readonly runtime: GateRuntime
   readonly feed: StateFeed
+  /** the site's upstream nodes, whose states its own state holds: `default`'s are the process's */
+  readonly nodes: Nodes
 }
 
 export interface SiteStates {
@@ -60,9 +63,20 @@ export function siteStoreConfig (config: Config, site: string): Config {
  * global ones, and takes its dynamic allowlist entries and bypass tokens
  * (those valid on it) from the top-level state, following its every change.
  */
-export async function openSiteStates (config: Config, logger: Logger, main: { runtime: GateRuntime, feed: StateFeed }): Promise<SiteStates> {
+export interface MainState {
+  runtime: GateRuntime
+  feed: StateFeed
+  /** the process's nodes; absent: made here from `config.nodes`, without health checks */
+  nodes?: Nodes
+  /** the webhooks of each site's changes (the events naming the site) */
+  notifierOf?: (site: string) => FeedNotifier
+}
+
+export async function openSiteStates (config: Config, logger: Logger, main: MainState): Promise<SiteStates> {
   const own: Array<{ close: () => Promise<void> }> = []
-  const mainState: SiteState = { name: DEFAULT_SITE, site: config.sites?.find((site) => site.name === DEFAULT_SITE) ?? null, runtime: main.runtime, feed: main.feed }
+  const mainNodes = main.nodes ?? createNodes(config.nodes, { current: main.runtime.current, log: logger, checks: false })
+  if (main.nodes === undefined) own.push(mainNodes)
+  const mainState: SiteState = { name: DEFAULT_SITE, site: config.sites?.find((site) => site.name === DEFAULT_SITE) ?? null, runtime: main.runtime, feed: main.feed, nodes: mainNodes }
   const all: SiteState[] = config.sites === undefined ? [mainState] : []
   try {
     for (const site of config.sites ?? []) {
@@ -80,7 +94,11 @@ export async function openSiteStates (config: Config, logger: Logger, main: { ru
       runtime.onApplied((next, previous) => {
         log.info({ site: site.name, version: next.version, mode: next.mode, percent: next.state.percent, was: previous.mode, by: next.state.updatedBy }, 'state applied')
       })
-      all.push({ name: site.name, site, runtime, feed: createStateFeed({ store, runtime, logger: log }) })
+      // its own nodes follow its own state (their in/drain/out/testers); the site's gate passes requests to them
+      const nodes = createNodes(site.nodes, { current: runtime.current, log })
+      own.push(nodes)
+      const notifier = main.notifierOf?.(site.name)
+      all.push({ name: site.name, site, runtime, feed: createStateFeed({ store, runtime, logger: log, ...(notifier === undefined ? {} : { notifier }) }), nodes })
     }
   } catch (err) {
     for (const store of own) await store.close()

@@ -30,6 +30,8 @@ export interface InstanceReport {
   seenAt: string
   /** this instance's upstream health window while staged, for the health gate to merge (opaque here) */
   health?: unknown
+  /** the same of each site other than default that is staged (`sites:`), by its name (opaque here) */
+  siteHealth?: Record<string, unknown>
 }
 
 export type InstanceSnapshot = Omit<InstanceReport, 'seenAt'>

@@ -45,7 +45,8 @@ function readReport (id: string, seenMs: string, json: string): InstanceReport |
     ...(sites === undefined ? {} : { sites }),
     startedAt: r.startedAt,
     seenAt: new Date(Number(seenMs)).toISOString(),
-    ...(r.health === undefined ? {} : { health: r.health })
+    ...(r.health === undefined ? {} : { health: r.health }),
+    ...(typeof r.siteHealth === 'object' && r.siteHealth !== null && !Array.isArray(r.siteHealth) ? { siteHealth: r.siteHealth as Obj } : {})
   }
 }
 

@@ -3,6 +3,7 @@ import { CONNECTION_HELP, invoke, printJson, type Command } from '../command.js'
 import { usageError } from '../errors.js'
 import { isRecord, textOf } from '../format.js'
 import { renderFields } from '../table.js'
+import { SITE_HELP, SITE_OPTION, sitePath } from '../site-option.js'
 
 export const admissionCommand: Command = {
   name: 'admission',
@@ -20,6 +21,8 @@ Check before the flip: who is in at 5 %? is the DBA's address allowlisted?
 
 Exit 0 when the API answered, whatever the answer; read "admitted" from --json in scripts.
 
+${SITE_HELP}
+
 ${CONNECTION_HELP}
 `,
   async run (args, io) {
@@ -28,13 +31,14 @@ ${CONNECTION_HELP}
       key: { type: 'string' },
       percent: { type: 'string' },
       method: { type: 'string' },
-      path: { type: 'string' }
+      path: { type: 'string' },
+      ...SITE_OPTION
     })
     expectPositionals(this.name, inv.parsed, [])
     const ip = inv.parsed.string('ip')
     if (ip === undefined || ip === '') throw usageError(`gatekeeper ${this.name}: --ip is required, e.g. --ip 203.0.113.7`)
     const percent = inv.parsed.string('percent')
-    const answer = await inv.client.call('GET', '/v1/admission', {
+    const answer = await inv.client.call('GET', sitePath(this.name, inv.parsed.string('site'), '/v1/admission'), {
       query: {
         ip,
         key: inv.parsed.string('key'),

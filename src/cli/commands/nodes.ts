@@ -4,6 +4,7 @@ import { CONNECTION_HELP, invoke, printJson, type Command } from '../command.js'
 import { usageError } from '../errors.js'
 import { humanDuration, isRecord, recordsOf, textOf } from '../format.js'
 import { renderTable } from '../table.js'
+import { SITE_HELP, SITE_OPTION, sitePath } from '../site-option.js'
 
 const STATES = ['in', 'drain', 'out', 'testers']
 
@@ -36,12 +37,14 @@ Lists the application nodes behind the gate: the state the operator set (in,
 drain, out, testers, with its reason), the health seen by the checks (up, down,
 unknown), and this instance's requests in flight, requests and errors per node.
 
+${SITE_HELP}
+
 ${CONNECTION_HELP}
 `,
   async run (args, io) {
-    const inv = invoke(this.name, args, io)
+    const inv = invoke(this.name, args, io, SITE_OPTION)
     expectPositionals(this.name, inv.parsed, [])
-    const answer = await inv.client.call('GET', '/v1/nodes')
+    const answer = await inv.client.call('GET', sitePath(this.name, inv.parsed.string('site'), '/v1/nodes'))
     if (inv.json) {
       printJson(io, answer.body)
       return 0
@@ -70,10 +73,12 @@ Sets the state of one application node:
 
 Example: gatekeeper node stubing testers --reason "2.4.1 under test"
 
+${SITE_HELP}
+
 ${CONNECTION_HELP}
 `,
   async run (args, io) {
-    const inv = invoke(this.name, args, io, { reason: { type: 'string', short: 'r' }, ...CHANGE_OPTIONS })
+    const inv = invoke(this.name, args, io, { reason: { type: 'string', short: 'r' }, ...CHANGE_OPTIONS, ...SITE_OPTION })
     const [name, state] = expectPositionals(this.name, inv.parsed, ['NAME', 'STATE'])
     if (!STATES.includes(state as string)) throw usageError(`gatekeeper node: the state must be one of ${STATES.join(', ')}, got ${JSON.stringify(state)}`)
     const flags = changeFlagsOf(this.name, inv.parsed)
@@ -81,7 +86,7 @@ ${CONNECTION_HELP}
     const body: Record<string, unknown> = { state }
     const reason = inv.parsed.string('reason')
     if (reason !== undefined) body.reason = reason
-    const answer = await inv.client.call('POST', `/v1/nodes/${encodeURIComponent(name as string)}`, {
+    const answer = await inv.client.call('POST', sitePath(this.name, inv.parsed.string('site'), `/v1/nodes/${encodeURIComponent(name as string)}`), {
       body,
       ifMatch: flags.ifMatch,
       ...(flags.wait === undefined ? {} : { query: { wait: flags.wait, timeout: flags.timeoutSeconds }, timeoutMs: (flags.timeoutSeconds + 10) * 1000, waiting: true })

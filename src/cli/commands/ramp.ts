@@ -8,6 +8,7 @@ import { abortOnOf, parseStepsArg, RAMP_PLAN_HELP, RAMP_PLAN_OPTIONS } from '../
 import { compactDuration, progressLine, rampText, renderState } from '../state-view.js'
 import { renderTable } from '../table.js'
 import { watchState } from '../watch.js'
+import { SITE_HELP, SITE_OPTION, sitePath } from '../site-option.js'
 
 const WATCH_OPTIONS = { for: { type: 'string' }, interval: { type: 'string' } } as const
 
@@ -34,12 +35,16 @@ ${WATCH_HELP}
 
 Example: gatekeeper ramp start 5%:5m,25%:10m,100% --max-5xx 2% --watch
 
+${SITE_HELP} (not with --watch)
+
 ${CHANGE_HELP}
 
 ${CONNECTION_HELP}
 `,
   async run (args, io) {
-    const inv = invoke(this.name, args, io, { ...RAMP_PLAN_OPTIONS, ...CHANGE_OPTIONS, ...WATCH_OPTIONS, watch: { type: 'boolean', short: 'w' } })
+    const inv = invoke(this.name, args, io, { ...RAMP_PLAN_OPTIONS, ...CHANGE_OPTIONS, ...WATCH_OPTIONS, ...SITE_OPTION, watch: { type: 'boolean', short: 'w' } })
+    const path = sitePath(this.name, inv.parsed.string('site'), '/v1/ramp')
+    if (inv.parsed.flag('watch') && inv.parsed.string('site') !== undefined) throw usageError(`gatekeeper ${this.name}: --watch follows default only; follow another site with gatekeeper ramp show --site NAME`)
     const [stepsText] = expectPositionals(this.name, inv.parsed, ['steps'], 1)
     const steps = stepsText === undefined ? undefined : parseStepsArg(stepsText, `gatekeeper ${this.name}: STEPS`)
     const abortOn = abortOnOf(inv.parsed, this.name)
@@ -47,7 +52,7 @@ ${CONNECTION_HELP}
     const watching = watchFlags(this.name, inv.parsed, watch)
     const flags = changeFlagsOf(this.name, inv.parsed)
     const body = { ...(steps === undefined ? {} : { steps }), ...(abortOn === undefined ? {} : { abortOn }) }
-    const answer = await sendChange(inv, 'POST', '/v1/ramp', Object.keys(body).length === 0 ? undefined : body, flags)
+    const answer = await sendChange(inv, 'POST', path, Object.keys(body).length === 0 ? undefined : body, flags)
     if (!watch) return printRamp(inv, answer.body)
     return await follow(inv, watching)
   }
@@ -59,13 +64,13 @@ function rampAction (word: string, summary: string, usage: string, options: Opti
   return {
     name: `ramp ${word}`,
     summary,
-    help: `${usage}\n\n${CHANGE_HELP}\n\n${CONNECTION_HELP}\n`,
+    help: `${usage}\n${SITE_HELP}\n\n${CHANGE_HELP}\n\n${CONNECTION_HELP}\n`,
     async run (args: string[], io: Io) {
-      const inv = invoke(this.name, args, io, { ...options, ...CHANGE_OPTIONS })
+      const inv = invoke(this.name, args, io, { ...options, ...CHANGE_OPTIONS, ...SITE_OPTION })
       expectPositionals(this.name, inv.parsed, [])
       const payload = body(inv.parsed, this.name)
       const flags = changeFlagsOf(this.name, inv.parsed)
-      const answer = await sendChange(inv, 'POST', `/v1/ramp/${word}`, Object.keys(payload).length === 0 ? undefined : payload, flags)
+      const answer = await sendChange(inv, 'POST', sitePath(this.name, inv.parsed.string('site'), `/v1/ramp/${word}`), Object.keys(payload).length === 0 ? undefined : payload, flags)
       return printRamp(inv, answer.body)
     }
   }
@@ -117,13 +122,14 @@ Shows the running ramp, or the last one and how it ended: each step with its
 hold, the step in force and when the next begins, and the health gate's
 thresholds beside this instance's figures for the upstream, and, when more
 than one application node answered, each node's figures (to see which fails).
+${SITE_HELP}
 
 ${CONNECTION_HELP}
 `,
   async run (args, io) {
-    const inv = invoke(this.name, args, io)
+    const inv = invoke(this.name, args, io, SITE_OPTION)
     expectPositionals(this.name, inv.parsed, [])
-    const answer = (await inv.client.call('GET', '/v1/ramp')).body
+    const answer = (await inv.client.call('GET', sitePath(this.name, inv.parsed.string('site'), '/v1/ramp'))).body
     if (inv.json) {
       printJson(io, answer)
       return 0

@@ -7,6 +7,7 @@ import { isRecord, moment, textOf } from '../format.js'
 import { abortOnOf, parseStepsArg, RAMP_PLAN_HELP, RAMP_PLAN_OPTIONS } from '../ramp-plan.js'
 import { scheduleText, stepsText } from '../state-view.js'
 import { renderFields } from '../table.js'
+import { SITE_HELP, SITE_OPTION, sitePath } from '../site-option.js'
 
 const THEN = ['hold', 'ramp', 'open']
 
@@ -36,6 +37,8 @@ Example: gatekeeper schedule create --close-at 2026-11-22T01:00:00+01:00 \\
 
 ${CHANGE_HELP}
 
+${SITE_HELP}
+
 ${CONNECTION_HELP}
 `,
   async run (args, io) {
@@ -46,7 +49,8 @@ ${CONNECTION_HELP}
       then: { type: 'string' },
       steps: { type: 'string' },
       ...RAMP_PLAN_OPTIONS,
-      ...CHANGE_OPTIONS
+      ...CHANGE_OPTIONS,
+      ...SITE_OPTION
     })
     expectPositionals(this.name, inv.parsed, [])
     const closeAt = inv.parsed.string('close-at')
@@ -71,7 +75,7 @@ ${CONNECTION_HELP}
       if (abortOn !== undefined) ramp.abortOn = abortOn
       if (Object.keys(ramp).length > 0) body.ramp = ramp
     }
-    const answer = await sendChange(inv, 'POST', '/v1/schedule', body, changeFlagsOf(this.name, inv.parsed))
+    const answer = await sendChange(inv, 'POST', sitePath(this.name, inv.parsed.string('site'), '/v1/schedule'), body, changeFlagsOf(this.name, inv.parsed))
     return printSchedule(inv, answer.body)
   }
 }
@@ -84,14 +88,16 @@ const showCommand: Command = {
 Shows the planned window: when the site closes, the expected end, and what
 happens then. With --json, null when there is none.
 
+${SITE_HELP}
+
 ${CONNECTION_HELP}
 `,
   async run (args, io) {
-    const inv = invoke(this.name, args, io)
+    const inv = invoke(this.name, args, io, SITE_OPTION)
     expectPositionals(this.name, inv.parsed, [])
     let schedule: unknown = null
     try {
-      schedule = (await inv.client.call('GET', '/v1/schedule')).body
+      schedule = (await inv.client.call('GET', sitePath(this.name, inv.parsed.string('site'), '/v1/schedule'))).body
     } catch (err) {
       // "there is no schedule" is an answer here, not a failure
       if (!(err instanceof AdminRefusal && err.statusCode === 404 && err.code === 'GK_ERR_NOT_FOUND')) throw err
@@ -117,10 +123,12 @@ expected end (Retry-After, the page's countdown) moves with it.
 
 ${CHANGE_HELP}
 
+${SITE_HELP}
+
 ${CONNECTION_HELP}
 `,
   async run (args, io) {
-    const inv = invoke(this.name, args, io, { 'open-at': { type: 'string' }, by: { type: 'string' }, ...CHANGE_OPTIONS })
+    const inv = invoke(this.name, args, io, { 'open-at': { type: 'string' }, by: { type: 'string' }, ...CHANGE_OPTIONS, ...SITE_OPTION })
     expectPositionals(this.name, inv.parsed, [])
     const openAt = inv.parsed.string('open-at')
     const by = inv.parsed.string('by')
@@ -128,7 +136,7 @@ ${CONNECTION_HELP}
     const body = openAt !== undefined
       ? { openAt: timeArg(openAt, `gatekeeper ${this.name}: --open-at`, io.now()) }
       : { by: durationSeconds(by as string, `gatekeeper ${this.name}: --by`, 60, 7 * 86400) }
-    const answer = await sendChange(inv, 'POST', '/v1/schedule/extend', body, changeFlagsOf(this.name, inv.parsed))
+    const answer = await sendChange(inv, 'POST', sitePath(this.name, inv.parsed.string('site'), '/v1/schedule/extend'), body, changeFlagsOf(this.name, inv.parsed))
     return printSchedule(inv, answer.body)
   }
 }
@@ -143,12 +151,14 @@ closed until someone opens or ramps.
 
 ${CHANGE_HELP}
 
+${SITE_HELP}
+
 ${CONNECTION_HELP}
 `,
   async run (args, io) {
-    const inv = invoke(this.name, args, io, CHANGE_OPTIONS)
+    const inv = invoke(this.name, args, io, { ...CHANGE_OPTIONS, ...SITE_OPTION })
     expectPositionals(this.name, inv.parsed, [])
-    const answer = await sendChange(inv, 'DELETE', '/v1/schedule', undefined, changeFlagsOf(this.name, inv.parsed))
+    const answer = await sendChange(inv, 'DELETE', sitePath(this.name, inv.parsed.string('site'), '/v1/schedule'), undefined, changeFlagsOf(this.name, inv.parsed))
     if (inv.json) printJson(io, answer.body)
     else io.out(`schedule cancelled; the site stays ${textOf(isRecord(answer.body) ? answer.body.mode : '')}; state version ${textOf(isRecord(answer.body) ? answer.body.version : '')}\n`)
     return 0
