@@ -50,5 +50,7 @@ t.test('on Redis, a site\'s health gate merges that site\'s figures from every i
   const audit = await (await a.admin('GET', '/v1/audit?site=app1&limit=10')).json() as Array<{ action: string, after: Record<string, unknown> }>
   const tripped = audit.filter((entry) => entry.action === 'health.tripped')
   t.equal(tripped.length, 1, 'one instance acted, once')
-  t.match(tripped[0]?.after, { figures: { serverErrors: 24 } }, 'on both instances\' figures')
+  // a alone saw 12: more than that is b's too (the gate may judge before b's last answers were heard)
+  const merged = (tripped[0]?.after.figures as { serverErrors?: number } | undefined)?.serverErrors ?? 0
+  t.ok(merged > 12 && merged <= 24, `on both instances' figures (${merged} server errors)`)
 })
