@@ -2,11 +2,15 @@
 // load with --cpu-prof, then the profile summarised by self time, per
 // function and per package.
 //
-//   npm run build && node bench/profile.js [open|open-100k|closed|staged-50|bare] [--seconds 10] [--top 30]
+//   npm run build && node bench/profile.js [open|open-tls|open-100k|closed|closed-tls|staged-50|bare] [--seconds 10] [--top 30]
+//
+// open-tls and closed-tls: the same over a TLS listener (a self-signed ECDSA P-256
+// certificate made with openssl for the run), wrk over https with keep-alive.
 //
 // The summary is what bench/RESULTS.md quotes; the raw .cpuprofile is kept
 // in bench/out/ for Chrome DevTools.
 
+import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -79,6 +83,12 @@ export function summarise (profile, top, skipUs = 0) {
   return lines.join('\n') + '\n'
 }
 
+function certificate (dir) {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'bench.key', '-out', 'bench.crt',
+    '-days', '2', '-subj', '/CN=bench.test', '-addext', 'subjectAltName=DNS:bench.test'], { cwd: dir, stdio: 'ignore' })
+  return { cert: join(dir, 'bench.crt'), key: join(dir, 'bench.key') }
+}
+
 async function main () {
   const argv = process.argv.slice(2)
   const which = argv[0] !== undefined && !argv[0].startsWith('--') ? argv[0] : 'open'
@@ -97,10 +107,11 @@ async function main () {
       target = await startPinned({ name: 'bare', cpus: '1', command: process.execPath, args: [...nodeFlags, join(import.meta.dirname, 'bare-proxy.js'), upstream.value.url], ready: jsonLineWith('url') })
       target.url = target.value.url + '/'
     } else {
-      const modes = { open: 'open', 'open-100k': 'open', closed: 'closed', 'staged-50': 'open' }
-      if (modes[which] === undefined) throw new Error(`no such profile target: ${which} (open, open-100k, closed, staged-50, bare)`)
+      const modes = { open: 'open', 'open-tls': 'open', 'open-100k': 'open', closed: 'closed', 'closed-tls': 'closed', 'staged-50': 'open' }
+      if (modes[which] === undefined) throw new Error(`no such profile target: ${which} (${Object.keys(modes).join(', ')}, bare)`)
       // the key header is read from trusted proxies only: wrk stands in for the API gateway
       const extra = which === 'staged-50' ? { staged: { keyHeader: 'x-client-key' }, trustedProxies: ['127.0.0.1/32'] } : {}
+      if (which.endsWith('-tls')) extra.listen = { host: '127.0.0.1', port: 0, tls: { certs: [certificate(dir)] } }
       target = await startGatekeeperContender({
         name: which,
         dir: join(dir, which),
@@ -112,7 +123,7 @@ async function main () {
     }
     running.push(target)
     const script = which === 'staged-50' ? join(import.meta.dirname, 'staged-keys.lua') : undefined
-    await runWrk({ url: target.url, seconds: 2, connections: 32, cpu: '0', script })
+    await runWrk({ url: target.url, seconds: 5, connections: 32, cpu: '0', script })
     // the profile's clock starts with the process: what came before the measured run is left out
     const skipUs = (Date.now() - spawnedAt) * 1000
     const result = await runWrk({ url: target.url, seconds, connections: 32, cpu: '0', script })
