@@ -4,14 +4,20 @@
 // upstream, on loopback, in one run. Plain-HTTP runs of both show what TLS
 // adds.
 //
-//   node bench/tls.js [--seconds 5] [--rounds 5] [--warmup 5] [--connections 32]
+//   node bench/tls.js [--seconds 5] [--rounds 5] [--warmup 5] [--warmup-requests 10000] [--connections 32]
 //                     [--handshakes 5] [--concurrency 8] [--before DIR]
 //
 // As in bench/run.js: the contender is pinned to core 1, the load (wrk, the
-// handshake client) and the upstream to core 0. Every contender first gets
-// `--warmup` seconds of wrk unmeasured (the JIT's time: a 1 s warm-up left
-// Gatekeeper's first rounds half-compiled), then the contenders take turns
-// round by round (the order reversed every other round, so a drift of the
+// handshake client) and the upstream to core 0. First the "cold" round, as
+// this bench measured before: 1 s of wrk, then one measured run, per
+// contender. Then the warm-up proper: every contender gets wrk runs of
+// `--warmup` seconds until it has served `--warmup-requests` (at most 8 runs),
+// and then the whole list once more (one process serves TLS and plain: the
+// code both share is compiled again when the other kind of socket comes; a
+// second pass finds it settled). A JIT warms up by requests, not seconds: on
+// a loaded machine 5 s may be 1 000 requests, and then Turbofan was still a
+// quarter of the process's CPU (perf). Then the contenders take turns round
+// by round (the order reversed every other round, so a drift of the
 // neighbours' load does not favour one), and ratios are taken within a round
 // and reported as the median and the range over the rounds. Two figures:
 //  - keep-alive: wrk over https (it keeps its connections, so this is the
@@ -61,6 +67,7 @@ const opts = {
   seconds: option('seconds', 5),
   rounds: option('rounds', 5),
   warmup: option('warmup', 5),
+  warmupRequests: option('warmup-requests', 10000, 0),
   connections: option('connections', 32),
   handshakes: option('handshakes', 5, 0),
   concurrency: option('concurrency', 8),
@@ -121,10 +128,10 @@ function ratioRow (label, set, a, b, figure, target = '') {
   return [label, `${fixed(r.median, 2)}×`, `${fixed(r.min, 2)}–${fixed(r.max, 2)}`, target]
 }
 
-function report ({ contenders, rounds, shakes, loadBefore, loadAfter }) {
+function report ({ contenders, rounds, shakes, cold, warmedBy, loadBefore, loadAfter }) {
   const of = (key, figure) => rounds.get(key).map((f) => f[figure])
   const lines = [
-    `TLS bench of ${new Date().toISOString()}: ${opts.rounds} interleaved rounds × ${opts.seconds} s per contender after ${opts.warmup} s of warm-up each, wrk -t1 -c${opts.connections} keep-alive; ` +
+    `TLS bench of ${new Date().toISOString()}: ${opts.rounds} interleaved rounds × ${opts.seconds} s per contender after a warm-up of ${contenders.map((c) => `${c.key} ${warmedBy.get(c.key)}`).join(', ')} requests, wrk -t1 -c${opts.connections} keep-alive; ` +
       `handshake loops ${opts.handshakes === 0 ? 'skipped' : `${opts.concurrency} × ${opts.handshakes} s`}. Contender on core 1, wrk and the upstream on core 0. ` +
       `Load average before ${loadBefore}, after ${loadAfter}; 1-min load at each measured run ${fixed(Math.min(...[...rounds.values()].flat().map((f) => f.load1)), 2)}–${fixed(Math.max(...[...rounds.values()].flat().map((f) => f.load1)), 2)}.`,
     '',
@@ -157,6 +164,9 @@ function report ({ contenders, rounds, shakes, loadBefore, loadAfter }) {
     ratioRow('before: Gatekeeper TLS ÷ plain, CPU per request', rounds, 'gk-before-tls', 'gk-before-plain', 'cpuUsPerRequest', 'reference'),
     ratioRow('after ÷ before, TLS, CPU per request', rounds, 'gk-tls', 'gk-before-tls', 'cpuUsPerRequest', '< 1×'),
     ratioRow('after ÷ before, plain, CPU per request', rounds, 'gk-plain', 'gk-before-plain', 'cpuUsPerRequest', '≈ 1×'),
+    ratioRow('cold (1 s warm-up, as this bench was): keep-alive over TLS, req/s, Gatekeeper ÷ nginx', cold, 'gk-tls', 'nginx-tls', 'rps', 'reference'),
+    ratioRow('cold: keep-alive over TLS, CPU per request, nginx ÷ Gatekeeper', cold, 'nginx-tls', 'gk-tls', 'cpuUsPerRequest', 'reference'),
+    ratioRow('cold: Gatekeeper TLS ÷ plain, CPU per request', cold, 'gk-tls', 'gk-plain', 'cpuUsPerRequest', 'reference'),
     ratioRow('full handshakes/s, Gatekeeper ÷ nginx', shakes, 'gk-tls', 'nginx-tls', 'rate', 'reference'),
     ratioRow('CPU per full handshake, Gatekeeper ÷ nginx', shakes, 'gk-tls', 'nginx-tls', 'cpuUsPerHandshake', 'reference')
   ].filter((row) => row !== null)
@@ -207,10 +217,25 @@ async function main () {
       contenders.push({ key: 'gk-before-plain', pid: before.gk.pid, url: `http://127.0.0.1:${before.plainPort}/` })
     }
     const loadBefore = loadNow()
+    // the cold round: what this bench measured before, a 1 s warm-up and then the figures
+    const cold = new Map(contenders.map((c) => [c.key, []]))
     for (const contender of contenders) {
-      const warm = await runWrk({ url: contender.url, seconds: opts.warmup, connections: opts.connections, cpu: LOAD_CPU })
-      process.stderr.write(`warm-up ${contender.key.padEnd(16)} ${warm.rps.toFixed(0).padStart(7)} req/s\n`)
-      if (warm.non2xx + warm.socketErrors > 0) throw new Error(`${contender.key}: ${warm.non2xx} non-2xx answers and ${warm.socketErrors} socket errors in the warm-up`)
+      await runWrk({ url: contender.url, seconds: 1, connections: opts.connections, cpu: LOAD_CPU })
+      const figures = await measureWrk(contender)
+      cold.get(contender.key).push(figures)
+      process.stderr.write(`cold ${contender.key.padEnd(16)} ${figures.rps.toFixed(0).padStart(7)} req/s ${figures.cpuUsPerRequest.toFixed(1)} µs CPU/req\n`)
+    }
+    const warmedBy = new Map(contenders.map((c) => [c.key, 0]))
+    for (const pass of [1, 2]) {
+      for (const contender of contenders) {
+        for (let run = 0; run < 8; run++) {
+          const warm = await runWrk({ url: contender.url, seconds: opts.warmup, connections: opts.connections, cpu: LOAD_CPU })
+          if (warm.non2xx + warm.socketErrors > 0) throw new Error(`${contender.key}: ${warm.non2xx} non-2xx answers and ${warm.socketErrors} socket errors in the warm-up`)
+          warmedBy.set(contender.key, warmedBy.get(contender.key) + warm.requests)
+          if (pass === 2 || warmedBy.get(contender.key) >= opts.warmupRequests) break
+        }
+        process.stderr.write(`warm-up pass ${pass} ${contender.key.padEnd(16)} ${warmedBy.get(contender.key)} requests so far\n`)
+      }
     }
     const rounds = new Map(contenders.map((c) => [c.key, []]))
     const shakes = new Map(opts.handshakes === 0 ? [] : contenders.filter((c) => c.port !== undefined).map((c) => [c.key, []]))
@@ -227,7 +252,7 @@ async function main () {
         process.stderr.write(`handshakes round ${round} ${contender.key.padEnd(16)} ${figures.rate.toFixed(0).padStart(6)} /s ${figures.cpuUsPerHandshake.toFixed(0)} µs CPU/handshake ${JSON.stringify(figures.protocols)}${figures.errors > 0 ? ` ${figures.errors} errors` : ''}\n`)
       }
     }
-    process.stdout.write(report({ contenders, rounds, shakes, loadBefore, loadAfter: loadNow() }))
+    process.stdout.write(report({ contenders, rounds, shakes, cold, warmedBy, loadBefore, loadAfter: loadNow() }))
   } finally {
     for (const proc of running.reverse()) await proc.stop()
     rmSync(dir, { recursive: true, force: true })
