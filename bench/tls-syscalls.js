@@ -4,7 +4,10 @@
 // completed. strace slows every call down, so only the counts mean
 // something here, not the times.
 //
-//   npm run build && node bench/tls-syscalls.js [--seconds 3] [--warmup 5]
+//   npm run build && node bench/tls-syscalls.js [--seconds 3] [--warmup 5] [--closed]
+//
+// --closed: Gatekeeper answers every request with the maintenance page (nginx
+// still proxies; its column is then for reference only).
 
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -23,7 +26,7 @@ function option (name, fallback) {
   return value
 }
 
-const opts = { seconds: option('seconds', 3), warmup: option('warmup', 5) }
+const opts = { seconds: option('seconds', 3), warmup: option('warmup', 5), closed: process.argv.includes('--closed') }
 
 /** strace -c's summary table: calls per system call name. */
 function parseStrace (text) {
@@ -65,7 +68,7 @@ async function main () {
       name: 'gk',
       dir: gkDir,
       cpus: '1',
-      config: gatekeeperConfig({ dir: gkDir, upstreamUrl: upstream.value.url, extra: { listen: [{ host: '127.0.0.1', port: 0, tls: { certs: [cert] } }, { host: '127.0.0.1', port: await freePort() }] } })
+      config: gatekeeperConfig({ dir: gkDir, upstreamUrl: upstream.value.url, initialMode: opts.closed ? 'closed' : 'open', extra: { listen: [{ host: '127.0.0.1', port: 0, tls: { certs: [cert] } }, { host: '127.0.0.1', port: await freePort() }] } })
     }))
     const gkPlainPort = JSON.parse(gk.output().split('\n').find((l) => l.includes('"gatekeeper started"'))).publicUrls[1].split(':').at(-1)
     const tlsPort = await freePort()
@@ -92,7 +95,7 @@ async function main () {
     const total = (key) => [...results.get(key).calls.values()].reduce((sum, n) => sum + n, 0) / results.get(key).requests
     const rows = [...names].sort((a, b) => perRequest('gk-tls', b) - perRequest('gk-tls', a)).map((name) => `| ${name} | ${contenders.map((c) => perRequest(c.key, name).toFixed(2)).join(' | ')} |`)
     process.stdout.write([
-      `System calls per request (strace -c -f, ${opts.seconds} s of wrk -c32 keep-alive after ${opts.warmup} s of warm-up; calls under 0.01 per request left out)`,
+      `System calls per request${opts.closed ? ' (Gatekeeper closed: the maintenance page)' : ''} (strace -c -f, ${opts.seconds} s of wrk -c32 keep-alive after ${opts.warmup} s of warm-up; calls under 0.01 per request left out)`,
       '',
       `| call | ${contenders.map((c) => c.key).join(' | ')} |`,
       `|---|${contenders.map(() => '---:').join('|')}|`,

@@ -5,7 +5,7 @@
 // adds.
 //
 //   node bench/tls.js [--seconds 5] [--rounds 5] [--warmup 5] [--warmup-requests 10000] [--connections 32]
-//                     [--handshakes 5] [--concurrency 8] [--before DIR]
+//                     [--handshakes 5] [--concurrency 8] [--before DIR] [--single]
 //
 // As in bench/run.js: the contender is pinned to core 1, the load (wrk, the
 // handshake client) and the upstream to core 0. First the "cold" round, as
@@ -32,6 +32,8 @@
 // dist/src/cli.js, e.g. an earlier commit's `git archive` built with tsc and
 // this tree's node_modules linked in), measured in the same rounds: before
 // and after a change, side by side under the same neighbours.
+// `--single`: two more Gatekeepers, one with only the TLS listener and one
+// with only the plain one (the main one serves both from one process).
 
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
@@ -71,7 +73,8 @@ const opts = {
   connections: option('connections', 32),
   handshakes: option('handshakes', 5, 0),
   concurrency: option('concurrency', 8),
-  before: beforeCli()
+  before: beforeCli(),
+  single: process.argv.includes('--single')
 }
 
 function handshakes (port, seconds, concurrency) {
@@ -164,6 +167,11 @@ function report ({ contenders, rounds, shakes, cold, warmedBy, loadBefore, loadA
     ratioRow('before: Gatekeeper TLS ÷ plain, CPU per request', rounds, 'gk-before-tls', 'gk-before-plain', 'cpuUsPerRequest', 'reference'),
     ratioRow('after ÷ before, TLS, CPU per request', rounds, 'gk-tls', 'gk-before-tls', 'cpuUsPerRequest', '< 1×'),
     ratioRow('after ÷ before, plain, CPU per request', rounds, 'gk-plain', 'gk-before-plain', 'cpuUsPerRequest', '≈ 1×'),
+    ratioRow('TLS only ÷ TLS beside plain in one process, CPU per request', rounds, 'gk-tls-only', 'gk-tls', 'cpuUsPerRequest', 'reference'),
+    ratioRow('plain only ÷ plain beside TLS in one process, CPU per request', rounds, 'gk-plain-only', 'gk-plain', 'cpuUsPerRequest', 'reference'),
+    ratioRow('TLS only ÷ plain only, CPU per request', rounds, 'gk-tls-only', 'gk-plain-only', 'cpuUsPerRequest', 'reference'),
+    ratioRow('keep-alive over TLS, CPU per request, nginx ÷ Gatekeeper TLS only', rounds, 'nginx-tls', 'gk-tls-only', 'cpuUsPerRequest', 'reference'),
+    ratioRow('keep-alive over TLS, req/s, Gatekeeper TLS only ÷ nginx', rounds, 'gk-tls-only', 'nginx-tls', 'rps', 'reference'),
     ratioRow('cold (1 s warm-up, as this bench was): keep-alive over TLS, req/s, Gatekeeper ÷ nginx', cold, 'gk-tls', 'nginx-tls', 'rps', 'reference'),
     ratioRow('cold: keep-alive over TLS, CPU per request, nginx ÷ Gatekeeper', cold, 'nginx-tls', 'gk-tls', 'cpuUsPerRequest', 'reference'),
     ratioRow('cold: Gatekeeper TLS ÷ plain, CPU per request', cold, 'gk-tls', 'gk-plain', 'cpuUsPerRequest', 'reference'),
@@ -174,8 +182,10 @@ function report ({ contenders, rounds, shakes, cold, warmedBy, loadBefore, loadA
   return lines.join('\n') + '\n'
 }
 
-/** One Gatekeeper with a TLS and a plain listener (the same process serves both). */
-async function startGk ({ name, dir, upstreamUrl, cert, cli }) {
+/** One Gatekeeper with a TLS and a plain listener (the same process serves both), or only one of them (`only`). */
+async function startGk ({ name, dir, upstreamUrl, cert, cli, only }) {
+  const tls = { host: '127.0.0.1', port: 0, tls: { certs: [cert] } }
+  const plain = { host: '127.0.0.1', port: await freePort() }
   const gk = await startGatekeeperContender({
     name,
     dir,
@@ -184,9 +194,10 @@ async function startGk ({ name, dir, upstreamUrl, cert, cli }) {
     config: gatekeeperConfig({
       dir,
       upstreamUrl,
-      extra: { listen: [{ host: '127.0.0.1', port: 0, tls: { certs: [cert] } }, { host: '127.0.0.1', port: await freePort() }] }
+      extra: { listen: only === 'tls' ? [tls] : only === 'plain' ? [plain] : [tls, plain] }
     })
   })
+  if (only !== undefined) return { gk, tlsPort: new URL(gk.url).port, plainPort: new URL(gk.url).port }
   const started = JSON.parse(gk.output().split('\n').find((l) => l.includes('"gatekeeper started"')))
   return { gk, tlsPort: new URL(gk.url).port, plainPort: started.publicUrls[1].split(':').at(-1) }
 }
@@ -215,6 +226,15 @@ async function main () {
       keep(before.gk)
       contenders.splice(2, 0, { key: 'gk-before-tls', pid: before.gk.pid, url: `https://127.0.0.1:${before.tlsPort}/`, port: before.tlsPort })
       contenders.push({ key: 'gk-before-plain', pid: before.gk.pid, url: `http://127.0.0.1:${before.plainPort}/` })
+    }
+    if (opts.single) {
+      // a process that serves one kind of socket only: the code TLS and plain share is compiled for one kind
+      const tlsOnly = await startGk({ name: 'gk-tls-only', dir: join(dir, 'gk-tls-only'), upstreamUrl, cert, only: 'tls' })
+      keep(tlsOnly.gk)
+      const plainOnly = await startGk({ name: 'gk-plain-only', dir: join(dir, 'gk-plain-only'), upstreamUrl, cert, only: 'plain' })
+      keep(plainOnly.gk)
+      contenders.splice(2, 0, { key: 'gk-tls-only', pid: tlsOnly.gk.pid, url: `https://127.0.0.1:${tlsOnly.tlsPort}/`, port: tlsOnly.tlsPort })
+      contenders.push({ key: 'gk-plain-only', pid: plainOnly.gk.pid, url: `http://127.0.0.1:${plainOnly.plainPort}/` })
     }
     const loadBefore = loadNow()
     // the cold round: what this bench measured before, a 1 s warm-up and then the figures
