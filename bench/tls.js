@@ -36,7 +36,7 @@
 // with only the plain one (the main one serves both from one process).
 
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { gatekeeperConfig, startGatekeeperContender } from './harness/gatekeeper.js'
@@ -46,6 +46,7 @@ import { jsonLineWith, runBench, startPinned, freePort } from './harness/process
 import { median, pairedRatio, spread } from './harness/stats.js'
 import { runWrk } from './harness/wrk.js'
 
+const OUT_DIR = join(import.meta.dirname, 'out')
 const LOAD_CPU = '0'
 const PROXY_CPU = '1'
 
@@ -272,7 +273,13 @@ async function main () {
         process.stderr.write(`handshakes round ${round} ${contender.key.padEnd(16)} ${figures.rate.toFixed(0).padStart(6)} /s ${figures.cpuUsPerHandshake.toFixed(0)} µs CPU/handshake ${JSON.stringify(figures.protocols)}${figures.errors > 0 ? ` ${figures.errors} errors` : ''}\n`)
       }
     }
-    process.stdout.write(report({ contenders, rounds, shakes, cold, warmedBy, loadBefore, loadAfter: loadNow() }))
+    const loadAfter = loadNow()
+    // every round's figures, for a later look (bench/out/ is not committed)
+    mkdirSync(OUT_DIR, { recursive: true })
+    const raw = join(OUT_DIR, `tls-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+    writeFileSync(raw, JSON.stringify({ opts, loadBefore, loadAfter, warmedBy: Object.fromEntries(warmedBy), cold: Object.fromEntries(cold), rounds: Object.fromEntries(rounds), shakes: Object.fromEntries(shakes) }, null, 1))
+    process.stderr.write(`every round's figures: ${raw}\n`)
+    process.stdout.write(report({ contenders, rounds, shakes, cold, warmedBy, loadBefore, loadAfter }))
   } finally {
     for (const proc of running.reverse()) await proc.stop()
     rmSync(dir, { recursive: true, force: true })
