@@ -4,7 +4,7 @@
 // upstream, on loopback, in one run. Plain-HTTP runs of both show what TLS
 // adds.
 //
-//   node bench/tls.js [--seconds 5] [--rounds 5] [--warmup 5] [--warmup-requests 10000] [--connections 32]
+//   node bench/tls.js [--seconds 5] [--rounds 5] [--warmup 5] [--warmup-requests 10000] [--rewarm 2] [--connections 32]
 //                     [--handshakes 5] [--concurrency 8] [--before DIR] [--single]
 //
 // As in bench/run.js: the contender is pinned to core 1, the load (wrk, the
@@ -32,6 +32,10 @@
 // dist/src/cli.js, e.g. an earlier commit's `git archive` built with tsc and
 // this tree's node_modules linked in), measured in the same rounds: before
 // and after a change, side by side under the same neighbours.
+// `--rewarm S`: S seconds of wrk, unmeasured, before each measured run (0:
+// none). A Gatekeeper left idle for the 15-25 s the other contenders take
+// comes back at about twice its CPU per request for a while (run D against
+// run E in bench/RESULTS.md); 2 s of wrk first brings it back.
 // `--single`: two more Gatekeepers, one with only the TLS listener and one
 // with only the plain one (the main one serves both from one process).
 
@@ -71,6 +75,7 @@ const opts = {
   rounds: option('rounds', 5),
   warmup: option('warmup', 5),
   warmupRequests: option('warmup-requests', 10000, 0),
+  rewarm: option('rewarm', 2, 0),
   connections: option('connections', 32),
   handshakes: option('handshakes', 5, 0),
   concurrency: option('concurrency', 8),
@@ -135,7 +140,7 @@ function ratioRow (label, set, a, b, figure, target = '') {
 function report ({ contenders, rounds, shakes, cold, warmedBy, loadBefore, loadAfter }) {
   const of = (key, figure) => rounds.get(key).map((f) => f[figure])
   const lines = [
-    `TLS bench of ${new Date().toISOString()}: ${opts.rounds} interleaved rounds × ${opts.seconds} s per contender after a warm-up of ${contenders.map((c) => `${c.key} ${warmedBy.get(c.key)}`).join(', ')} requests, wrk -t1 -c${opts.connections} keep-alive; ` +
+    `TLS bench of ${new Date().toISOString()}: ${opts.rounds} interleaved rounds × ${opts.seconds} s per contender${opts.rewarm > 0 ? ` (each after ${opts.rewarm} s unmeasured)` : ''} after a warm-up of ${contenders.map((c) => `${c.key} ${warmedBy.get(c.key)}`).join(', ')} requests, wrk -t1 -c${opts.connections} keep-alive; ` +
       `handshake loops ${opts.handshakes === 0 ? 'skipped' : `${opts.concurrency} × ${opts.handshakes} s`}. Contender on core 1, wrk and the upstream on core 0. ` +
       `Load average before ${loadBefore}, after ${loadAfter}; 1-min load at each measured run ${fixed(Math.min(...[...rounds.values()].flat().map((f) => f.load1)), 2)}–${fixed(Math.max(...[...rounds.values()].flat().map((f) => f.load1)), 2)}.`,
     '',
@@ -263,6 +268,8 @@ async function main () {
     for (let round = 1; round <= opts.rounds; round++) {
       const order = round % 2 === 1 ? contenders : [...contenders].reverse()
       for (const contender of order) {
+        // a contender idle while the others ran may have let its compiled code go: a short unmeasured run first
+        if (opts.rewarm > 0) await runWrk({ url: contender.url, seconds: opts.rewarm, connections: opts.connections, cpu: LOAD_CPU })
         const figures = await measureWrk(contender)
         rounds.get(contender.key).push(figures)
         process.stderr.write(`keep-alive round ${round} ${contender.key.padEnd(16)} ${figures.rps.toFixed(0).padStart(7)} req/s ${figures.cpuUsPerRequest.toFixed(1)} µs CPU/req (kernel ${percent(figures.systemShare)}) load ${figures.load1.toFixed(2)}${figures.non2xx + figures.errors > 0 ? ` (${figures.non2xx} non-2xx, ${figures.errors} errors)` : ''}\n`)
