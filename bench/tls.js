@@ -5,7 +5,7 @@
 // adds.
 //
 //   node bench/tls.js [--seconds 5] [--rounds 5] [--warmup 5] [--warmup-requests 10000] [--rewarm 2] [--connections 32]
-//                     [--handshakes 5] [--concurrency 8] [--before DIR] [--single]
+//                     [--handshakes 5] [--concurrency 8] [--before DIR] [--single] [--variant-flags FLAGS]
 //
 // As in bench/run.js: the contender is pinned to core 1, the load (wrk, the
 // handshake client) and the upstream to core 0. First the "cold" round, as
@@ -36,6 +36,8 @@
 // none). A Gatekeeper left idle for the 15-25 s the other contenders take
 // comes back at about twice its CPU per request for a while (run D against
 // run E in bench/RESULTS.md); 2 s of wrk first brings it back.
+// `--variant-flags "--flag …"`: one more Gatekeeper, started with these node
+// flags after the shipped ones.
 // `--single`: two more Gatekeepers, one with only the TLS listener and one
 // with only the plain one (the main one serves both from one process).
 
@@ -43,7 +45,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { gatekeeperConfig, startGatekeeperContender } from './harness/gatekeeper.js'
+import { gatekeeperConfig, shippedLaunch, startGatekeeperContender } from './harness/gatekeeper.js'
 import { certificate, startNginxTls } from './harness/tls.js'
 import { coreBusySince, coreTimes, cpuReading, cpuSince, processTree } from './harness/proc.js'
 import { jsonLineWith, runBench, startPinned, freePort } from './harness/processes.js'
@@ -80,7 +82,8 @@ const opts = {
   handshakes: option('handshakes', 5, 0),
   concurrency: option('concurrency', 8),
   before: beforeCli(),
-  single: process.argv.includes('--single')
+  single: process.argv.includes('--single'),
+  variantFlags: process.argv.includes('--variant-flags') ? (process.argv[process.argv.indexOf('--variant-flags') + 1] ?? '').split(' ').filter((f) => f !== '') : []
 }
 
 function handshakes (port, seconds, concurrency) {
@@ -173,6 +176,8 @@ function report ({ contenders, rounds, shakes, cold, warmedBy, loadBefore, loadA
     ratioRow('before: Gatekeeper TLS ÷ plain, CPU per request', rounds, 'gk-before-tls', 'gk-before-plain', 'cpuUsPerRequest', 'reference'),
     ratioRow('after ÷ before, TLS, CPU per request', rounds, 'gk-tls', 'gk-before-tls', 'cpuUsPerRequest', '< 1×'),
     ratioRow('after ÷ before, plain, CPU per request', rounds, 'gk-plain', 'gk-before-plain', 'cpuUsPerRequest', '≈ 1×'),
+    ratioRow('variant ÷ shipped flags, TLS, CPU per request', rounds, 'gk-variant-tls', 'gk-tls', 'cpuUsPerRequest', 'reference'),
+    ratioRow('variant ÷ shipped flags, plain, CPU per request', rounds, 'gk-variant-plain', 'gk-plain', 'cpuUsPerRequest', 'reference'),
     ratioRow('TLS only ÷ TLS beside plain in one process, CPU per request', rounds, 'gk-tls-only', 'gk-tls', 'cpuUsPerRequest', 'reference'),
     ratioRow('plain only ÷ plain beside TLS in one process, CPU per request', rounds, 'gk-plain-only', 'gk-plain', 'cpuUsPerRequest', 'reference'),
     ratioRow('TLS only ÷ plain only, CPU per request', rounds, 'gk-tls-only', 'gk-plain-only', 'cpuUsPerRequest', 'reference'),
@@ -189,7 +194,7 @@ function report ({ contenders, rounds, shakes, cold, warmedBy, loadBefore, loadA
 }
 
 /** One Gatekeeper with a TLS and a plain listener (the same process serves both), or only one of them (`only`). */
-async function startGk ({ name, dir, upstreamUrl, cert, cli, only }) {
+async function startGk ({ name, dir, upstreamUrl, cert, cli, only, nodeFlags = [] }) {
   const tls = { host: '127.0.0.1', port: 0, tls: { certs: [cert] } }
   const plain = { host: '127.0.0.1', port: await freePort() }
   const gk = await startGatekeeperContender({
@@ -197,6 +202,7 @@ async function startGk ({ name, dir, upstreamUrl, cert, cli, only }) {
     dir,
     cpus: PROXY_CPU,
     ...(cli === undefined ? {} : { cli }),
+    ...(nodeFlags.length === 0 ? {} : { launch: { env: shippedLaunch(cli).env, nodeFlags: [...shippedLaunch(cli).nodeFlags, ...nodeFlags] } }),
     config: gatekeeperConfig({
       dir,
       upstreamUrl,
@@ -232,6 +238,12 @@ async function main () {
       keep(before.gk)
       contenders.splice(2, 0, { key: 'gk-before-tls', pid: before.gk.pid, url: `https://127.0.0.1:${before.tlsPort}/`, port: before.tlsPort })
       contenders.push({ key: 'gk-before-plain', pid: before.gk.pid, url: `http://127.0.0.1:${before.plainPort}/` })
+    }
+    if (opts.variantFlags.length > 0) {
+      const variant = await startGk({ name: 'gk-variant', dir: join(dir, 'gk-variant'), upstreamUrl, cert, nodeFlags: opts.variantFlags })
+      keep(variant.gk)
+      contenders.splice(2, 0, { key: 'gk-variant-tls', pid: variant.gk.pid, url: `https://127.0.0.1:${variant.tlsPort}/`, port: variant.tlsPort })
+      contenders.push({ key: 'gk-variant-plain', pid: variant.gk.pid, url: `http://127.0.0.1:${variant.plainPort}/` })
     }
     if (opts.single) {
       // a process that serves one kind of socket only: the code TLS and plain share is compiled for one kind
