@@ -33,9 +33,10 @@
 // this tree's node_modules linked in), measured in the same rounds: before
 // and after a change, side by side under the same neighbours.
 // `--rewarm S`: S seconds of wrk, unmeasured, before each measured run (0:
-// none). A Gatekeeper left idle for the 15-25 s the other contenders take
-// comes back at about twice its CPU per request for a while (run D against
-// run E in bench/RESULTS.md); 2 s of wrk first brings it back.
+// none), so that every measured run starts from traffic. Under heavy load a
+// Gatekeeper left idle for the 15-25 s the other contenders take was seen to
+// come back at twice its CPU per request (runs D and E in bench/RESULTS.md);
+// at lower load it was not (run F), and why is not settled.
 // `--variant-flags "--flag …"`: one more Gatekeeper, started with these node
 // flags after the shipped ones.
 // `--single`: two more Gatekeepers, one with only the TLS listener and one
