@@ -4,14 +4,14 @@
 // upstream, on loopback, in one run. Plain-HTTP runs of both show what TLS
 // adds.
 //
-//   node bench/tls.js [--seconds 5] [--rounds 5] [--warmup 5] [--warmup-requests 10000] [--rewarm 2] [--connections 32]
+//   node bench/tls.js [--seconds 5] [--rounds 5] [--warmup 5] [--warmup-requests 50000] [--rewarm 2] [--connections 32]
 //                     [--handshakes 5] [--concurrency 8] [--before DIR] [--single] [--variant-flags FLAGS]
 //
 // As in bench/run.js: the contender is pinned to core 1, the load (wrk, the
 // handshake client) and the upstream to core 0. First the "cold" round, as
 // this bench measured before: 1 s of wrk, then one measured run, per
 // contender. Then the warm-up proper: every contender gets wrk runs of
-// `--warmup` seconds until it has served `--warmup-requests` (at most 8 runs),
+// `--warmup` seconds until it has served `--warmup-requests` (at most 12 runs),
 // and then the whole list once more (one process serves TLS and plain: the
 // code both share is compiled again when the other kind of socket comes; a
 // second pass finds it settled). A JIT warms up by requests, not seconds: on
@@ -77,7 +77,7 @@ const opts = {
   seconds: option('seconds', 5),
   rounds: option('rounds', 5),
   warmup: option('warmup', 5),
-  warmupRequests: option('warmup-requests', 10000, 0),
+  warmupRequests: option('warmup-requests', 50000, 0),
   rewarm: option('rewarm', 2, 0),
   connections: option('connections', 32),
   handshakes: option('handshakes', 5, 0),
@@ -267,7 +267,7 @@ async function main () {
     const warmedBy = new Map(contenders.map((c) => [c.key, 0]))
     for (const pass of [1, 2]) {
       for (const contender of contenders) {
-        for (let run = 0; run < 8; run++) {
+        for (let run = 0; run < 12; run++) {
           const warm = await runWrk({ url: contender.url, seconds: opts.warmup, connections: opts.connections, cpu: LOAD_CPU })
           if (warm.non2xx + warm.socketErrors > 0) throw new Error(`${contender.key}: ${warm.non2xx} non-2xx answers and ${warm.socketErrors} socket errors in the warm-up`)
           warmedBy.set(contender.key, warmedBy.get(contender.key) + warm.requests)
