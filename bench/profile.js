@@ -2,11 +2,15 @@
 // load with --cpu-prof, then the profile summarised by self time, per
 // function and per package.
 //
-//   npm run build && node bench/profile.js [open|open-100k|closed|staged-50|bare] [--seconds 10] [--top 30]
+//   npm run build && node bench/profile.js [open|open-tls|open-100k|closed|closed-tls|staged-50|bare] [--seconds 10] [--top 30]
+//
+// open-tls and closed-tls: the same over a TLS listener (a self-signed ECDSA P-256
+// certificate made with openssl for the run), wrk over https with keep-alive.
 //
 // The summary is what bench/RESULTS.md quotes; the raw .cpuprofile is kept
 // in bench/out/ for Chrome DevTools.
 
+import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -43,7 +47,7 @@ function placeOf (url, functionName) {
  * only the samples taken `skipUs` or more after the profile began (start-up
  * and warm-up are not the steady state under load).
  */
-export function summarise (profile, top, skipUs = 0) {
+export function summarise (profile, top, skipUs = 0, requests = 0) {
   const selfUs = new Map()
   const byId = new Map(profile.nodes.map((node) => [node.id, node]))
   const deltas = profile.timeDeltas
@@ -72,11 +76,17 @@ export function summarise (profile, top, skipUs = 0) {
     places.set(place, (places.get(place) ?? 0) + us)
   }
   const share = (us) => `${(us / total * 100).toFixed(1)} %`
-  const lines = [`busy ${(total / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s`, '', '| where | self time |', '|---|---:|']
+  const lines = [`busy ${(total / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s${requests > 0 ? `; busy ${(total / requests).toFixed(1)} µs per request on the main thread` : ''}`, '', '| where | self time |', '|---|---:|']
   for (const [place, us] of [...places].sort((a, b) => b[1] - a[1]).slice(0, 15)) lines.push(`| ${place} | ${share(us)} |`)
   lines.push('', '| function | self time |', '|---|---:|')
   for (const [name, us] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`| \`${name}\` | ${share(us)} |`)
   return lines.join('\n') + '\n'
+}
+
+function certificate (dir) {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'bench.key', '-out', 'bench.crt',
+    '-days', '2', '-subj', '/CN=bench.test', '-addext', 'subjectAltName=DNS:bench.test'], { cwd: dir, stdio: 'ignore' })
+  return { cert: join(dir, 'bench.crt'), key: join(dir, 'bench.key') }
 }
 
 async function main () {
@@ -97,10 +107,11 @@ async function main () {
       target = await startPinned({ name: 'bare', cpus: '1', command: process.execPath, args: [...nodeFlags, join(import.meta.dirname, 'bare-proxy.js'), upstream.value.url], ready: jsonLineWith('url') })
       target.url = target.value.url + '/'
     } else {
-      const modes = { open: 'open', 'open-100k': 'open', closed: 'closed', 'staged-50': 'open' }
-      if (modes[which] === undefined) throw new Error(`no such profile target: ${which} (open, open-100k, closed, staged-50, bare)`)
+      const modes = { open: 'open', 'open-tls': 'open', 'open-100k': 'open', closed: 'closed', 'closed-tls': 'closed', 'staged-50': 'open' }
+      if (modes[which] === undefined) throw new Error(`no such profile target: ${which} (${Object.keys(modes).join(', ')}, bare)`)
       // the key header is read from trusted proxies only: wrk stands in for the API gateway
       const extra = which === 'staged-50' ? { staged: { keyHeader: 'x-client-key' }, trustedProxies: ['127.0.0.1/32'] } : {}
+      if (which.endsWith('-tls')) extra.listen = { host: '127.0.0.1', port: 0, tls: { certs: [certificate(dir)] } }
       target = await startGatekeeperContender({
         name: which,
         dir: join(dir, which),
@@ -112,7 +123,9 @@ async function main () {
     }
     running.push(target)
     const script = which === 'staged-50' ? join(import.meta.dirname, 'staged-keys.lua') : undefined
-    await runWrk({ url: target.url, seconds: 2, connections: 32, cpu: '0', script })
+    // the JIT warms up by requests, not seconds: on a loaded machine 5 s may be a thousand requests
+    let warmed = 0
+    for (let run = 0; run < 8 && warmed < 20_000; run++) warmed += (await runWrk({ url: target.url, seconds: 5, connections: 32, cpu: '0', script })).requests
     // the profile's clock starts with the process: what came before the measured run is left out
     const skipUs = (Date.now() - spawnedAt) * 1000
     const result = await runWrk({ url: target.url, seconds, connections: 32, cpu: '0', script })
@@ -123,8 +136,8 @@ async function main () {
     if (file === undefined) throw new Error('no profile was written')
     mkdirSync(OUT_DIR, { recursive: true })
     copyFileSync(join(profiles, file), join(OUT_DIR, `${which}.cpuprofile`))
-    const summary = `### CPU profile: ${which}, the measured ${result.seconds.toFixed(0)} s only: ${result.requests} requests (${result.rps.toFixed(0)} req/s under the profiler)\n\n` +
-      summarise(JSON.parse(readFileSync(join(profiles, file), 'utf8')), top, skipUs)
+    const summary = `### CPU profile: ${which}, the measured ${result.seconds.toFixed(0)} s only (after ${warmed} requests of warm-up): ${result.requests} requests (${result.rps.toFixed(0)} req/s under the profiler)\n\n` +
+      summarise(JSON.parse(readFileSync(join(profiles, file), 'utf8')), top, skipUs, result.requests)
     writeFileSync(join(OUT_DIR, `${which}.profile.md`), summary)
     process.stdout.write(summary)
   } finally {

@@ -48,18 +48,22 @@ export function gatekeeperConfig ({ dir, upstreamUrl, allowlist = [], initialMod
  * first line (`#!/usr/bin/env -S NAME=value node --flag`), which the
  * package's systemd unit runs as it is. The bench starts Gatekeeper the same way.
  */
-export function shippedLaunch () {
-  const words = readFileSync(CLI, 'utf8').split('\n', 1)[0].replace(/^#!\/usr\/bin\/env -S /, '').split(' ')
+export function shippedLaunch (cli = CLI) {
+  const words = readFileSync(cli, 'utf8').split('\n', 1)[0].replace(/^#!\/usr\/bin\/env -S /, '').split(' ')
   const at = words.indexOf('node')
-  if (at === -1) throw new Error(`${CLI}: its first line does not run node: ${words.join(' ')}`)
+  if (at === -1) throw new Error(`${cli}: its first line does not run node: ${words.join(' ')}`)
   return {
     env: Object.fromEntries(words.slice(0, at).map((word) => word.split('=', 2))),
     nodeFlags: words.slice(at + 1)
   }
 }
 
-/** Starts one Gatekeeper; resolves with its pid, public and admin URLs, and an admin client. */
-export async function startGatekeeperContender ({ name, dir, cpus, config, launch = shippedLaunch() }) {
+/**
+ * Starts one Gatekeeper; resolves with its pid, public and admin URLs, and an
+ * admin client. `cli` is another build's dist/src/cli.js (an earlier commit's,
+ * to measure before and after side by side); this tree's by default.
+ */
+export async function startGatekeeperContender ({ name, dir, cpus, config, cli = CLI, launch = shippedLaunch(cli) }) {
   mkdirSync(dir, { recursive: true })
   const path = join(dir, 'gatekeeper.yaml')
   writeFileSync(path, stringify(config))
@@ -67,7 +71,7 @@ export async function startGatekeeperContender ({ name, dir, cpus, config, launc
     name,
     cpus,
     command: process.execPath,
-    args: [...launch.nodeFlags, CLI, 'serve', '--config', path],
+    args: [...launch.nodeFlags, cli, 'serve', '--config', path],
     env: { ...process.env, ...launch.env, GK_BENCH_TOKEN: BENCH_TOKEN },
     ready: jsonLineWith('publicUrl'),
     timeoutMs: 60_000
