@@ -5,6 +5,11 @@ export const SITE_OPTION = { site: { type: 'string' } } as const
 
 export const SITE_HELP = '  --site NAME              act on that site of the configuration\'s sites: (default: the site "default")'
 
+/** `--force` where a site's `dependsOn` may refuse the change: open, stage, ramp start and promote, schedule create. */
+export const FORCE_OPTION = { force: { type: 'boolean' } } as const
+
+export const FORCE_HELP = '  --force             even while a site this one dependsOn is closed (with sites:; audited as forced)'
+
 const SITE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
 
 /** The `--site` value, checked to be a site name (whether the site exists, the gatekeeper says). */

@@ -3,7 +3,7 @@ import { changeFlagsOf, sendChange } from '../change.js'
 import { CHANGE_HELP, CONNECTION_HELP, invoke, printJson, type Command, type Io } from '../command.js'
 import { isRecord } from '../format.js'
 import { renderState } from '../state-view.js'
-import { SITE_HELP, SITE_OPTION, sitePath } from '../site-option.js'
+import { FORCE_HELP, FORCE_OPTION, SITE_HELP, SITE_OPTION, sitePath } from '../site-option.js'
 
 interface ModeCall {
   name: string
@@ -37,8 +37,7 @@ function modeCommand (call: ModeCall): Command {
 
 const REASON = { reason: { type: 'string', short: 'r' } } as const
 const UNTIL = { until: { type: 'string' } } as const
-const FORCE = { force: { type: 'boolean' } } as const
-const FORCE_HELP = '  --force             even while a site this one dependsOn is closed (with sites:; audited as forced)'
+const FORCE = FORCE_OPTION
 
 export const closeCommand = modeCommand({
   name: 'close',

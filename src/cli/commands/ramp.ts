@@ -8,7 +8,7 @@ import { abortOnOf, parseStepsArg, RAMP_PLAN_HELP, RAMP_PLAN_OPTIONS } from '../
 import { compactDuration, progressLine, rampText, renderState } from '../state-view.js'
 import { renderTable } from '../table.js'
 import { watchState } from '../watch.js'
-import { SITE_HELP, SITE_OPTION, sitePath } from '../site-option.js'
+import { FORCE_HELP, FORCE_OPTION, SITE_HELP, SITE_OPTION, sitePath } from '../site-option.js'
 
 const WATCH_OPTIONS = { for: { type: 'string' }, interval: { type: 'string' } } as const
 
@@ -36,13 +36,14 @@ ${WATCH_HELP}
 Example: gatekeeper ramp start 5%:5m,25%:10m,100% --max-5xx 2% --watch
 
 ${SITE_HELP} (not with --watch)
+${FORCE_HELP}; its steps then never hold for one
 
 ${CHANGE_HELP}
 
 ${CONNECTION_HELP}
 `,
   async run (args, io) {
-    const inv = invoke(this.name, args, io, { ...RAMP_PLAN_OPTIONS, ...CHANGE_OPTIONS, ...WATCH_OPTIONS, ...SITE_OPTION, watch: { type: 'boolean', short: 'w' } })
+    const inv = invoke(this.name, args, io, { ...RAMP_PLAN_OPTIONS, ...CHANGE_OPTIONS, ...WATCH_OPTIONS, ...SITE_OPTION, ...FORCE_OPTION, watch: { type: 'boolean', short: 'w' } })
     const path = sitePath(this.name, inv.parsed.string('site'), '/v1/ramp')
     if (inv.parsed.flag('watch') && inv.parsed.string('site') !== undefined) throw usageError(`gatekeeper ${this.name}: --watch follows default only; follow another site with gatekeeper ramp show --site NAME`)
     const [stepsText] = expectPositionals(this.name, inv.parsed, ['steps'], 1)
@@ -51,7 +52,7 @@ ${CONNECTION_HELP}
     const watch = inv.parsed.flag('watch')
     const watching = watchFlags(this.name, inv.parsed, watch)
     const flags = changeFlagsOf(this.name, inv.parsed)
-    const body = { ...(steps === undefined ? {} : { steps }), ...(abortOn === undefined ? {} : { abortOn }) }
+    const body = { ...(steps === undefined ? {} : { steps }), ...(abortOn === undefined ? {} : { abortOn }), ...(inv.parsed.flag('force') ? { force: true } : {}) }
     const answer = await sendChange(inv, 'POST', path, Object.keys(body).length === 0 ? undefined : body, flags)
     if (!watch) return printRamp(inv, answer.body)
     return await follow(inv, watching)
@@ -96,9 +97,10 @@ const promoteCommand = rampAction('promote', 'take the next step now (--full: op
   `Usage: gatekeeper ramp promote [--full]
 
 Takes the ramp's next step now, without waiting for the hold to end.
-  --full   skip the remaining steps and open the site now`,
-  { full: { type: 'boolean' } },
-  (parsed) => parsed.flag('full') ? { full: true } : {})
+  --full   skip the remaining steps and open the site now
+${FORCE_HELP}`,
+  { full: { type: 'boolean' }, ...FORCE_OPTION },
+  (parsed) => ({ ...(parsed.flag('full') ? { full: true } : {}), ...(parsed.flag('force') ? { force: true } : {}) }))
 
 const abortCommand = rampAction('abort', 'stop the ramp and close the site (--reason required)',
   `Usage: gatekeeper ramp abort --reason TEXT

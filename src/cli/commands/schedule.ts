@@ -7,7 +7,7 @@ import { isRecord, moment, textOf } from '../format.js'
 import { abortOnOf, parseStepsArg, RAMP_PLAN_HELP, RAMP_PLAN_OPTIONS } from '../ramp-plan.js'
 import { scheduleText, stepsText } from '../state-view.js'
 import { renderFields } from '../table.js'
-import { SITE_HELP, SITE_OPTION, sitePath } from '../site-option.js'
+import { FORCE_HELP, FORCE_OPTION, SITE_HELP, SITE_OPTION, sitePath } from '../site-option.js'
 
 const THEN = ['hold', 'ramp', 'open']
 
@@ -38,6 +38,7 @@ Example: gatekeeper schedule create --close-at 2026-11-22T01:00:00+01:00 \\
 ${CHANGE_HELP}
 
 ${SITE_HELP}
+${FORCE_HELP}; its opening then never holds for one
 
 ${CONNECTION_HELP}
 `,
@@ -50,7 +51,8 @@ ${CONNECTION_HELP}
       steps: { type: 'string' },
       ...RAMP_PLAN_OPTIONS,
       ...CHANGE_OPTIONS,
-      ...SITE_OPTION
+      ...SITE_OPTION,
+      ...FORCE_OPTION
     })
     expectPositionals(this.name, inv.parsed, [])
     const closeAt = inv.parsed.string('close-at')
@@ -69,6 +71,7 @@ ${CONNECTION_HELP}
     const reason = inv.parsed.string('reason')
     if (reason !== undefined) body.reason = reason
     if (then !== undefined) body.then = then
+    if (inv.parsed.flag('force')) body.force = true
     if (then === 'ramp') {
       const ramp: Record<string, unknown> = {}
       if (stepsArg !== undefined) ramp.steps = parseStepsArg(stepsArg, `gatekeeper ${this.name}: --steps`)
