@@ -12,7 +12,7 @@ import { siteNotifier } from './notify/events.js'
 import { DEFAULT_SITE } from './sites/config.js'
 import { systemClock, type Clock } from './reopen/clock.js'
 import type { Lease } from './state/lease.js'
-import { createReopen, createWebhooks, type DependencyOptions, type Reopen } from './reopen-services.js'
+import { createReopen, createWebhooks, type Reopen } from './reopen-services.js'
 import type { HealthRecorder } from './health/recorder.js'
 import { sharedHealthSource } from './health/shared-source.js'
 import type { HealthSource } from './health/gate.js'
@@ -40,7 +40,8 @@ import { noteStoreOutages } from './timeline/store-outages.js'
 import { bothObservers, createTimelineCounts, type TimelineCounts } from './timeline/timeline-counts.js'
 import { openSiteStates, type SiteStates } from './sites/site-states.js'
 import { reportSiteChanges, siteReportFields } from './sites/site-reports.js'
-import { dependentFlagger, siteDependencies } from './sites/dependencies.js'
+import { siteHealthOf, siteReopens } from './site-reopens.js'
+import { instanceIdOf, publicUrlsOf, urlOf } from './listen-urls.js'
 
 export interface Gatekeeper {
   /** the configuration in force (a reload replaces it) */
@@ -105,36 +106,6 @@ function leaseTtlMs (config: Config): number {
 }
 
 /**
- * Stable across restarts on a fixed port, so a restarted instance takes the
- * place of its former self rather than leaving it silent in the list.
- */
-function instanceIdOf (config: Config, address: AddressInfo): string {
-  const { port } = address
-  const wildcard = config.listen.host === '0.0.0.0' || config.listen.host === '::'
-  return `${hostname()}:${wildcard ? '' : `${config.listen.host}:`}${port}`
-}
-
-function urlOf (address: AddressInfo, tls = false): string {
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  return `${tls ? 'https' : 'http'}://${host}:${address.port}`
-}
-
-function publicUrlsOf (config: Config, addresses: AddressInfo[]): string[] {
-  return addresses.map((address, i) => urlOf(address, config.listeners[i]?.tls !== undefined))
-}
-
-/** The health windows of the sites other than default that are staged, for the other instances' health gates to merge. */
-function siteHealthOf (sites: SiteStates, reopen: Reopen, now: number): { siteHealth?: Record<string, unknown> } {
-  const windows: Record<string, unknown> = {}
-  for (const site of sites.all) {
-    if (site.name === DEFAULT_SITE || site.runtime.current().mode !== 'staged') continue
-    const gate = reopen.gateOf(site.name)
-    if (gate !== undefined) windows[site.name] = gate.health.window(now)
-  }
-  return Object.keys(windows).length === 0 ? {} : { siteHealth: windows }
-}
-
-/**
  * The process: config → store → the in-memory gate → the two listeners.
  * The store is read before anything listens: a state that cannot be read
  * stops start-up rather than opening the gate on a guess.
@@ -191,25 +162,16 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   // the ports that belong to a site follow it from here on
   firewall.followSites(sites)
   reportSiteChanges(sites, runtime, reportNow)
-  // a site's ramps and schedules hold while a site it depends on is closed; its health gate's aborts flag the sites depending on it
-  const dependencyOptions = (site: string): DependencyOptions => {
-    const dependencies = siteDependencies(sites, site)
-    const flagDependents = dependentFlagger({ sites, site, notifier, log: logger.child({ component: 'reopen', site }) })
-    return { ...(dependencies === undefined ? {} : { dependencies }), ...(flagDependents === undefined ? {} : { flagDependents }) }
-  }
-  // each site other than default drives its own ramps and schedules (its own lease) and judges its own upstream
-  const siteReopens = config.sites === undefined
-    ? undefined
-    : sites.all.map((site) => ({
-      name: site.name,
-      runtime: site.runtime,
-      store: site.feed,
-      lease: store.lease(`${REOPEN_LEASE}:${site.name}`, leaseTtlMs(config)),
-      healthSource: (own: HealthRecorder): HealthSource => sharedHealthSource(instances, () => instanceId, own, site.name),
-      nodes: () => site.nodes.list(),
-      ...dependencyOptions(site.name)
-    }))
-  const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list(), ...dependencyOptions(DEFAULT_SITE), ...(siteReopens === undefined ? {} : { sites: siteReopens }) })
+  // each site drives its own ramps and schedules and judges its own upstream; dependencies hold and flag
+  const bySite = siteReopens({
+    config,
+    sites,
+    notifier,
+    logger,
+    leaseOf: (site) => store.lease(`${REOPEN_LEASE}:${site}`, leaseTtlMs(config)),
+    healthSourceOf: (site) => (own) => sharedHealthSource(instances, () => instanceId, own, site)
+  })
+  const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list(), ...bySite.main, ...(bySite.sites === undefined ? {} : { sites: bySite.sites }) })
   // the primary site's answers also count in the timeline (default's, else the first site's)
   const primary = config.sites === undefined ? DEFAULT_SITE : (defaultIsSite ? DEFAULT_SITE : config.sites[0]?.name)
   const upstreamOf = (site: string): UpstreamObserver | undefined => {
