@@ -115,7 +115,7 @@ export interface Reopen {
   metrics: Metrics
   rampDefaults: RampDefaults
   /** for the public app's onDecision */
-  recordDecision: (decision: Decision) => void
+  recordDecision: (decision: Decision, site?: string) => void
   metricsText (): Promise<string>
   /** Takes a reloaded configuration's webhooks and health gate (thresholds, and the defaults of new ramps). */
   reconfigure (next: Config): void
@@ -252,7 +252,7 @@ export function createReopen (options: ReopenOptions): Reopen {
     notifier,
     metrics,
     rampDefaults,
-    recordDecision: (decision) => { metrics.recordDecision(decision) },
+    recordDecision: (decision, site) => { metrics.recordDecision(decision, site) },
     metricsText: async () => await metrics.text(),
     reconfigure (next) {
       if (JSON.stringify(next.webhooks) !== JSON.stringify(webhooksInForce)) notifier.replace(next.webhooks)

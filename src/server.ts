@@ -183,8 +183,8 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const publicSide = await publicSideOf(config, options.workers, {
     runtime,
     logger,
-    onDecision: (decision, admission) => {
-      reopen.recordDecision(decision)
+    onDecision: (decision, admission, site) => {
+      reopen.recordDecision(decision, site)
       timeline.counter.decision(decision, admission)
     },
     upstream: bothObservers(reopen.health, timeline.counter.upstream),

@@ -43,6 +43,7 @@ t.test('with sites:, each webhook event names its site, and the gate\'s metrics 
   t.same(later.map((e) => [e.event, e.site]), [['mode.changed', 'app1'], ['ramp.step', 'app1'], ['ramp.completed', 'app1']])
 
   for (let i = 0; i < 3; i++) t.equal((await get(h.gk.publicUrl + '/echo', { headers: { host: 'app1.test' } })).status, 200)
+  t.equal((await get(h.gk.publicUrl + '/echo', { headers: { host: 'main.test' } })).status, 503, 'default is closed')
   const text = await (await h.admin('GET', '/metrics')).text()
   t.equal(value(text, 'gatekeeper_mode{site="default",mode="closed"}'), 1)
   t.equal(value(text, 'gatekeeper_mode{site="app1",mode="open"}'), 1)
@@ -53,5 +54,8 @@ t.test('with sites:, each webhook event names its site, and the gate\'s metrics 
   t.equal(value(text, 'gatekeeper_upstream_responses_total{site="app1",class="2xx"}'), 3, 'app1\'s upstream answers are its own')
   t.equal(value(text, 'gatekeeper_upstream_responses_total{site="default",class="2xx"}'), 0)
   t.equal(value(text, 'gatekeeper_health_gate_trips_total{site="app1"}'), 0)
+  t.equal(value(text, 'gatekeeper_requests_total{site="app1",decision="pass",reason="open"}'), 3, 'each site counts its own decisions')
+  t.equal(value(text, 'gatekeeper_requests_total{site="default",decision="hold",reason="closed"}'), 1)
+  t.equal(value(text, 'gatekeeper_requests_total{site="default",decision="pass",reason="open"}'), 0)
   t.notMatch(text, /^gatekeeper_mode\{mode=/m, 'no sample without its site')
 })

@@ -28,7 +28,7 @@ export interface PublicSide {
 export interface PublicSideDeps {
   runtime: GateRuntime
   logger: PoolDeps['logger'] & FastifyBaseLogger
-  onDecision: (decision: Decision, admission?: Admission) => void
+  onDecision: (decision: Decision, admission?: Admission, site?: string) => void
   upstream: UpstreamObserver
   /** a replacement TLS certificate was refused in this process (the old one keeps serving) */
   onCertificateRefused?: (refused: RefusedCertificate) => void

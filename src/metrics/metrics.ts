@@ -44,7 +44,8 @@ export interface SiteMetricsSources {
 
 export interface Metrics {
   /** On the request path: one increment, no prom-client call. */
-  recordDecision (decision: Decision): void
+  /** one public request's decision; with `sites:`, counted under its site */
+  recordDecision (decision: Decision, site?: string): void
   /** The text format for a scrape. */
   text (): Promise<string>
 }
@@ -124,10 +125,23 @@ export function createMetrics (sources: MetricsSources): Metrics {
   gauge(registry, 'gatekeeper_build_info', 'The running Gatekeeper: always 1, its version and Node.js\'s in the labels.',
     () => [[build, 1]], ['version', 'node'])
 
-  counter(registry, 'gatekeeper_requests_total', 'Public requests by the gate\'s decision and its reason.', () => [
-    ...PASS_REASONS.map((reason) => [{ decision: 'pass', reason }, decisions[reason]] as const),
-    ...HOLD_REASONS.map((reason) => [{ decision: 'hold', reason }, decisions[reason]] as const)
-  ], ['decision', 'reason'])
+  // with `sites:`, one set of counts per site (a site not yet seen counts 0)
+  const siteDecisions = new Map<string, Record<Reason, number>>()
+  const countsOf = (site: string | undefined): Record<Reason, number> => {
+    if (bySite === undefined || site === undefined) return decisions
+    let counts = siteDecisions.get(site)
+    if (counts === undefined) {
+      counts = newDecisionCounts()
+      siteDecisions.set(site, counts)
+    }
+    return counts
+  }
+  const decisionSamples = (counts: Record<Reason, number>): ReadonlyArray<readonly [Labels, number]> => [
+    ...PASS_REASONS.map((reason) => [{ decision: 'pass', reason }, counts[reason]] as const),
+    ...HOLD_REASONS.map((reason) => [{ decision: 'hold', reason }, counts[reason]] as const)
+  ]
+  counter(registry, 'gatekeeper_requests_total', 'Public requests by the gate\'s decision and its reason.',
+    each((site) => decisionSamples(countsOf(site.name))), siteLabelled(['decision', 'reason']))
 
   gauge(registry, 'gatekeeper_mode', 'The mode in force: 1 for the current mode, 0 for the others.',
     each((site) => MODES.map((mode) => [{ mode }, site.state().mode === mode ? 1 : 0] as const)), siteLabelled(['mode']))
@@ -196,8 +210,8 @@ export function createMetrics (sources: MetricsSources): Metrics {
   gauge(registry, 'gatekeeper_webhook_queue', 'Webhook deliveries waiting.', () => sources.webhooks().queued)
 
   return {
-    recordDecision (decision) {
-      decisions[decision.reason]++
+    recordDecision (decision, site) {
+      countsOf(site)[decision.reason]++
     },
     async text () {
       return await registry.metrics()

@@ -39,7 +39,8 @@ export interface DoorOptions {
   /** where the door puts the origin of the node each admitted upgrade goes to, for the relay */
   upgradeTargets: WeakMap<IncomingMessage, string>
   /** called with every decision, for metrics, and with its admission, for the timeline's counts */
-  onDecision?: (decision: Decision, admission: Admission) => void
+  /** told of every decision, with the request's site */
+  onDecision?: (decision: Decision, admission: Admission, site: string) => void
 }
 
 /** Fastify's handling of a request: Gatekeeper's own routes, its 404 and its 503 while closing. */
@@ -90,10 +91,10 @@ export function createDoor (options: DoorOptions) {
   const { gateOf, log, accessLog, upgradeTargets, onDecision } = options
   let accepting = true
 
-  function decided (request: IncomingMessage, admission: Admission, entry: AccessEntry): void {
+  function decided (request: IncomingMessage, admission: Admission, entry: AccessEntry, site: string): void {
     entry.reason = admission.decision.reason
     entry.clientIp = admission.facts.clientIp
-    if (onDecision !== undefined) onDecision(admission.decision, admission)
+    if (onDecision !== undefined) onDecision(admission.decision, admission, site)
     // the decision's log line costs an object per request: built only when someone reads it (the level may change on a reload)
     if (log.level === 'debug' || log.level === 'trace') {
       log.debug({ clientIp: admission.facts.clientIp, method: request.method, pass: admission.decision.pass, reason: admission.decision.reason, audience: admission.audience, mode: admission.snapshot.mode }, 'gate decision')
@@ -122,7 +123,7 @@ export function createDoor (options: DoorOptions) {
       }
       const { admit, pass, maintenance, publicRequests } = gate
       const admission = admit(request)
-      decided(request, admission, entry)
+      decided(request, admission, entry, gate.name)
       const { decision, cookie, now } = admission
       if (!decision.pass) {
         maintenance.write(request, response, admission.snapshot, now, cookie)
@@ -159,7 +160,7 @@ export function createDoor (options: DoorOptions) {
       }
       const { admit, pass, maintenance, webSockets } = gate
       const admission = admit(request)
-      decided(request, admission, entry)
+      decided(request, admission, entry, gate.name)
       if (!admission.decision.pass) {
         maintenance.write(request, socketResponse(request, socket, entry), admission.snapshot, admission.now, admission.cookie)
         return

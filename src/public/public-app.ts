@@ -29,7 +29,7 @@ export interface PublicAppOptions {
   config: Config
   runtime: GateRuntime
   logger: FastifyBaseLogger
-  onDecision?: (decision: Decision, admission?: Admission) => void
+  onDecision?: (decision: Decision, admission?: Admission, site?: string) => void
   upstream?: UpstreamObserver
   /** a replacement TLS certificate was refused (the old one keeps serving) */
   onCertificateRefused?: (refused: RefusedCertificate) => void
