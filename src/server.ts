@@ -31,6 +31,7 @@ import type { RegistryOptions } from './store/store.js'
 import { createStateFeed, type StateFeed } from './feed/state-feed.js'
 import { reloadRoutes } from './admin/routes-reload.js'
 import { timelineRoutes } from './admin/routes-timeline.js'
+import { siteTimelineRoutes } from './admin/routes-site-timeline.js'
 import { gatekeeperReload } from './reload/gatekeeper-reload.js'
 import { checkCertificates, reloadCertificates } from './public/tls/reload.js'
 import type { ReloadBy, ReloadOutcome } from './reload/reloader.js'
@@ -151,7 +152,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined, ...(options.workers === undefined ? {} : { elsewhere: options.workers.nodeFigures }) })
   let sites: SiteStates
   try {
-    sites = await openSiteStates(config, logger, { runtime, feed, nodes, notifierOf: (site) => siteNotifier(notifier, site) })
+    sites = await openSiteStates(config, logger, { runtime, feed, nodes, notifierOf: (site) => siteNotifier(notifier, site), timeline, clock: options.clock ?? systemClock, instanceId: () => instanceId })
   } catch (err) {
     await nodes.close()
     await instances.close()
@@ -172,12 +173,12 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     healthSourceOf: (site) => (own) => sharedHealthSource(instances, () => instanceId, own, site)
   })
   const reopen = createReopen({ config, store: feed, notifier, runtime, logger, clock: options.clock, lease, healthSource, nodes: () => nodes.list(), ...bySite.main, ...(bySite.sites === undefined ? {} : { sites: bySite.sites }) })
-  // the primary site's answers also count in the timeline (default's, else the first site's)
-  const primary = config.sites === undefined ? DEFAULT_SITE : (defaultIsSite ? DEFAULT_SITE : config.sites[0]?.name)
+  // each site's answers count in its own health gate and its own timeline
+  const timelineOf = (site: string | undefined): TimelineCounts => (site === undefined ? undefined : sites.get(site)?.timeline) ?? timeline
   const upstreamOf = (site: string): UpstreamObserver | undefined => {
     const gate = reopen.gateOf(site)
     if (gate === undefined) return undefined
-    return site === primary ? bothObservers(gate.health, timeline.counter.upstream) : gate.health
+    return bothObservers(gate.health, timelineOf(site).counter.upstream)
   }
   const fastifyLogger = logger as unknown as FastifyBaseLogger
   const publicSide = await publicSideOf(config, options.workers, {
@@ -185,7 +186,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     logger,
     onDecision: (decision, admission, site) => {
       reopen.recordDecision(decision, site)
-      timeline.counter.decision(decision, admission)
+      timelineOf(site).counter.decision(decision, admission)
     },
     upstream: bothObservers(reopen.health, timeline.counter.upstream),
     nodes,
@@ -224,7 +225,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
         ...(allowlistWarning === null ? {} : { warnings: [allowlistWarning] })
       }
     }
-  }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen), (scope, ctx) => siteReopenRoutes(scope, ctx, reopen), (scope) => reloadRoutes(scope, reloader), (scope, ctx) => timelineRoutes(scope, ctx, timeline, options.clock ?? systemClock)])
+  }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen), (scope, ctx) => siteReopenRoutes(scope, ctx, reopen), (scope) => reloadRoutes(scope, reloader), (scope, ctx) => timelineRoutes(scope, ctx, timeline, options.clock ?? systemClock), (scope, ctx) => siteTimelineRoutes(scope, ctx, options.clock ?? systemClock)])
 
   let publicAddresses: AddressInfo[]
   try {

@@ -5,6 +5,8 @@ import { parseConfig } from '../src/config/config.js'
 import type { FastifyRequest } from 'fastify'
 import { openSiteStates, type SiteState } from '../src/sites/site-states.js'
 import type { StateFeed } from '../src/feed/state-feed.js'
+import { systemClock } from '../src/reopen/clock.js'
+import type { TimelineCounts } from '../src/timeline/timeline-counts.js'
 import { createGateRuntime } from '../src/runtime/gate-runtime.js'
 import { initialState } from '../src/state/initial.js'
 import { withMode } from '../src/state/mode-changes.js'
@@ -17,7 +19,7 @@ t.test('a change that lands on a later site between the check and the write make
   const logger = pino({ level: 'silent' })
   // no site is named default: the process's own state only holds the testers (the sites' gates read it)
   const config = parseConfig(raw, TEST_ENV)
-  const sites = await openSiteStates(config, logger, { runtime: createGateRuntime(config, initialState('open', '')), feed: null as unknown as StateFeed })
+  const sites = await openSiteStates(config, logger, { runtime: createGateRuntime(config, initialState('open', '')), feed: null as unknown as StateFeed, timeline: null as unknown as TimelineCounts, clock: systemClock, instanceId: () => 'test' })
   t.teardown(() => sites.close())
   const [app1, app2] = sites.all as [SiteState, SiteState]
   const now = Date.now()

@@ -12,7 +12,7 @@ import { object, readSchema } from './schemas.js'
  * they name the sites instead. `/v1/allowlist` and `/v1/tokens` are not among
  * them: the top-level state holds the testers of every site.
  */
-const PER_STATE = ['/v1/state', '/v1/close', '/v1/open', '/v1/stage', '/v1/read-only', '/v1/nodes', '/v1/ramp', '/v1/schedule', '/v1/admission']
+const PER_STATE = ['/v1/state', '/v1/close', '/v1/open', '/v1/stage', '/v1/read-only', '/v1/nodes', '/v1/ramp', '/v1/schedule', '/v1/admission', '/v1/timeline']
 
 export const SITE_PARAMS = object({ site: { type: 'string', maxLength: 63, description: 'a site of the configuration (`default` without sites:)' } }, ['site'])
 

@@ -1,10 +1,11 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Clock } from '../reopen/clock.js'
 import type { MinuteRecord } from '../timeline/minute.js'
 import { timelineMarkdown, timeZoneOf } from '../timeline/markdown.js'
 import { buildTimeline, type Timeline } from '../timeline/phases.js'
 import { checkedRange, lastWindowStart, timeOf } from '../timeline/range.js'
 import type { AdminContext } from './context.js'
+import type { ContextOf } from './routes-mode.js'
 import { object, readSchema, type Schema } from './schemas.js'
 
 /** What the timeline reads of the counts (src/timeline/timeline-counts.ts). */
@@ -62,10 +63,24 @@ const SCHEMA = readSchema('the timeline of the current or last window: phases wi
 
 interface TimelineQuery { from?: string, to?: string, tz?: string, format?: 'json' | 'markdown' }
 
-/** The night's timeline, for viewers: JSON, or the Markdown story. */
-export async function timelineRoutes (app: FastifyInstance, ctx: AdminContext, counts: TimelineSource, clock: Clock): Promise<void> {
-  app.get<{ Querystring: TimelineQuery }>('/v1/timeline', { schema: SCHEMA }, async (request, reply) => {
+export interface TimelineRouteOptions {
+  /** `/v1` (the default), or `/v1/sites/:site` */
+  base?: string
+  /** the schema of the base's params */
+  params?: Record<string, unknown>
+  /** the counts of the state a call is for: `counts` by default */
+  countsOf?: (request: FastifyRequest) => TimelineSource
+}
+
+/** The night's timeline, for viewers: JSON, or the Markdown story; `default`'s, or (with a base) a site's. */
+export async function timelineRoutes (app: FastifyInstance, context: AdminContext | ContextOf, counts: TimelineSource, clock: Clock, options: TimelineRouteOptions = {}): Promise<void> {
+  const { base = '/v1', params } = options
+  const ctxOf: ContextOf = typeof context === 'function' ? context : () => context
+  const countsOf = options.countsOf ?? (() => counts)
+  app.get<{ Querystring: TimelineQuery }>(`${base}/timeline`, { schema: params === undefined ? SCHEMA : { ...SCHEMA, params } }, async (request, reply) => {
     const { query } = request
+    const ctx = ctxOf(request)
+    const source = countsOf(request)
     const tz = timeZoneOf(query.tz, 'query.tz')
     const now = clock.now()
     const entries = await ctx.store.readAudit(AUDIT_READ)
@@ -77,7 +92,7 @@ export async function timelineRoutes (app: FastifyInstance, ctx: AdminContext, c
       : timeOf(query.from, 'query.from', tz, now)
     // a window that began this very moment is still a window
     const range = checkedRange(from, query.to === undefined ? Math.max(to, from + 1) : to)
-    const timeline: Timeline = buildTimeline(entries, await counts.range(range.from, range.to), range.from, range.to)
+    const timeline: Timeline = buildTimeline(entries, await source.range(range.from, range.to), range.from, range.to)
     const markdown = timelineMarkdown(timeline, tz)
     reply.header('cache-control', 'no-store')
     if (query.format === 'markdown') return await reply.type('text/markdown; charset=utf-8').serializer((text: string) => text).send(markdown)

@@ -7,6 +7,9 @@ import { createStateFeed, type FeedNotifier, type StateFeed } from '../feed/stat
 import { createNodes, type Nodes } from '../nodes/nodes.js'
 import { createGateRuntime, type GateRuntime } from '../runtime/gate-runtime.js'
 import { initialState } from '../state/initial.js'
+import type { Clock } from '../reopen/clock.js'
+import { createTimelineCounts, type TimelineCounts } from '../timeline/timeline-counts.js'
+import { withWindowEnded } from '../timeline/window-ended.js'
 import { DEFAULT_SITE, type SiteConfig } from './config.js'
 
 /** One site's state: its gate in this process, and the feed every change to it goes through. */
@@ -17,6 +20,8 @@ export interface SiteState {
   readonly feed: StateFeed
   /** the site's upstream nodes, whose states its own state holds: `default`'s are the process's */
   readonly nodes: Nodes
+  /** the per-minute counts of what the site's public and testers experienced: `default`'s are the process's */
+  readonly timeline: TimelineCounts
 }
 
 export interface SiteStates {
@@ -70,13 +75,18 @@ export interface MainState {
   nodes?: Nodes
   /** the webhooks of each site's changes (the events naming the site) */
   notifierOf?: (site: string) => FeedNotifier
+  /** `default`'s timeline counts; each other site gets its own, beside its state */
+  timeline: TimelineCounts
+  clock: Clock
+  /** how this instance is listed among the others (known once it listens) */
+  instanceId: () => string
 }
 
 export async function openSiteStates (config: Config, logger: Logger, main: MainState): Promise<SiteStates> {
   const own: Array<{ close: () => Promise<void> }> = []
   const mainNodes = main.nodes ?? createNodes(config.nodes, { current: main.runtime.current, log: logger, checks: false })
   if (main.nodes === undefined) own.push(mainNodes)
-  const mainState: SiteState = { name: DEFAULT_SITE, site: config.sites?.find((site) => site.name === DEFAULT_SITE) ?? null, runtime: main.runtime, feed: main.feed, nodes: mainNodes }
+  const mainState: SiteState = { name: DEFAULT_SITE, site: config.sites?.find((site) => site.name === DEFAULT_SITE) ?? null, runtime: main.runtime, feed: main.feed, nodes: mainNodes, timeline: main.timeline }
   const all: SiteState[] = config.sites === undefined ? [mainState] : []
   try {
     for (const site of config.sites ?? []) {
@@ -97,8 +107,15 @@ export async function openSiteStates (config: Config, logger: Logger, main: Main
       // its own nodes follow its own state (their in/drain/out/testers); the site's gate passes requests to them
       const nodes = createNodes(site.nodes, { current: runtime.current, log })
       own.push(nodes)
-      const notifier = main.notifierOf?.(site.name)
-      all.push({ name: site.name, site, runtime, feed: createStateFeed({ store, runtime, logger: log, ...(notifier === undefined ? {} : { notifier }) }), nodes })
+      // its own counts beside its own state; once it is open again after a window, its webhooks hear the window's summary
+      const timeline = await createTimelineCounts({ config: siteConfig, clock: main.clock, current: () => runtime.current().state, logger: log.child({ component: 'timeline' }), instanceId: main.instanceId })
+      own.push(timeline)
+      timeline.start()
+      const siteNotifier = main.notifierOf?.(site.name)
+      const notifier = siteNotifier === undefined
+        ? undefined
+        : withWindowEnded(siteNotifier, { readAudit: async (limit) => await store.readAudit(limit), range: timeline.range, current: () => runtime.current().state, warn: (err) => { log.warn({ err: err.message }, 'could not tell the webhooks the window ended') } })
+      all.push({ name: site.name, site, runtime, feed: createStateFeed({ store, runtime, logger: log, ...(notifier === undefined ? {} : { notifier }) }), nodes, timeline })
     }
   } catch (err) {
     for (const store of own) await store.close()

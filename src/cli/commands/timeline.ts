@@ -2,6 +2,7 @@ import { expectPositionals } from '../args.js'
 import { CONNECTION_HELP, invoke, printJson, type Command } from '../command.js'
 import { usageError } from '../errors.js'
 import { isRecord } from '../format.js'
+import { SITE_HELP, SITE_OPTION, sitePath } from '../site-option.js'
 
 const FORMATS = new Set(['markdown', 'json'])
 
@@ -22,6 +23,7 @@ stretch anyone waited on the page, the planned ETA against the reopening.
   --format F      markdown (default) or json
   --tz ZONE       the IANA time zone of the times shown and typed
                   (default: this machine's time zone)
+${SITE_HELP}: its own changes and counts
 
 ${CONNECTION_HELP}
 `,
@@ -30,13 +32,14 @@ ${CONNECTION_HELP}
       from: { type: 'string' },
       to: { type: 'string' },
       format: { type: 'string' },
-      tz: { type: 'string' }
+      tz: { type: 'string' },
+      ...SITE_OPTION
     })
     expectPositionals(this.name, inv.parsed, [])
     const format = inv.parsed.string('format') ?? 'markdown'
     if (!FORMATS.has(format)) throw usageError(`gatekeeper timeline: --format must be markdown or json, got ${JSON.stringify(format)}`)
     const tz = inv.parsed.string('tz') ?? Intl.DateTimeFormat().resolvedOptions().timeZone
-    const answer = await inv.client.call('GET', '/v1/timeline', { query: { from: inv.parsed.string('from'), to: inv.parsed.string('to'), tz } })
+    const answer = await inv.client.call('GET', sitePath(this.name, inv.parsed.string('site'), '/v1/timeline'), { query: { from: inv.parsed.string('from'), to: inv.parsed.string('to'), tz } })
     if (inv.json || format === 'json') {
       const { markdown: _markdown, ...timeline } = isRecord(answer.body) ? answer.body : {}
       printJson(io, timeline)

@@ -126,7 +126,7 @@ async function refresh (prefetched) {
       optionalCall('nodes', sitePath('/v1/nodes')),
       changed || !onTopState() ? api('GET', '/v1/allowlist') : view.allowlist,
       changed ? api('GET', `/v1/audit?limit=${AUDIT_ROWS}`) : view.audit,
-      readTimeline ? optionalCall('timeline', TIMELINE_PATH) : view.timeline,
+      readTimeline ? optionalCall('timeline', sitePath(TIMELINE_PATH)) : view.timeline,
       onTopState() ? state.tokens : api('GET', '/v1/tokens')
     ])
     if (api === null) return

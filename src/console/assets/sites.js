@@ -7,7 +7,7 @@ import { localTime, percentText } from './format.js'
 import { el } from './render.js'
 
 /** The calls each site has its own routes for (and their sub-paths); the others are global. */
-const SITE_CALLS = ['/v1/state', '/v1/close', '/v1/open', '/v1/stage', '/v1/read-only', '/v1/nodes', '/v1/ramp', '/v1/schedule', '/v1/admission']
+const SITE_CALLS = ['/v1/state', '/v1/close', '/v1/open', '/v1/stage', '/v1/read-only', '/v1/nodes', '/v1/ramp', '/v1/schedule', '/v1/admission', '/v1/timeline']
 
 let chosen = null
 
@@ -18,7 +18,8 @@ export function chosenSite () {
 
 /** `/v1/close` → `/v1/sites/app1/close` (and `/v1/ramp/abort` → `/v1/sites/app1/ramp/abort`) while app1 is chosen; any other path as it is. */
 export function sitePath (path) {
-  if (chosen === null || !SITE_CALLS.some((call) => path === call || path.startsWith(`${call}/`))) return path
+  const bare = path.split('?', 1)[0]
+  if (chosen === null || !SITE_CALLS.some((call) => bare === call || bare.startsWith(`${call}/`))) return path
   return `/v1/sites/${encodeURIComponent(chosen)}${path.slice('/v1'.length)}`
 }
 
