@@ -1,6 +1,6 @@
 import t from 'tap'
 import { withFlag } from '../src/state/flags.js'
-import { launchBrowser, newContext } from './helpers/browser.js'
+import { signedInConsole } from './helpers/browser.js'
 import { OPERATOR_TOKEN } from './helpers/harness.js'
 import { startSitesHarness } from './helpers/sites.js'
 
@@ -11,13 +11,7 @@ t.test('the console\'s site row shows a dependent flagged by a health-gate abort
     { name: 'default', hosts: ['www.test'], upstream: url },
     { name: 'app1', hosts: ['app1.test'], upstream: url, dependsOn: ['default'] }
   ])
-  const browser = await launchBrowser(t)
-  const page = await (await newContext(t, browser)).newPage()
-  const failedScripts: string[] = []
-  page.on('pageerror', (err) => failedScripts.push(err.message))
-  await page.goto(gk.adminUrl + '/console')
-  await page.fill('#login-token', OPERATOR_TOKEN)
-  await page.click('#login-form button[type=submit]')
+  const { page, failedScripts } = await signedInConsole(t, gk.adminUrl, OPERATOR_TOKEN)
   const row = (name: string) => page.locator('#sites tr').filter({ has: page.locator('td[data-label="Site"]', { hasText: new RegExp(`^${name}$`) }) })
   await row('app1').waitFor(WAIT)
   t.equal(await row('app1').locator('td[data-label="Flags"]').innerText(), '', 'no flag at first')

@@ -4,7 +4,7 @@ import { parseConfig } from '../src/config/config.js'
 import { startGatekeeper } from '../src/server.js'
 import { startSampleUpstream } from '../src/sample/sample-upstream.js'
 import type { AuditEntry } from '../src/state/types.js'
-import { launchBrowser, newContext } from './helpers/browser.js'
+import { launchBrowser, newContext, signedInConsole } from './helpers/browser.js'
 import { get, OPERATOR_TOKEN, rawConfig, tempDir, TEST_ENV } from './helpers/harness.js'
 import { startSitesHarness } from './helpers/sites.js'
 
@@ -17,13 +17,7 @@ t.test('with sites:, the console switches site and closes the chosen one only, w
   ])
   const status = async (host: string): Promise<number> => (await get(gk.publicUrl + '/', { headers: { host } })).status
 
-  const browser = await launchBrowser(t)
-  const page = await (await newContext(t, browser)).newPage()
-  const failedScripts: string[] = []
-  page.on('pageerror', (err) => failedScripts.push(err.message))
-  await page.goto(gk.adminUrl + '/console')
-  await page.fill('#login-token', OPERATOR_TOKEN)
-  await page.click('#login-form button[type=submit]')
+  const { page, failedScripts } = await signedInConsole(t, gk.adminUrl, OPERATOR_TOKEN)
   await page.locator('#mode').filter({ hasText: /^open$/ }).waitFor(WAIT)
 
   const row = (name: string) => page.locator('#sites tr').filter({ has: page.locator('td[data-label="Site"]', { hasText: new RegExp(`^${name}$`) }) })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { launchBrowser, newContext } from './helpers/browser.js'
+import { signedInConsole } from './helpers/browser.js'
 import { get, OPERATOR_TOKEN } from './helpers/harness.js'
 import { startSitesHarness } from './helpers/sites.js'
 
@@ -13,13 +13,7 @@ t.test('with sites: and none named default, the console signs in on the first si
   const status = async (host: string): Promise<number> => (await get(gk.publicUrl + '/', { headers: { host } })).status
   t.equal((await admin('GET', '/v1/state')).status, 400, 'the old routes have no site to act on')
 
-  const browser = await launchBrowser(t)
-  const page = await (await newContext(t, browser)).newPage()
-  const failedScripts: string[] = []
-  page.on('pageerror', (err) => failedScripts.push(err.message))
-  await page.goto(gk.adminUrl + '/console')
-  await page.fill('#login-token', OPERATOR_TOKEN)
-  await page.click('#login-form button[type=submit]')
+  const { page, failedScripts } = await signedInConsole(t, gk.adminUrl, OPERATOR_TOKEN)
   await page.locator('#site-title').filter({ hasText: /^Site: portal$/ }).waitFor(WAIT)
   await page.locator('#mode').filter({ hasText: /^open$/ }).waitFor(WAIT)
   await page.locator('#connection').filter({ hasText: /Live/ }).waitFor(WAIT)

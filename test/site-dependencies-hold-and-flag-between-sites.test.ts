@@ -5,7 +5,7 @@ import { publicUrl } from './helpers/harness.js'
 import { sendUntilPassed } from './helpers/keyed-traffic.js'
 import { createManualClock } from './helpers/manual-clock.js'
 import { waitUntil } from './helpers/reopen-harness.js'
-import { startSitesHarness } from './helpers/sites.js'
+import { siteStateOf, startSitesHarness } from './helpers/sites.js'
 
 t.test('between two sites (neither of them default): a ramp holds on a closed dependency, an abort flags the dependent, and the CLI says both', async (t) => {
   const clock = createManualClock()
@@ -21,11 +21,7 @@ t.test('between two sites (neither of them default): a ramp holds on a closed de
       healthGate: { serverErrors: { maxShare: 0.2, minSamples: 10 } }
     }
   })
-  const stateOf = (site: string): State => {
-    const found = h.gk.sites.get(site)
-    if (found === undefined) throw new Error(`no site ${site}`)
-    return found.runtime.current().state
-  }
+  const stateOf = (site: string): State => siteStateOf(h.gk, site)
   const { run } = cliFor(t, h)
   const steps = [{ percent: 50, hold: '10m' }, { percent: 100 }]
 
@@ -75,11 +71,7 @@ t.test('the CLI forces a ramp and a schedule past a closed dependency, and is re
     { name: 'api', hosts: ['api.test'], upstream: url }
   ], { extra: { initialMode: 'closed' } })
   const { run } = cliFor(t, h)
-  const stateOf = (site: string): State => {
-    const found = h.gk.sites.get(site)
-    if (found === undefined) throw new Error(`no site ${site}`)
-    return found.runtime.current().state
-  }
+  const stateOf = (site: string): State => siteStateOf(h.gk, site)
 
   const refused = await run(['ramp', 'start', '50%:10m,100%', '--site', 'portal'])
   t.not(refused.code, 0, 'a ramp past a closed dependency is refused')

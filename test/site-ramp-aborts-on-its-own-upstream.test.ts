@@ -4,7 +4,7 @@ import { publicUrl } from './helpers/harness.js'
 import { sendUntilPassed } from './helpers/keyed-traffic.js'
 import { createManualClock } from './helpers/manual-clock.js'
 import { waitUntil } from './helpers/reopen-harness.js'
-import { startSitesHarness } from './helpers/sites.js'
+import { siteStateOf, startSitesHarness } from './helpers/sites.js'
 
 t.test('a site\'s ramp is judged on its own upstream: its abort closes that site alone', async (t) => {
   const clock = createManualClock()
@@ -20,11 +20,7 @@ t.test('a site\'s ramp is judged on its own upstream: its abort closes that site
       healthGate: { serverErrors: { maxShare: 0.2, minSamples: 10 } }
     }
   })
-  const stateOf = (site: string): State => {
-    const found = h.gk.sites.get(site)
-    if (found === undefined) throw new Error(`no site ${site}`)
-    return found.runtime.current().state
-  }
+  const stateOf = (site: string): State => siteStateOf(h.gk, site)
   const steps = [{ percent: 50, hold: '10m' }, { percent: 100 }]
   const started1 = await h.admin('POST', '/v1/sites/app1/ramp', { steps }, { 'if-match': '"0"' })
   t.equal(started1.status, 200, 'a ramp on app1')

@@ -2,7 +2,7 @@ import t from 'tap'
 import type { AuditEntry, State } from '../src/state/types.js'
 import { createManualClock } from './helpers/manual-clock.js'
 import { waitUntil } from './helpers/reopen-harness.js'
-import { startSitesHarness } from './helpers/sites.js'
+import { siteStateOf, startSitesHarness } from './helpers/sites.js'
 
 t.test('a schedule on one site closes and reopens that site alone, on its own clock', async (t) => {
   const clock = createManualClock()
@@ -10,11 +10,7 @@ t.test('a schedule on one site closes and reopens that site alone, on its own cl
     { name: 'default', hosts: ['main.test'], upstream: url },
     { name: 'app1', hosts: ['app1.test'], upstream: url }
   ], { clock })
-  const stateOf = (site: string): State => {
-    const found = h.gk.sites.get(site)
-    if (found === undefined) throw new Error(`no site ${site}`)
-    return found.runtime.current().state
-  }
+  const stateOf = (site: string): State => siteStateOf(h.gk, site)
   const closeAt = new Date(clock.now() + 3600_000).toISOString()
   const openAt = new Date(clock.now() + 2 * 3600_000).toISOString()
   const stale = await h.admin('POST', '/v1/sites/app1/schedule', { closeAt, openAt, reason: 'upgrading app1', then: 'open' }, { 'if-match': '"5"' })

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
 
 /** Debian's Chromium: the tests never download a browser of their own. */
 export const CHROMIUM = process.env.GK_CHROMIUM ?? '/usr/bin/chromium'
@@ -35,4 +35,16 @@ export async function newContext (t: Teardown, browser: Browser, options: Browse
   const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'UTC', ...options })
   t.teardown(() => context.close())
   return context
+}
+
+/** A page of the console signed in with `token`, and the script errors it throws (expected to stay empty). */
+export async function signedInConsole (t: Teardown, adminUrl: string, token: string): Promise<{ page: Page, failedScripts: string[] }> {
+  const browser = await launchBrowser(t)
+  const page = await (await newContext(t, browser)).newPage()
+  const failedScripts: string[] = []
+  page.on('pageerror', (err) => failedScripts.push(err.message))
+  await page.goto(adminUrl + '/console')
+  await page.fill('#login-token', token)
+  await page.click('#login-form button[type=submit]')
+  return { page, failedScripts }
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import pino from 'pino'
 import { parseConfig } from '../../src/config/config.js'
 import type { Clock } from '../../src/reopen/clock.js'
+import type { State } from '../../src/state/types.js'
 import { startGatekeeper } from '../../src/server.js'
 import { startSampleUpstream } from '../../src/sample/sample-upstream.js'
 import { adminClient, rawConfig, tempDir, TEST_ENV, type Harness } from './harness.js'
@@ -44,4 +45,11 @@ export async function startSitesHarness (t: Teardown, sites: (upstreamUrl: strin
   const gk = await startGatekeeper(config, { logger: pino({ level: 'silent' }), ...(options.clock === undefined ? {} : { clock: options.clock }) })
   t.teardown(() => gk.close())
   return { gk, upstream, dir, config, admin: adminClient(gk.adminUrl) }
+}
+
+/** A site's state as this gatekeeper holds it; a site that is not configured fails the test. */
+export function siteStateOf (gk: Harness['gk'], site: string): State {
+  const found = gk.sites.get(site)
+  if (found === undefined) throw new Error(`no site ${site}`)
+  return found.runtime.current().state
 }
