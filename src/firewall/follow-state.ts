@@ -115,7 +115,8 @@ export function followStateWithFirewall (config: Config, runtime: GateRuntime, s
   return {
     sync,
     followSites (next) {
-      if (sites !== null) return
+      // without a port that names a site, the rules follow the top-level state alone: nothing to apply again
+      if (sites !== null || portSites.size === 0) return
       sites = next
       for (const entry of next.all) {
         if (portSites.has(entry.name)) entry.runtime.onApplied(sync)
