@@ -57,11 +57,11 @@ const OUT_DIR = join(import.meta.dirname, 'out')
 const LOAD_CPU = '0'
 const PROXY_CPU = '1'
 
-function option (name, fallback, min = 1) {
+function option (name, fallback, min = 1, max = 1000) {
   const at = process.argv.indexOf(`--${name}`)
   if (at === -1) return fallback
   const value = Number(process.argv[at + 1])
-  if (!Number.isInteger(value) || value < min || value > 1000) throw new Error(`--${name} must be a whole number from ${min} to 1000`)
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`)
   return value
 }
 
@@ -77,7 +77,7 @@ const opts = {
   seconds: option('seconds', 5),
   rounds: option('rounds', 5),
   warmup: option('warmup', 5),
-  warmupRequests: option('warmup-requests', 50000, 0),
+  warmupRequests: option('warmup-requests', 50000, 0, 10_000_000),
   rewarm: option('rewarm', 2, 0),
   connections: option('connections', 32),
   handshakes: option('handshakes', 5, 0),
