@@ -4,9 +4,8 @@ import { rampTransition, startRamp } from '../src/reopen/ramp.js'
 import { DEFAULT_THRESHOLDS } from '../src/reopen/thresholds.js'
 import { initialState } from '../src/state/initial.js'
 import type { AuditEntry, State } from '../src/state/types.js'
-import { createManualClock } from './helpers/manual-clock.js'
 import { settle, waitUntil } from './helpers/reopen-harness.js'
-import { startSitesHarness } from './helpers/sites.js'
+import { startDependentPair } from './helpers/sites.js'
 
 const T0 = Date.parse('2026-11-22T02:00:00Z')
 const plan: RampPlan = {
@@ -52,12 +51,7 @@ t.test('the decision of a due step, given the closed dependencies', async (t) =>
 })
 
 t.test('over sockets: a ramp step of default holds while app2 is closed, and proceeds once app2 opens', async (t) => {
-  const clock = createManualClock()
-  const h = await startSitesHarness(t, (url) => [
-    { name: 'default', hosts: ['portal.test'], upstream: url, dependsOn: ['app2'] },
-    { name: 'app2', hosts: ['app2.test'], upstream: url }
-  ], { clock, extra: { initialMode: 'closed' } })
-  const state = (): State => h.gk.runtime.current().state
+  const { h, clock, state } = await startDependentPair(t, 'closed')
   const steps = [{ percent: 10, hold: '1m' }, { percent: 40, hold: '1m' }, { percent: 100 }]
 
   const refused = await h.admin('POST', '/v1/ramp', { steps })
@@ -99,12 +93,7 @@ t.test('over sockets: a ramp step of default holds while app2 is closed, and pro
 })
 
 t.test('over sockets: a ramp started with force does not hold, and its steps are audited as forced', async (t) => {
-  const clock = createManualClock()
-  const h = await startSitesHarness(t, (url) => [
-    { name: 'default', hosts: ['portal.test'], upstream: url, dependsOn: ['app2'] },
-    { name: 'app2', hosts: ['app2.test'], upstream: url }
-  ], { clock, extra: { initialMode: 'closed' } })
-  const state = (): State => h.gk.runtime.current().state
+  const { h, clock, state } = await startDependentPair(t, 'closed')
 
   const started = await h.admin('POST', '/v1/ramp', { steps: [{ percent: 10, hold: '1m' }, { percent: 40, hold: '1m' }, { percent: 100 }], force: true })
   t.equal(started.status, 200)

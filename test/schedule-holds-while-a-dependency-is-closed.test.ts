@@ -4,9 +4,8 @@ import { DEFAULT_THRESHOLDS } from '../src/reopen/thresholds.js'
 import { createSchedule, scheduleTransition, type ScheduleInput } from '../src/schedule/schedule.js'
 import { initialState } from '../src/state/initial.js'
 import type { AuditEntry, State } from '../src/state/types.js'
-import { createManualClock } from './helpers/manual-clock.js'
 import { settle, waitUntil } from './helpers/reopen-harness.js'
-import { startSitesHarness } from './helpers/sites.js'
+import { startDependentPair } from './helpers/sites.js'
 
 const T0 = Date.parse('2026-11-22T01:00:00Z')
 const CLOSE = T0 + 3600_000
@@ -56,12 +55,7 @@ t.test('the decision at openAt, given the closed dependencies', async (t) => {
 })
 
 t.test('over sockets: a scheduled opening of default holds while app2 is closed, then opens when app2 does', async (t) => {
-  const clock = createManualClock()
-  const h = await startSitesHarness(t, (url) => [
-    { name: 'default', hosts: ['portal.test'], upstream: url, dependsOn: ['app2'] },
-    { name: 'app2', hosts: ['app2.test'], upstream: url }
-  ], { clock, extra: { initialMode: 'open' } })
-  const state = (): State => h.gk.runtime.current().state
+  const { h, clock, state } = await startDependentPair(t, 'open')
   const audit = async (): Promise<AuditEntry[]> => await (await h.admin('GET', '/v1/audit?site=default&limit=20')).json() as AuditEntry[]
   t.equal((await h.admin('POST', '/v1/sites/app2/close', { reason: 'database migration' })).status, 200)
   const at = (ms: number): string => new Date(clock.now() + ms).toISOString()
@@ -89,12 +83,7 @@ t.test('over sockets: a scheduled opening of default holds while app2 is closed,
 })
 
 t.test('over sockets: a schedule created with force opens past a closed dependency, audited as forced', async (t) => {
-  const clock = createManualClock()
-  const h = await startSitesHarness(t, (url) => [
-    { name: 'default', hosts: ['portal.test'], upstream: url, dependsOn: ['app2'] },
-    { name: 'app2', hosts: ['app2.test'], upstream: url }
-  ], { clock, extra: { initialMode: 'open' } })
-  const state = (): State => h.gk.runtime.current().state
+  const { h, clock, state } = await startDependentPair(t, 'open')
   t.equal((await h.admin('POST', '/v1/sites/app2/close', { reason: 'database migration' })).status, 200)
   const at = (ms: number): string => new Date(clock.now() + ms).toISOString()
   const created = await h.admin('POST', '/v1/schedule', { closeAt: at(60_000), openAt: at(120_000), then: 'open', force: true })

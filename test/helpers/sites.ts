@@ -4,6 +4,7 @@ import pino from 'pino'
 import { parseConfig } from '../../src/config/config.js'
 import type { Clock } from '../../src/reopen/clock.js'
 import type { State } from '../../src/state/types.js'
+import { createManualClock, type ManualClock } from './manual-clock.js'
 import { startGatekeeper } from '../../src/server.js'
 import { startSampleUpstream } from '../../src/sample/sample-upstream.js'
 import { adminClient, rawConfig, tempDir, TEST_ENV, type Harness } from './harness.js'
@@ -52,4 +53,17 @@ export function siteStateOf (gk: Harness['gk'], site: string): State {
   const found = gk.sites.get(site)
   if (found === undefined) throw new Error(`no site ${site}`)
   return found.runtime.current().state
+}
+
+/**
+ * `default` (on portal.test) depending on `app2` (on app2.test), in
+ * `initialMode`, on a clock the test drives; `state()` is default's.
+ */
+export async function startDependentPair (t: Teardown, initialMode: 'open' | 'closed'): Promise<{ h: Harness, clock: ManualClock, state: () => State }> {
+  const clock = createManualClock()
+  const h = await startSitesHarness(t, (url) => [
+    { name: 'default', hosts: ['portal.test'], upstream: url, dependsOn: ['app2'] },
+    { name: 'app2', hosts: ['app2.test'], upstream: url }
+  ], { clock, extra: { initialMode } })
+  return { h, clock, state: () => h.gk.runtime.current().state }
 }
