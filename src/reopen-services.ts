@@ -218,7 +218,8 @@ export function createReopen (options: ReopenOptions): Reopen {
   const parts = new Map<string, GateReopen>(others.map((part) => [part.site as string, part]))
   if (sites === undefined || named) parts.set(DEFAULT_SITE, main)
   const { health, healthGate } = main
-  const siteMetrics = (): SiteMetricsSources[] => (sites ?? []).map((site) => {
+  // the sites do not change while the process runs: their metric sources are made once, not at every scrape
+  const siteMetrics: SiteMetricsSources[] = (sites ?? []).map((site) => {
     const part = parts.get(site.name) ?? main
     return {
       name: site.name,
@@ -236,7 +237,7 @@ export function createReopen (options: ReopenOptions): Reopen {
     healthGate: () => ({ verdict: healthGate.lastVerdict(), trips: healthGate.trips }),
     webhooks: () => notifier.stats(),
     ...(options.nodes === undefined ? {} : { nodes: options.nodes }),
-    ...(sites === undefined ? {} : { sites: siteMetrics })
+    ...(sites === undefined ? {} : { sites: () => siteMetrics })
   })
   let closing: Promise<void> | undefined
   let webhooksInForce = config.webhooks
