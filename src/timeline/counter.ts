@@ -6,7 +6,6 @@ import { MAX_NAME_LENGTH, emptyMinute, hashText, isEmptyMinute, latencyBucketOf,
 
 /** What the counter needs of one admission (src/public/admit.ts hands it whole). */
 export interface CountedAdmission {
-  readonly now: number
   readonly facts: RequestFacts
   readonly decision: Decision
   readonly audience: 'public' | 'tester'
@@ -105,7 +104,8 @@ export function createMinuteCounter (options: MinuteCounterOptions) {
      * without one: counted by their reason, with no client or tester named.
      */
     decision (decision: Decision, admission?: CountedAdmission): void {
-      roll(admission === undefined ? clock.now() : admission.now)
+      // by the counter's own clock, as its tick rolls: a minute the door's time had already ended would never flush
+      roll(clock.now())
       if (!decision.pass) {
         turnedAway++
         if (admission !== undefined) sketchAdd(registers, hashText(admission.facts.clientIp))
