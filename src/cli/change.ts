@@ -38,13 +38,19 @@ export function changeFlagsOf (name: string, parsed: ParsedArgs): ChangeFlags {
  * Sends one change. With --wait, the API holds the answer until the change
  * is confirmed; meanwhile the instances are polled and their progress drawn
  * on stderr, so the sysadmin sees who is lagging rather than a frozen prompt.
+ * The progress is judged on the sites the change is made on: the path's
+ * site (none: the top-level state), or `sites` for a change made on several
+ * at once (a window).
  */
-export async function sendChange (inv: Invocation, method: string, path: string, body: unknown, flags: ChangeFlags): Promise<AdminAnswer> {
+export async function sendChange (inv: Invocation, method: string, path: string, body: unknown, flags: ChangeFlags, sites?: readonly string[]): Promise<AdminAnswer> {
   const { client } = inv
   if (flags.wait === undefined) return await client.call(method, path, { body, ifMatch: flags.ifMatch })
 
-  const site = siteOfPath(path)
-  const before = flags.ifMatch ?? versionOf((await client.call('GET', site === undefined ? '/v1/state' : `/v1/sites/${site}/state`)).body)
+  const judged: ReadonlyArray<string | undefined> = sites ?? [siteOfPath(path)]
+  const before = new Map<string | undefined, number>()
+  for (const site of judged) {
+    before.set(site, flags.ifMatch ?? versionOf((await client.call('GET', site === undefined ? '/v1/state' : `/v1/sites/${site}/state`)).body))
+  }
   const started = inv.io.now()
   const progress = createProgress(inv.io.progressStream)
   let settled = false
@@ -70,7 +76,7 @@ export async function sendChange (inv: Invocation, method: string, path: string,
     if (canList) {
       try {
         const roster = (await client.call('GET', '/v1/instances')).body
-        line = describeWait(flags.wait, before, recordsOf(instancesIn(roster)).map((instance) => figuresOf(instance, site)), recordsOf(isRecord(roster) ? roster.silent : undefined))
+        line = describeWait(flags.wait, recordsOf(instancesIn(roster)).map((instance) => figuresOf(instance, before)), recordsOf(isRecord(roster) ? roster.silent : undefined))
       } catch (err) {
         // an API without GET /v1/instances (or a viewer hiccup) still lets the wait itself finish
         if (err instanceof AdminRefusal && err.statusCode === 404) canList = false
@@ -94,11 +100,24 @@ function siteOfPath (path: string): string | undefined {
   return /^\/v1\/sites\/([a-z0-9-]+)\//.exec(path)?.[1]
 }
 
-/** An instance as the progress line reads it: with a site, that site's version and counts (none reported: version unknown). */
-function figuresOf (instance: Record<string, unknown>, site: string | undefined): Record<string, unknown> {
-  if (site === undefined) return instance
-  const figures = isRecord(instance.sites) && isRecord(instance.sites[site]) ? instance.sites[site] : {}
-  return { id: instance.id, ...figures }
+interface InstanceFigures { id: string, applied: boolean, inFlight: number, webSockets: number }
+
+const countOf = (value: unknown): number => (typeof value === 'number' ? value : 0)
+
+/**
+ * An instance as the progress line reads it, over the sites judged: applied
+ * when it is past the version each had before, and its public requests and
+ * websockets on those sites. A site it reports nothing for is not applied.
+ */
+function figuresOf (instance: Record<string, unknown>, before: ReadonlyMap<string | undefined, number>): InstanceFigures {
+  const figures = { id: textOf(instance.id), applied: true, inFlight: 0, webSockets: 0 }
+  for (const [site, version] of before) {
+    const own = site === undefined ? instance : isRecord(instance.sites) && isRecord(instance.sites[site]) ? instance.sites[site] : {}
+    if (!(typeof own.version === 'number' && own.version > version)) figures.applied = false
+    figures.inFlight += countOf(own.inFlight)
+    figures.webSockets += countOf(own.webSockets)
+  }
+  return figures
 }
 
 function versionOf (state: unknown): number {
@@ -110,17 +129,17 @@ export function instancesIn (body: unknown): unknown {
   return isRecord(body) && Array.isArray(body.instances) ? body.instances : body
 }
 
-function describeWait (wait: WaitFor, before: number, instances: Array<Record<string, unknown>>, silent: Array<Record<string, unknown>>): string {
-  const applied = instances.filter((instance) => typeof instance.version === 'number' && instance.version > before)
+function describeWait (wait: WaitFor, instances: InstanceFigures[], silent: Array<Record<string, unknown>>): string {
+  const applied = instances.filter((instance) => instance.applied)
   const behind = [
-    ...instances.filter((instance) => !applied.includes(instance)).map((instance) => textOf(instance.id)),
+    ...instances.filter((instance) => !instance.applied).map((instance) => instance.id),
     ...silent.map((instance) => `${textOf(instance.id)} (silent)`)
   ]
   let line = `${applied.length} of ${plural(instances.length, 'instance')} applied the change`
   if (behind.length > 0) line += `; waiting on ${behind.slice(0, 5).join(', ')}${behind.length > 5 ? ` and ${behind.length - 5} more` : ''}`
   if (wait === 'drained') {
-    const requests = instances.reduce((sum, instance) => sum + (typeof instance.inFlight === 'number' ? instance.inFlight : 0), 0)
-    const sockets = instances.reduce((sum, instance) => sum + (typeof instance.webSockets === 'number' ? instance.webSockets : 0), 0)
+    const requests = instances.reduce((sum, instance) => sum + instance.inFlight, 0)
+    const sockets = instances.reduce((sum, instance) => sum + instance.webSockets, 0)
     line += `; ${plural(requests, 'public request')} in flight, ${plural(sockets, 'public websocket')} open`
   }
   return line
@@ -130,7 +149,11 @@ function confirmationLine (body: unknown, wait: WaitFor): string {
   const confirmation = isRecord(body) && isRecord(body.confirmation) ? body.confirmation : {}
   const instances = recordsOf(confirmation.instances)
   const site = typeof confirmation.site === 'string' ? ` of ${confirmation.site}` : ''
-  const version = typeof confirmation.version === 'number' ? ` (version ${confirmation.version}${site})` : ''
+  // a window's: the version of each of its sites
+  const versions = isRecord(confirmation.versions) && typeof confirmation.site !== 'string'
+    ? ` (${Object.entries(confirmation.versions).map(([name, version]) => `version ${textOf(version)} of ${name}`).join(', ')})`
+    : ''
+  const version = typeof confirmation.version === 'number' ? ` (version ${confirmation.version}${site})` : versions
   return wait === 'drained'
     ? `drained: applied on ${plural(instances.length, 'instance')}${version}, no public request in flight, no public websocket open`
     : `applied on ${plural(instances.length, 'instance')}${version}`
