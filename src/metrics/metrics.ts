@@ -170,11 +170,11 @@ export function createMetrics (sources: MetricsSources): Metrics {
     const upstream = site.upstream()
     return [[{ kind: 'connection' }, upstream.connectionErrors], [{ kind: 'timeout' }, upstream.timeouts]]
   }), siteLabelled(['kind']))
+  const latencyOf = (upstream: HealthCounts): { perBucket: readonly number[], sum: number } => ({ perBucket: upstream.latency, sum: upstream.latencySumMs / 1000 })
   registerSnapshotHistogram(registry, 'gatekeeper_upstream_latency_seconds', 'Time from the gate\'s decision to the upstream\'s response headers.',
-    LATENCY_BOUNDS_MS.map((bound) => bound / 1000), () => {
-      const upstream = sources.upstream()
-      return { perBucket: upstream.latency, sum: upstream.latencySumMs / 1000 }
-    })
+    LATENCY_BOUNDS_MS.map((bound) => bound / 1000), siteLabelled(), () => bySite === undefined
+      ? [{ labels: {}, counts: latencyOf(sources.upstream()) }]
+      : bySite().map((site) => ({ labels: { site: site.name }, counts: latencyOf(site.upstream()) })))
 
   counter(registry, 'gatekeeper_health_gate_trips_total', 'Times the health gate found a threshold crossed and acted.', each((site) => site.healthGate().trips), siteLabelled())
   gauge(registry, 'gatekeeper_health_window_requests', 'Proxied requests in the health gate\'s last judgement (0 when not staged).',

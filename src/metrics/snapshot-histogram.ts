@@ -6,6 +6,12 @@ export interface HistogramCounts {
   sum: number
 }
 
+/** One series of the histogram: its labels (none for the only one) and its counts. */
+export interface HistogramSeries {
+  labels: Record<string, string>
+  counts: HistogramCounts
+}
+
 type Exported = Awaited<ReturnType<Histogram['get']>>
 
 // prom-client's typings declare `type` as a numeric enum; at run time it is the word the text format writes
@@ -20,10 +26,10 @@ class SnapshotHistogram extends Histogram {
   readonly #name: string
   readonly #help: string
   readonly #bounds: readonly number[]
-  readonly #read: () => HistogramCounts
+  readonly #read: () => readonly HistogramSeries[]
 
-  constructor (name: string, help: string, bounds: readonly number[], read: () => HistogramCounts) {
-    super({ name, help, buckets: [...bounds], registers: [] })
+  constructor (name: string, help: string, bounds: readonly number[], labelNames: readonly string[], read: () => readonly HistogramSeries[]) {
+    super({ name, help, buckets: [...bounds], labelNames: [...labelNames], registers: [] })
     this.#name = name
     this.#help = help
     this.#bounds = bounds
@@ -31,17 +37,18 @@ class SnapshotHistogram extends Histogram {
   }
 
   override async get (): Promise<Exported> {
-    const { perBucket, sum } = this.#read()
     const values: Exported['values'] = []
-    let cumulative = 0
-    this.#bounds.forEach((bound, i) => {
-      cumulative += perBucket[i] ?? 0
-      values.push({ metricName: `${this.#name}_bucket`, labels: { le: bound }, value: cumulative })
-    })
-    cumulative += perBucket[this.#bounds.length] ?? 0
-    values.push({ metricName: `${this.#name}_bucket`, labels: { le: '+Inf' }, value: cumulative })
-    values.push({ metricName: `${this.#name}_sum`, labels: {}, value: sum })
-    values.push({ metricName: `${this.#name}_count`, labels: {}, value: cumulative })
+    for (const { labels, counts: { perBucket, sum } } of this.#read()) {
+      let cumulative = 0
+      this.#bounds.forEach((bound, i) => {
+        cumulative += perBucket[i] ?? 0
+        values.push({ metricName: `${this.#name}_bucket`, labels: { ...labels, le: bound }, value: cumulative })
+      })
+      cumulative += perBucket[this.#bounds.length] ?? 0
+      values.push({ metricName: `${this.#name}_bucket`, labels: { ...labels, le: '+Inf' }, value: cumulative })
+      values.push({ metricName: `${this.#name}_sum`, labels, value: sum })
+      values.push({ metricName: `${this.#name}_count`, labels, value: cumulative })
+    }
     return { name: this.#name, help: this.#help, type: HISTOGRAM, aggregator: 'sum', collect: () => {}, values }
   }
 
@@ -51,6 +58,6 @@ class SnapshotHistogram extends Histogram {
   }
 }
 
-export function registerSnapshotHistogram (registry: Registry, name: string, help: string, bounds: readonly number[], read: () => HistogramCounts): void {
-  registry.registerMetric(new SnapshotHistogram(name, help, bounds, read))
+export function registerSnapshotHistogram (registry: Registry, name: string, help: string, bounds: readonly number[], labelNames: readonly string[], read: () => readonly HistogramSeries[]): void {
+  registry.registerMetric(new SnapshotHistogram(name, help, bounds, labelNames, read))
 }
