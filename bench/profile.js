@@ -2,10 +2,14 @@
 // load with --cpu-prof, then the profile summarised by self time, per
 // function and per package.
 //
-//   npm run build && node bench/profile.js [open|open-tls|open-100k|closed|closed-tls|staged-50|bare] [--seconds 10] [--top 30]
+//   npm run build && node bench/profile.js [open|open-tls|handshakes-tls|open-100k|closed|closed-tls|staged-50|bare|floor] [--seconds 10] [--top 30]
 //
 // open-tls and closed-tls: the same over a TLS listener (a self-signed ECDSA P-256
 // certificate made with openssl for the run), wrk over https with keep-alive.
+// floor: bench/floor-proxy.js (Node's HTTP server and an undici pool, nothing
+// else) on plain HTTP, started with the shipped node flags.
+// handshakes-tls: the same listener, loaded by bench/harness/handshakes.js (a new
+// connection, and so a full handshake, per request) instead of wrk.
 //
 // The summary is what bench/RESULTS.md quotes; the raw .cpuprofile is kept
 // in bench/out/ for Chrome DevTools.
@@ -18,6 +22,7 @@ import { allowlistOf } from './harness/allowlist.js'
 import { ROOT, gatekeeperConfig, shippedLaunch, startGatekeeperContender } from './harness/gatekeeper.js'
 import { jsonLineWith, runBench, startPinned } from './harness/processes.js'
 import { runWrk } from './harness/wrk.js'
+import { runHandshakes } from './harness/handshake-load.js'
 
 const OUT_DIR = join(import.meta.dirname, 'out')
 
@@ -106,8 +111,13 @@ async function main () {
     if (which === 'bare') {
       target = await startPinned({ name: 'bare', cpus: '1', command: process.execPath, args: [...nodeFlags, join(import.meta.dirname, 'bare-proxy.js'), upstream.value.url], ready: jsonLineWith('url') })
       target.url = target.value.url + '/'
+    } else if (which === 'floor') {
+      // the same node flags as the shipped Gatekeeper's, on its plain listener
+      const cert = certificate(dir)
+      target = await startPinned({ name: 'floor', cpus: '1', command: process.execPath, env: { ...process.env, ...shippedLaunch().env }, args: [...shippedLaunch().nodeFlags, ...nodeFlags, join(import.meta.dirname, 'floor-proxy.js'), upstream.value.url, cert.cert, cert.key], ready: jsonLineWith('plainUrl') })
+      target.url = target.value.plainUrl
     } else {
-      const modes = { open: 'open', 'open-tls': 'open', 'open-100k': 'open', closed: 'closed', 'closed-tls': 'closed', 'staged-50': 'open' }
+      const modes = { open: 'open', 'open-tls': 'open', 'handshakes-tls': 'open', 'open-100k': 'open', closed: 'closed', 'closed-tls': 'closed', 'staged-50': 'open' }
       if (modes[which] === undefined) throw new Error(`no such profile target: ${which} (${Object.keys(modes).join(', ')}, bare)`)
       // the key header is read from trusted proxies only: wrk stands in for the API gateway
       const extra = which === 'staged-50' ? { staged: { keyHeader: 'x-client-key' }, trustedProxies: ['127.0.0.1/32'] } : {}
@@ -124,11 +134,14 @@ async function main () {
     running.push(target)
     const script = which === 'staged-50' ? join(import.meta.dirname, 'staged-keys.lua') : undefined
     // the JIT warms up by requests, not seconds: on a loaded machine 5 s may be a thousand requests
+    const load = which === 'handshakes-tls'
+      ? async (s) => { const r = await runHandshakes({ port: Number(new URL(target.url).port), seconds: s, concurrency: 8, cpu: '0' }); return { requests: r.handshakes, seconds: r.seconds, rps: r.rate } }
+      : async (s) => await runWrk({ url: target.url, seconds: s, connections: 32, cpu: '0', script })
     let warmed = 0
-    for (let run = 0; run < 8 && warmed < 20_000; run++) warmed += (await runWrk({ url: target.url, seconds: 5, connections: 32, cpu: '0', script })).requests
+    for (let run = 0; run < 8 && warmed < 20_000; run++) warmed += (await load(5)).requests
     // the profile's clock starts with the process: what came before the measured run is left out
     const skipUs = (Date.now() - spawnedAt) * 1000
-    const result = await runWrk({ url: target.url, seconds, connections: 32, cpu: '0', script })
+    const result = await load(seconds)
     // the profile is written when the process exits on its own
     await target.stop('SIGTERM')
     running.pop()

@@ -5,7 +5,7 @@
 // adds.
 //
 //   node bench/tls.js [--seconds 5] [--rounds 5] [--warmup 5] [--warmup-requests 50000] [--rewarm 2] [--connections 32]
-//                     [--handshakes 5] [--concurrency 8] [--before DIR] [--single] [--variant-flags FLAGS]
+//                     [--handshakes 5] [--concurrency 8] [--before DIR] [--single] [--floor] [--variant-flags FLAGS]
 //
 // As in bench/run.js: the contender is pinned to core 1, the load (wrk, the
 // handshake client) and the upstream to core 0. First the "cold" round, as
@@ -39,10 +39,13 @@
 // at lower load it was not (run F), and why is not settled.
 // `--variant-flags "--flag …"`: one more Gatekeeper, started with these node
 // flags after the shipped ones.
+// `--floor`: bench/floor-proxy.js beside them, the same Node servers and
+// undici pool with nothing of Gatekeeper's (same flags, same TLS terms): the
+// cheapest proxy this stack allows, and so the bound of what any work on
+// Gatekeeper's own code could reach against nginx.
 // `--single`: two more Gatekeepers, one with only the TLS listener and one
 // with only the plain one (the main one serves both from one process).
 
-import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -52,6 +55,7 @@ import { coreBusySince, coreTimes, cpuReading, cpuSince, processTree } from './h
 import { jsonLineWith, runBench, startPinned, freePort } from './harness/processes.js'
 import { median, pairedRatio, spread } from './harness/stats.js'
 import { runWrk } from './harness/wrk.js'
+import { runHandshakes } from './harness/handshake-load.js'
 
 const OUT_DIR = join(import.meta.dirname, 'out')
 const LOAD_CPU = '0'
@@ -84,22 +88,12 @@ const opts = {
   concurrency: option('concurrency', 8),
   before: beforeCli(),
   single: process.argv.includes('--single'),
+  floor: process.argv.includes('--floor'),
   variantFlags: process.argv.includes('--variant-flags') ? (process.argv[process.argv.indexOf('--variant-flags') + 1] ?? '').split(' ').filter((f) => f !== '') : []
 }
 
 function handshakes (port, seconds, concurrency) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('taskset', ['-c', LOAD_CPU, process.execPath, join(import.meta.dirname, 'harness', 'handshakes.js'), String(port), String(seconds), String(concurrency)], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    child.stdout.on('data', (chunk) => { out += chunk })
-    child.stderr.on('data', (chunk) => { out += chunk })
-    const guard = setTimeout(() => child.kill('SIGKILL'), (seconds + 20) * 1000)
-    child.once('exit', (code) => {
-      clearTimeout(guard)
-      if (code !== 0) reject(new Error(`handshakes.js exited with ${code}: ${out}`))
-      else resolve(JSON.parse(out.trim().split('\n').at(-1)))
-    })
-  })
+  return runHandshakes({ port, seconds, concurrency, cpu: LOAD_CPU })
 }
 
 async function measureWrk (contender) {
@@ -187,8 +181,14 @@ function report ({ contenders, rounds, shakes, cold, warmedBy, loadBefore, loadA
     ratioRow('cold (1 s warm-up, as this bench was): keep-alive over TLS, req/s, Gatekeeper ÷ nginx', cold, 'gk-tls', 'nginx-tls', 'rps', 'reference'),
     ratioRow('cold: keep-alive over TLS, CPU per request, nginx ÷ Gatekeeper', cold, 'nginx-tls', 'gk-tls', 'cpuUsPerRequest', 'reference'),
     ratioRow('cold: Gatekeeper TLS ÷ plain, CPU per request', cold, 'gk-tls', 'gk-plain', 'cpuUsPerRequest', 'reference'),
+    ratioRow('floor: keep-alive over TLS, CPU per request, nginx ÷ floor (the most Gatekeeper could reach on this stack)', rounds, 'nginx-tls', 'floor-tls', 'cpuUsPerRequest', 'reference'),
+    ratioRow('floor: plain keep-alive, CPU per request, nginx ÷ floor', rounds, 'nginx-plain', 'floor-plain', 'cpuUsPerRequest', 'reference'),
+    ratioRow('floor: keep-alive over TLS, CPU per request, Gatekeeper ÷ floor (what the gate adds)', rounds, 'gk-tls', 'floor-tls', 'cpuUsPerRequest', 'reference'),
+    ratioRow('floor: plain keep-alive, CPU per request, Gatekeeper ÷ floor', rounds, 'gk-plain', 'floor-plain', 'cpuUsPerRequest', 'reference'),
     ratioRow('full handshakes/s, Gatekeeper ÷ nginx', shakes, 'gk-tls', 'nginx-tls', 'rate', 'reference'),
-    ratioRow('CPU per full handshake, Gatekeeper ÷ nginx', shakes, 'gk-tls', 'nginx-tls', 'cpuUsPerHandshake', 'reference')
+    ratioRow('CPU per full handshake, nginx ÷ Gatekeeper (work per core)', shakes, 'nginx-tls', 'gk-tls', 'cpuUsPerHandshake', '≥ 0.5×'),
+    ratioRow('floor: CPU per full handshake, nginx ÷ floor', shakes, 'nginx-tls', 'floor-tls', 'cpuUsPerHandshake', 'reference'),
+    ratioRow('floor: CPU per full handshake, Gatekeeper ÷ floor', shakes, 'gk-tls', 'floor-tls', 'cpuUsPerHandshake', 'reference')
   ].filter((row) => row !== null)
   lines.push('', 'Ratios within a round (median over the rounds, and their range):', '', ...table(['ratio', 'median', 'range', 'target'], rows))
   return lines.join('\n') + '\n'
@@ -245,6 +245,20 @@ async function main () {
       keep(variant.gk)
       contenders.splice(2, 0, { key: 'gk-variant-tls', pid: variant.gk.pid, url: `https://127.0.0.1:${variant.tlsPort}/`, port: variant.tlsPort })
       contenders.push({ key: 'gk-variant-plain', pid: variant.gk.pid, url: `http://127.0.0.1:${variant.plainPort}/` })
+    }
+    if (opts.floor) {
+      const launch = shippedLaunch()
+      const floor = keep(await startPinned({
+        name: 'floor',
+        cpus: PROXY_CPU,
+        command: process.execPath,
+        args: [...launch.nodeFlags, join(import.meta.dirname, 'floor-proxy.js'), upstreamUrl, cert.cert, cert.key],
+        env: { ...process.env, ...launch.env },
+        ready: jsonLineWith('tlsUrl')
+      }))
+      const floorTlsPort = new URL(floor.value.tlsUrl).port
+      contenders.splice(2, 0, { key: 'floor-tls', pid: floor.pid, url: floor.value.tlsUrl, port: floorTlsPort })
+      contenders.push({ key: 'floor-plain', pid: floor.pid, url: floor.value.plainUrl })
     }
     if (opts.single) {
       // a process that serves one kind of socket only: the code TLS and plain share is compiled for one kind
