@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import pino from 'pino'
 import { parseConfig } from '../../src/config/config.js'
+import type { Clock } from '../../src/reopen/clock.js'
 import { startGatekeeper, type Gatekeeper } from '../../src/server.js'
 import { CLUSTER_TIMING } from './cluster.js'
 import { adminClient, get, rawConfig, tempDir, TEST_ENV, type AdminCall, type Answer } from './harness.js'
@@ -66,7 +67,7 @@ export interface SitesMember {
  * same `sites:` (no top-level upstream), reporting on the short cluster
  * periods; all closed in teardown.
  */
-export async function startSitesCluster (t: Teardown, sites: Array<Record<string, unknown>>, count = 3): Promise<SitesMember[]> {
+export async function startSitesCluster (t: Teardown, sites: Array<Record<string, unknown>>, count = 3, options: { clock?: Clock } = {}): Promise<SitesMember[]> {
   const redis = await startRedis(t)
   const root = tempDir(t)
   const members: SitesMember[] = []
@@ -76,7 +77,7 @@ export async function startSitesCluster (t: Teardown, sites: Array<Record<string
     const raw = rawConfig(dir, '', { store: { type: 'redis', url: redis.url, localCopyPath: join(dir, 'state.local.json'), resyncIntervalMs: 200, commandTimeoutMs: 500 } })
     delete raw.upstream
     raw.sites = sites
-    const gk = await startGatekeeper(parseConfig(raw, TEST_ENV), { logger: pino({ level: process.env.GK_TEST_LOG ?? 'silent' }), registry: CLUSTER_TIMING })
+    const gk = await startGatekeeper(parseConfig(raw, TEST_ENV), { logger: pino({ level: process.env.GK_TEST_LOG ?? 'silent' }), registry: CLUSTER_TIMING, ...(options.clock === undefined ? {} : { clock: options.clock }) })
     t.teardown(() => gk.close())
     members.push({
       name,
