@@ -141,18 +141,20 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
   const notifier = createWebhooks(config, store, logger)
   // with `sites:`, each event names its site: `default`'s too, when a site is named so
   const defaultIsSite = config.sites?.some((site) => site.name === DEFAULT_SITE) === true
-  // the one way into the state: the workers (acknowledged), the gate, the firewall, the webhooks, once each
-  const timeline = await createTimelineCounts({ config, clock: options.clock ?? systemClock, current: () => runtime.current().state, logger: logger.child({ component: 'timeline' }), instanceId: () => instanceId })
+  // on Redis, the timeline and the sites' stores share the main store's clients
+  const redisLink = rawStore.kind === 'redis' ? rawStore.link : null
+  const timeline = await createTimelineCounts({ config, clock: options.clock ?? systemClock, current: () => runtime.current().state, logger: logger.child({ component: 'timeline' }), instanceId: () => instanceId, link: redisLink })
   // an outage of the store is audited once it is back, so the timeline can tell it
   noteStoreOutages(rawStore, () => instanceId, Date.now, (err) => { logger.warn({ err: err.message }, 'could not record a store outage in the audit') })
   // once the site is open again after a window, the webhooks hear the window's summary
   const windowEnded = withWindowEnded(siteNotifier(notifier, defaultIsSite ? DEFAULT_SITE : undefined), { readAudit: (limit) => store.readAudit(limit), range: timeline.range, current: () => runtime.current().state, warn: (err) => { logger.warn({ err: err.message }, 'could not tell the webhooks the window ended') } })
+  // the one way into the state: the workers (acknowledged), the gate, the firewall, the webhooks, once each
   const feed = createStateFeed({ store, runtime, workers: options.workers, firewall, notifier: windowEnded, logger })
   // with workers, each worker checks and counts its own nodes; this copy only lists them
   const nodes = createNodes(config.nodes, { current: runtime.current, log: logger, checks: options.workers === undefined, ...(options.workers === undefined ? {} : { elsewhere: options.workers.nodeFigures }) })
   let sites: SiteStates
   try {
-    sites = await openSiteStates(config, logger, { runtime, feed, nodes, notifierOf: (site) => siteNotifier(notifier, site), timeline, clock: options.clock ?? systemClock, instanceId: () => instanceId })
+    sites = await openSiteStates(config, logger, { runtime, feed, nodes, notifierOf: (site) => siteNotifier(notifier, site), timeline, clock: options.clock ?? systemClock, instanceId: () => instanceId, redisLink })
   } catch (err) {
     await nodes.close()
     await instances.close()
@@ -227,21 +229,28 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     }
   }, fastifyLogger, [(scope, ctx) => reopenRoutes(scope, ctx, reopen), (scope, ctx) => siteReopenRoutes(scope, ctx, reopen), (scope) => reloadRoutes(scope, reloader), (scope, ctx) => timelineRoutes(scope, ctx, timeline, options.clock ?? systemClock), (scope, ctx) => siteTimelineRoutes(scope, ctx, options.clock ?? systemClock)])
 
+  /** Everything in the order it must stop; the store last (on Redis, the clients it shares go with it). */
+  async function stopAll (): Promise<void> {
+    await reopen.close()
+    await adminApp.close()
+    // still listed while the public listener drains: a wait elsewhere counts these requests
+    await publicSide.close()
+    await timeline.close()
+    await nodes.close()
+    await instances.close()
+    // the rules stay as they are: a stop must not open a database port
+    await firewall.close()
+    await sites.close()
+    await store.close()
+  }
+
   let publicAddresses: AddressInfo[]
   try {
     publicAddresses = await publicSide.listen()
     readiness.publicListening()
     await adminApp.listen({ host: config.admin.listen.host, port: config.admin.listen.port })
   } catch (err) {
-    await reopen.close()
-    await publicSide.close()
-    await timeline.close()
-    await nodes.close()
-    await adminApp.close()
-    await instances.close()
-    await firewall.close()
-    await sites.close()
-    await store.close()
+    await stopAll()
     throw err
   }
   const publicUrls = publicUrlsOf(config, publicAddresses)
@@ -285,19 +294,7 @@ export async function startGatekeeper (config: Config, options: StartOptions = {
     sites,
     close () {
       readiness.stopping()
-      closing ??= (async () => {
-        await reopen.close()
-        await adminApp.close()
-        // still listed while the public listener drains: a wait elsewhere counts these requests
-        await publicSide.close()
-        await timeline.close()
-        await nodes.close()
-        await instances.close()
-        // the rules stay as they are: a stop must not open a database port
-        await firewall.close()
-        await sites.close()
-        await store.close()
-      })()
+      closing ??= stopAll()
       return closing
     }
   }

@@ -5,6 +5,7 @@ import { openStore, outagePolicyOf } from '../config/open-store.js'
 import { withOutagePolicy } from '../feed/outage-policy.js'
 import { createStateFeed, type FeedNotifier, type StateFeed } from '../feed/state-feed.js'
 import { createNodes, type Nodes } from '../nodes/nodes.js'
+import type { RedisLink } from '../store/redis-connection.js'
 import { createGateRuntime, type GateRuntime } from '../runtime/gate-runtime.js'
 import { initialState } from '../state/initial.js'
 import type { Clock } from '../reopen/clock.js'
@@ -80,6 +81,8 @@ export interface MainState {
   clock: Clock
   /** how this instance is listed among the others (known once it listens) */
   instanceId: () => string
+  /** on Redis, the instance's shared clients: every site's store and counts use them */
+  redisLink?: RedisLink | null
 }
 
 export async function openSiteStates (config: Config, logger: Logger, main: MainState): Promise<SiteStates> {
@@ -96,7 +99,7 @@ export async function openSiteStates (config: Config, logger: Logger, main: Main
       }
       const siteConfig = siteStoreConfig(config, site.name)
       const log = logger.child({ site: site.name })
-      const store = withOutagePolicy(await openStore(siteConfig, log), outagePolicyOf(siteConfig), log.child({ component: 'store' }))
+      const store = withOutagePolicy(await openStore(siteConfig, log, main.redisLink), outagePolicyOf(siteConfig), log.child({ component: 'store' }))
       own.push(store)
       const state = await store.init(initialState(config.initialMode, ''))
       // its testers are the top-level state's: the dynamic allowlist entries and the tokens valid on this site
@@ -108,7 +111,7 @@ export async function openSiteStates (config: Config, logger: Logger, main: Main
       const nodes = createNodes(site.nodes, { current: runtime.current, log })
       own.push(nodes)
       // its own counts beside its own state; once it is open again after a window, its webhooks hear the window's summary
-      const timeline = await createTimelineCounts({ config: siteConfig, clock: main.clock, current: () => runtime.current().state, logger: log.child({ component: 'timeline' }), instanceId: main.instanceId })
+      const timeline = await createTimelineCounts({ config: siteConfig, clock: main.clock, current: () => runtime.current().state, logger: log.child({ component: 'timeline' }), instanceId: main.instanceId, link: main.redisLink ?? null })
       own.push(timeline)
       timeline.start()
       const siteNotifier = main.notifierOf?.(site.name)

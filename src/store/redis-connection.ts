@@ -79,7 +79,8 @@ export function withConsequence (err: unknown, consequence: string): unknown {
 /**
  * The two connections an instance keeps: one for commands, which fails at
  * once while Redis is away (a change must be refused, not queued for later),
- * and one for subscriptions, which waits and resubscribes by itself.
+ * and one for subscriptions, which waits and resubscribes by itself. Seen
+ * through one deployment's keys (the state's, or a site's).
  */
 export interface RedisConnection {
   readonly keys: RedisKeys
@@ -95,8 +96,21 @@ export interface RedisConnection {
   lastError (): string | undefined
   runScript (script: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown>
   subscribe (channel: string, handler: (message: string) => void): void
+  /** Listens to a client's 'ready' or 'close' until this connection is closed. */
+  on (which: 'client' | 'subscriber', event: 'ready' | 'close', listener: () => void): void
   /** Reconnects a client that ioredis gave up on (a sentinel or cluster that failed for good). */
   keepTrying (): void
+  /** Lets go of this connection's subscriptions and listeners; the clients are closed by whoever opened them. */
+  close (timeoutMs?: number): Promise<void>
+}
+
+/**
+ * One instance's two clients, shared by every connection opened on them:
+ * the state's, each site's and the timeline's, each with its own keys. Fifty
+ * sites cost two connections to Redis, not two hundred.
+ */
+export interface RedisLink {
+  open (keysOf: Pick<RedisStoreConfig, 'keyPrefix' | 'cluster'>): RedisConnection
   close (timeoutMs?: number): Promise<void>
 }
 
@@ -167,10 +181,14 @@ async function quitWithin (client: RedisClient, timeoutMs: number): Promise<void
   client.disconnect()
 }
 
-export function connectRedis (config: RedisStoreConfig): RedisConnection {
-  const keys = redisKeys(config)
+/** The two clients, once per instance; each `open` is a view on them with its own keys, subscriptions and listeners. */
+export function createRedisLink (config: RedisStoreConfig): RedisLink {
+  const target = describeTarget(config)
   const client = newClient(config, 'command')
   const subscriber = newClient(config, 'subscriber')
+  // one listener per site's store on each client: fifty sites are not a leak
+  client.setMaxListeners(0)
+  subscriber.setMaxListeners(0)
   const handlers = new Map<string, Array<(message: string) => void>>()
   let lastError: string | undefined
   let closing = false
@@ -192,71 +210,112 @@ export function connectRedis (config: RedisStoreConfig): RedisConnection {
     for (const handler of handlers.get(channel) ?? []) handler(message)
   })
 
-  return {
-    keys,
-    target: describeTarget(config),
-    client,
-    subscriber,
+  function unsubscribe (channel: string, handler: (message: string) => void): void {
+    const list = handlers.get(channel)
+    if (list === undefined) return
+    list.splice(list.indexOf(handler), 1)
+    if (list.length > 0) return
+    handlers.delete(channel)
+    if (!closing) subscriber.unsubscribe(channel).catch(() => {})
+  }
 
-    isReady () {
-      return client.status === 'ready'
-    },
+  function open (keysOf: Pick<RedisStoreConfig, 'keyPrefix' | 'cluster'>): RedisConnection {
+    const subscribed: Array<[string, (message: string) => void]> = []
+    const listening: Array<[RedisClient, 'ready' | 'close', () => void]> = []
+    return {
+      keys: redisKeys(keysOf),
+      target,
+      client,
+      subscriber,
 
-    waitUntilReady (timeoutMs) {
-      if (client.status === 'ready') return Promise.resolve(true)
-      return new Promise((resolve) => {
-        const finish = (ready: boolean): void => {
-          clearTimeout(timer)
-          client.off('ready', onReady)
-          client.off('error', onError)
-          resolve(ready)
+      isReady () {
+        return client.status === 'ready'
+      },
+
+      waitUntilReady (timeoutMs) {
+        if (client.status === 'ready') return Promise.resolve(true)
+        return new Promise((resolve) => {
+          const finish = (ready: boolean): void => {
+            clearTimeout(timer)
+            client.off('ready', onReady)
+            client.off('error', onError)
+            resolve(ready)
+          }
+          const onReady = (): void => finish(true)
+          const onError = (): void => finish(false)
+          const timer = setTimeout(onError, timeoutMs)
+          client.on('ready', onReady)
+          client.on('error', onError)
+        })
+      },
+
+      redisNow () {
+        return Date.now() + clockOffsetMs
+      },
+
+      lastError () {
+        return lastError
+      },
+
+      async runScript (script, scriptKeys, args) {
+        try {
+          return await client.evalsha(script.sha, scriptKeys.length, ...scriptKeys, ...args)
+        } catch (err) {
+          if (!(err as Error).message.startsWith('NOSCRIPT')) throw err
+          return await client.eval(script.lua, scriptKeys.length, ...scriptKeys, ...args)
         }
-        const onReady = (): void => finish(true)
-        const onError = (): void => finish(false)
-        const timer = setTimeout(onError, timeoutMs)
-        client.on('ready', onReady)
-        client.on('error', onError)
-      })
-    },
+      },
 
-    redisNow () {
-      return Date.now() + clockOffsetMs
-    },
+      subscribe (channel, handler) {
+        subscribed.push([channel, handler])
+        const list = handlers.get(channel)
+        if (list !== undefined) {
+          list.push(handler)
+          return
+        }
+        handlers.set(channel, [handler])
+        // a failed subscription shows up as a connection error; the periodic re-read covers the gap
+        subscriber.subscribe(channel).catch(() => {})
+      },
 
-    lastError () {
-      return lastError
-    },
+      on (which, event, listener) {
+        const emitter = which === 'client' ? client : subscriber
+        listening.push([emitter, event, listener])
+        emitter.on(event, listener)
+      },
 
-    async runScript (script, scriptKeys, args) {
-      try {
-        return await client.evalsha(script.sha, scriptKeys.length, ...scriptKeys, ...args)
-      } catch (err) {
-        if (!(err as Error).message.startsWith('NOSCRIPT')) throw err
-        return await client.eval(script.lua, scriptKeys.length, ...scriptKeys, ...args)
+      keepTrying () {
+        if (closing) return
+        for (const each of [client, subscriber]) {
+          if (each.status === 'end') each.connect().catch(() => {})
+        }
+      },
+
+      async close () {
+        for (const [channel, handler] of subscribed.splice(0)) unsubscribe(channel, handler)
+        for (const [emitter, event, listener] of listening.splice(0)) emitter.off(event, listener)
       }
-    },
+    }
+  }
 
-    subscribe (channel, handler) {
-      const list = handlers.get(channel)
-      if (list !== undefined) {
-        list.push(handler)
-        return
-      }
-      handlers.set(channel, [handler])
-      // a failed subscription shows up as a connection error; the periodic re-read covers the gap
-      subscriber.subscribe(channel).catch(() => {})
-    },
-
-    keepTrying () {
-      if (closing) return
-      for (const each of [client, subscriber]) {
-        if (each.status === 'end') each.connect().catch(() => {})
-      }
-    },
-
+  return {
+    open,
     async close (timeoutMs = 1000) {
       closing = true
       await Promise.all([quitWithin(client, timeoutMs), quitWithin(subscriber, timeoutMs)])
+    }
+  }
+}
+
+/** A connection with clients of its own, closed with it: for a store opened alone (and the tests). */
+export function connectRedis (config: RedisStoreConfig): RedisConnection {
+  const link = createRedisLink(config)
+  const connection = link.open(config)
+  return {
+    ...connection,
+    async close (timeoutMs) {
+      await connection.close()
+      await link.close(timeoutMs)
     }
   }
 }

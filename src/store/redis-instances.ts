@@ -74,7 +74,7 @@ export function createRedisRegistry (connection: RedisConnection, heartbeatMs = 
     for (const wake of wakers) wake()
   })
   // a Redis that comes back may have lost the list: be in it again at once, not a heartbeat later
-  connection.client.on('ready', () => { publish().catch(() => {}) })
+  connection.on('client', 'ready', () => { publish().catch(() => {}) })
 
   /** Fails at once while Redis is away, rather than queueing heartbeats to replay later. */
   function refuseWhenDisconnected (): void {

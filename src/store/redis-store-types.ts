@@ -1,4 +1,5 @@
 import { NOTHING_KNOWN, STATE_MISSING, STORE_UNREACHABLE } from '../state/own-reasons.js'
+import type { RedisLink } from './redis-connection.js'
 import { initialState } from '../state/initial.js'
 import type { State } from '../state/types.js'
 import type { RegistryOptions, Store } from './store.js'
@@ -19,6 +20,8 @@ export type { RegistryOptions }
 /** Its registry runs over this store's connections; its lease is a key set NX PX, renewed and released only by its holder. */
 export interface RedisStore extends Store {
   readonly kind: 'redis'
+  /** the clients this store uses: the instance's timeline and its sites' stores open their keys on them */
+  readonly link: RedisLink
 }
 
 /**

@@ -5,7 +5,7 @@ import type { AuditEntry, ChangeContext, State } from '../state/types.js'
 import { parseStoredState } from '../state/validate.js'
 import type { InstanceRegistry } from './instances.js'
 import type { RedisStoreConfig } from './redis-config.js'
-import { asStoreError, connectRedis, storeUnavailable, withConsequence } from './redis-connection.js'
+import { asStoreError, createRedisLink, storeUnavailable, withConsequence, type RedisLink } from './redis-connection.js'
 import { createRedisAudit } from './redis-audit.js'
 import { createRedisLease } from './redis-lease.js'
 import { createRedisRegistry } from './redis-instances.js'
@@ -44,8 +44,10 @@ function isCorrupt (err: unknown): boolean {
  * state and each change of reachability; what to serve meanwhile is the
  * outage policy's (src/feed/outage-policy.ts), as is the local copy.
  */
-export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger): RedisStore {
-  const connection = connectRedis(config)
+export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger, shared?: RedisLink): RedisStore {
+  // a site's store is opened on the instance's clients (the main store's); the main store makes them and closes them
+  const link = shared ?? createRedisLink(config)
+  const connection = link.open(config)
   const { keys, target } = connection
   const where = `redis key ${keys.state}`
   const audit = createRedisAudit(connection, config.auditMaxLen)
@@ -208,14 +210,14 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger)
   }
 
   connection.subscribe(keys.changes, onPublished)
-  connection.client.on('close', () => {
+  connection.on('client', 'close', () => {
     if (initialised) markDown(connection.lastError() ?? 'the connection was closed')
   })
-  connection.client.on('ready', () => {
+  connection.on('client', 'ready', () => {
     if (initialised) resync()
   })
   // a resubscribed channel may have missed messages while it was away
-  connection.subscriber.on('ready', () => {
+  connection.on('subscriber', 'ready', () => {
     if (initialised) resync()
   })
 
@@ -293,6 +295,7 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger)
 
   return {
     kind: 'redis',
+    link,
 
     async init (initial, hint: InitHint = { lastKnown: null }) {
       const local = hint.lastKnown
@@ -372,6 +375,7 @@ export function createRedisStore (config: RedisStoreConfig, logger: StoreLogger)
       await Promise.all(registries.map((registry) => registry.close()))
       await resyncRunning
       await connection.close()
+      if (shared === undefined) await link.close()
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { RedisLink } from '../store/redis-connection.js'
 import type { Config } from '../config/config.js'
 import type { UpstreamObserver } from '../public/upstream-observer.js'
 import type { Clock } from '../reopen/clock.js'
@@ -38,6 +39,8 @@ export interface TimelineCountsOptions {
   current: () => State
   logger: Logger
   instanceId: () => string
+  /** the instance's shared Redis clients (on Redis): the counts open no connection of their own */
+  link?: RedisLink | null
 }
 
 async function storeOf (options: TimelineCountsOptions): Promise<{ store: CounterStore, closeConnection: () => Promise<void> }> {
@@ -46,7 +49,8 @@ async function storeOf (options: TimelineCountsOptions): Promise<{ store: Counte
     const { type: _type, ...redis } = config.store
     const { connectRedis } = await import('../store/redis-connection.js')
     const { createRedisCounterStore } = await import('./redis-counter-store.js')
-    const connection = connectRedis(redis)
+    const link = options.link ?? null
+    const connection = link === null ? connectRedis(redis) : link.open(redis)
     const base = connection.keys.state.slice(0, -'state'.length)
     return { store: createRedisCounterStore({ client: connection.client, base, instanceId: options.instanceId }), closeConnection: async () => { await connection.close() } }
   }
