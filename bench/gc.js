@@ -1,0 +1,148 @@
+// What the garbage collector costs per request: Gatekeeper alone, or beside
+// an earlier build of itself (`--before DIR`, as in bench/tls.js) in one run. Each contender runs with the shipped
+// node flags plus --trace-gc; the rounds alternate between them (the order
+// reversed every other round) at 4 and at 32 connections, and each round
+// reads, from the GC trace of its own measured seconds only:
+//  - mark-compacts per 10 000 requests (the old generation filled);
+//  - milliseconds of GC pauses (scavenges and mark-compacts) per 1 000 requests;
+//  - the p99 latency wrk saw, and the contender's CPU per request.
+//
+//   npm run build && node bench/gc.js [--before DIR] [--rounds 4] [--seconds 5]
+
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { gatekeeperConfig, shippedLaunch, startGatekeeperContender } from './harness/gatekeeper.js'
+import { cpuReading, cpuSince, processTree } from './harness/proc.js'
+import { jsonLineWith, runBench, startPinned } from './harness/processes.js'
+import { median, pairedRatio } from './harness/stats.js'
+import { runWrk } from './harness/wrk.js'
+
+const LOAD_CPU = '0'
+const PROXY_CPU = '1'
+const CONNECTIONS = [4, 32]
+
+function option (name, fallback) {
+  const at = process.argv.indexOf(`--${name}`)
+  if (at === -1) return fallback
+  const value = Number(process.argv[at + 1])
+  if (!Number.isInteger(value) || value < 1 || value > 100) throw new Error(`--${name} must be a whole number from 1 to 100`)
+  return value
+}
+
+function beforeCli () {
+  const at = process.argv.indexOf('--before')
+  if (at === -1) return undefined
+  const cli = join(resolve(process.argv[at + 1] ?? ''), 'dist', 'src', 'cli.js')
+  if (!existsSync(cli)) throw new Error(`--before: ${cli} does not exist (build that tree first)`)
+  return cli
+}
+
+const opts = { rounds: option('rounds', 4), seconds: option('seconds', 5), before: beforeCli() }
+
+const TRACE_LINE = /\]\s+(\d+) ms: (Scavenge|Mark-Compact|Mark-sweep)\b.*?, ([\d.]+) \/ ([\d.]+) ms/
+
+/** The last GC's time (ms since the process started) in a --trace-gc text; -1 before any. */
+function lastGcAt (text) {
+  let at = -1
+  for (const line of text.split('\n')) {
+    const match = TRACE_LINE.exec(line)
+    if (match !== null) at = Number(match[1])
+  }
+  return at
+}
+
+/**
+ * The GC pauses after `since` in a --trace-gc text: how many mark-compacts,
+ * and the milliseconds of every pause. The harness keeps the last 64 KB of a
+ * contender's output, a few hundred GCs: more than one measured run makes.
+ */
+function gcOf (text, since) {
+  let markCompacts = 0
+  let pauseMs = 0
+  for (const line of text.split('\n')) {
+    const match = TRACE_LINE.exec(line)
+    if (match === null || Number(match[1]) <= since) continue
+    if (match[2] !== 'Scavenge') markCompacts++
+    pauseMs += Number(match[3])
+  }
+  return { markCompacts, pauseMs }
+}
+
+async function measure (contender, connections) {
+  const before = cpuReading(processTree(contender.pid))
+  const since = lastGcAt(contender.trace())
+  const result = await runWrk({ url: contender.url, seconds: opts.seconds, connections, cpu: LOAD_CPU })
+  const cpu = cpuSince(before)
+  const gc = gcOf(contender.trace(), since)
+  return {
+    requests: result.requests,
+    rps: result.rps,
+    p99Ms: result.p99Ms,
+    cpuUsPerRequest: cpu.total / result.requests * 1e6,
+    markCompactsPer10k: gc.markCompacts / result.requests * 10_000,
+    gcMsPer1k: gc.pauseMs / result.requests * 1000,
+    errors: result.non2xx + result.socketErrors
+  }
+}
+
+async function main () {
+  const dir = mkdtempSync(join(tmpdir(), 'gk-bench-gc-'))
+  const running = []
+  const keep = (proc) => { running.push(proc); return proc }
+  try {
+    const upstream = keep(await startPinned({ name: 'upstream', cpus: LOAD_CPU, command: process.execPath, args: [join(import.meta.dirname, 'upstream.js')], ready: jsonLineWith('url') }))
+    const contenders = []
+    for (const [key, cli] of [['gk', undefined], ['gk-before', opts.before]]) {
+      if (key === 'gk-before' && cli === undefined) continue
+      const launch = shippedLaunch(cli)
+      const gk = keep(await startGatekeeperContender({
+        name: key,
+        dir: join(dir, key),
+        cpus: PROXY_CPU,
+        ...(cli === undefined ? {} : { cli }),
+        launch: { env: launch.env, nodeFlags: [...launch.nodeFlags, '--trace-gc'] },
+        config: gatekeeperConfig({ dir: join(dir, key), upstreamUrl: upstream.value.url })
+      }))
+      contenders.push({ key, pid: gk.pid, url: gk.url, trace: () => gk.output() })
+    }
+    // warm-up by requests: the JIT settles by them, not by seconds
+    for (const contender of contenders) {
+      let served = 0
+      for (let run = 0; run < 10 && served < 50_000; run++) served += (await runWrk({ url: contender.url, seconds: 5, connections: 32, cpu: LOAD_CPU })).requests
+      process.stderr.write(`warm-up ${contender.key} ${served} requests\n`)
+    }
+    const rounds = new Map(contenders.flatMap((c) => CONNECTIONS.map((n) => [`${c.key} c${n}`, []])))
+    for (let round = 1; round <= opts.rounds; round++) {
+      const order = round % 2 === 1 ? contenders : [...contenders].reverse()
+      for (const connections of CONNECTIONS) {
+        for (const contender of order) {
+          const figures = await measure(contender, connections)
+          rounds.get(`${contender.key} c${connections}`).push(figures)
+          process.stderr.write(`round ${round} ${contender.key} c${connections}: ${figures.rps.toFixed(0)} req/s, p99 ${figures.p99Ms} ms, ${figures.cpuUsPerRequest.toFixed(1)} µs CPU/req, ${figures.markCompactsPer10k.toFixed(2)} mark-compacts per 10k, ${figures.gcMsPer1k.toFixed(1)} ms GC per 1k\n`)
+        }
+      }
+    }
+    const lines = [`GC bench of ${new Date().toISOString()}: ${opts.rounds} alternating rounds × ${opts.seconds} s per contender and connection count, wrk keep-alive; contender on core 1, wrk and the upstream on core 0.`, '',
+      '| contender | req/s | p99 ms | CPU µs/req | mark-compacts per 10k requests | GC pause ms per 1k requests |', '|---|---:|---:|---:|---:|---:|']
+    for (const [key, list] of rounds) {
+      const of = (figure) => median(list.map((f) => f[figure]))
+      lines.push(`| ${key} | ${of('rps').toFixed(0)} | ${of('p99Ms').toFixed(2)} | ${of('cpuUsPerRequest').toFixed(1)} | ${of('markCompactsPer10k').toFixed(2)} | ${of('gcMsPer1k').toFixed(1)} |`)
+    }
+    if (opts.before !== undefined) {
+      lines.push('', '| after ÷ before, paired by round | median | range |', '|---|---:|---:|')
+      for (const n of CONNECTIONS) {
+        for (const [figure, label] of [['cpuUsPerRequest', 'CPU per request'], ['p99Ms', 'p99'], ['markCompactsPer10k', 'mark-compacts per request'], ['gcMsPer1k', 'GC pause per request']]) {
+          const r = pairedRatio(rounds.get(`gk c${n}`), rounds.get(`gk-before c${n}`), figure)
+          lines.push(`| ${n} connections: ${label} | ${r.median.toFixed(2)}× | ${r.min.toFixed(2)}–${r.max.toFixed(2)} |`)
+        }
+      }
+    }
+    process.stdout.write(lines.join('\n') + '\n')
+  } finally {
+    for (const proc of running.reverse()) await proc.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+runBench(main, 'gc')
