@@ -9,36 +9,21 @@
 //
 //   npm run build && node bench/gc.js [--before DIR] [--rounds 4] [--seconds 5]
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { gatekeeperConfig, shippedLaunch, startGatekeeperContender } from './harness/gatekeeper.js'
 import { cpuReading, cpuSince, processTree } from './harness/proc.js'
 import { jsonLineWith, runBench, startPinned } from './harness/processes.js'
 import { median, pairedRatio } from './harness/stats.js'
 import { runWrk } from './harness/wrk.js'
+import { beforeCli, wholeOption } from './harness/args.js'
 
 const LOAD_CPU = '0'
 const PROXY_CPU = '1'
 const CONNECTIONS = [4, 32]
 
-function option (name, fallback) {
-  const at = process.argv.indexOf(`--${name}`)
-  if (at === -1) return fallback
-  const value = Number(process.argv[at + 1])
-  if (!Number.isInteger(value) || value < 1 || value > 100) throw new Error(`--${name} must be a whole number from 1 to 100`)
-  return value
-}
-
-function beforeCli () {
-  const at = process.argv.indexOf('--before')
-  if (at === -1) return undefined
-  const cli = join(resolve(process.argv[at + 1] ?? ''), 'dist', 'src', 'cli.js')
-  if (!existsSync(cli)) throw new Error(`--before: ${cli} does not exist (build that tree first)`)
-  return cli
-}
-
-const opts = { rounds: option('rounds', 4), seconds: option('seconds', 5), before: beforeCli() }
+const opts = { rounds: wholeOption('rounds', 4), seconds: wholeOption('seconds', 5), before: beforeCli() }
 
 const TRACE_LINE = /\]\s+(\d+) ms: (Scavenge|Mark-Compact|Mark-sweep)\b.*?, ([\d.]+) \/ ([\d.]+) ms/
 

@@ -46,46 +46,31 @@
 // `--single`: two more Gatekeepers, one with only the TLS listener and one
 // with only the plain one (the main one serves both from one process).
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { gatekeeperConfig, shippedLaunch, startGatekeeperContender } from './harness/gatekeeper.js'
 import { certificate, startNginxTls } from './harness/tls.js'
 import { coreBusySince, coreTimes, cpuReading, cpuSince, processTree } from './harness/proc.js'
 import { jsonLineWith, runBench, startPinned, freePort } from './harness/processes.js'
 import { median, pairedRatio, spread } from './harness/stats.js'
 import { runWrk } from './harness/wrk.js'
+import { beforeCli, wholeOption } from './harness/args.js'
 import { runHandshakes } from './harness/handshake-load.js'
 
 const OUT_DIR = join(import.meta.dirname, 'out')
 const LOAD_CPU = '0'
 const PROXY_CPU = '1'
 
-function option (name, fallback, min = 1, max = 1000) {
-  const at = process.argv.indexOf(`--${name}`)
-  if (at === -1) return fallback
-  const value = Number(process.argv[at + 1])
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`)
-  return value
-}
-
-function beforeCli () {
-  const at = process.argv.indexOf('--before')
-  if (at === -1) return undefined
-  const cli = join(resolve(process.argv[at + 1] ?? ''), 'dist', 'src', 'cli.js')
-  if (!existsSync(cli)) throw new Error(`--before: ${cli} does not exist (build that tree first)`)
-  return cli
-}
-
 const opts = {
-  seconds: option('seconds', 5),
-  rounds: option('rounds', 5),
-  warmup: option('warmup', 5),
-  warmupRequests: option('warmup-requests', 50000, 0, 10_000_000),
-  rewarm: option('rewarm', 2, 0),
-  connections: option('connections', 32),
-  handshakes: option('handshakes', 5, 0),
-  concurrency: option('concurrency', 8),
+  seconds: wholeOption('seconds', 5),
+  rounds: wholeOption('rounds', 5),
+  warmup: wholeOption('warmup', 5),
+  warmupRequests: wholeOption('warmup-requests', 50000, 0, 10_000_000),
+  rewarm: wholeOption('rewarm', 2, 0),
+  connections: wholeOption('connections', 32),
+  handshakes: wholeOption('handshakes', 5, 0),
+  concurrency: wholeOption('concurrency', 8),
   before: beforeCli(),
   single: process.argv.includes('--single'),
   floor: process.argv.includes('--floor'),

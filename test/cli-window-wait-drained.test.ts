@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { request } from 'node:http'
 import t from 'tap'
 import { OPERATOR_TOKEN } from './helpers/harness.js'
-import { CLI } from './helpers/cli.js'
+import { CLI, cliFor } from './helpers/cli.js'
 import { until } from './helpers/cluster.js'
 import { heldUpstream } from './helpers/sites-cluster.js'
 import { siteStateOf, startSitesHarness } from './helpers/sites.js'
@@ -64,15 +64,7 @@ t.test('window extend --wait applied judges every site of the window; --wait wit
     { name: 'app1', hosts: ['a.test'], upstream: url },
     { name: 'app2', hosts: ['b.test'], upstream: url }
   ])
-  const env = { PATH: process.env.PATH ?? '', GATEKEEPER_URL: h.gk.adminUrl, GATEKEEPER_TOKEN: OPERATOR_TOKEN }
-  const run = (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> => new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-    child.on('close', (code) => { resolve({ code, stdout, stderr }) })
-  })
+  const { run } = cliFor(t, h)
 
   const bad = await run(['window', 'close', 'app1', 'app2', '--wait', 'soon'])
   t.equal(bad.code, 2, 'a usage error')
