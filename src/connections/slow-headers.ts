@@ -1,5 +1,6 @@
 import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
+import { createSlotSet } from './slot-set.js'
 
 /**
  * Cuts a client that takes longer than `headersTimeoutMs` to send a
@@ -18,20 +19,26 @@ export function cutSlowHeaders (server: Server, headersTimeoutMs: number): void 
   const checked = server as Server & { connectionsCheckingInterval: number }
   checked.connectionsCheckingInterval = checkEveryMs
 
-  /** connections that have not sent a byte yet, and when they came */
-  const silent = new Map<Socket, number>()
+  // the connections that have not sent a byte yet, and when they came; one that closes leaves at once,
+  // so a connection per request is not kept until the next sweep (slot-set.ts says why not a Map)
+  const silent = createSlotSet<Socket, number>()
+  function leave (this: Socket): void {
+    silent.delete(this)
+  }
   server.on('connection', (socket: Socket) => {
-    if (!socket.destroyed) silent.set(socket, Date.now())
+    if (socket.destroyed) return
+    silent.add(socket, Date.now())
+    socket.once('close', leave)
   })
   const sweep = (): void => {
     const deadline = Date.now() - headersTimeoutMs
-    for (const [socket, since] of silent) {
+    silent.forEach((socket, since) => {
       if (socket.destroyed || socket.bytesRead > 0) silent.delete(socket)
       else if (since <= deadline) {
         silent.delete(socket)
         socket.destroy()
       }
-    }
+    })
   }
   let timer: NodeJS.Timeout | null = null
   server.on('listening', () => {
@@ -40,6 +47,5 @@ export function cutSlowHeaders (server: Server, headersTimeoutMs: number): void 
   server.on('close', () => {
     if (timer !== null) clearInterval(timer)
     timer = null
-    silent.clear()
   })
 }
