@@ -71,6 +71,11 @@ t.test('window extend --wait applied judges every site of the window; --wait wit
   t.match(bad.stderr, /--wait must be "applied" or "drained", got "soon"/)
   t.equal(siteStateOf(h.gk, 'app1').mode, 'open', 'nothing was closed')
 
+  const unknown = await run(['window', 'close', 'app1', 'app9', '--wait', 'applied'])
+  t.not(unknown.code, 0, 'an unknown site fails the window')
+  t.match(unknown.stderr, /app9/, 'and is named')
+  t.equal(siteStateOf(h.gk, 'app1').mode, 'open', 'nothing was closed')
+
   const closed = await run(['window', 'close', 'app1', 'app2', '--until', '1h', '--json'])
   t.equal(closed.code, 0, closed.stderr)
   const id = (JSON.parse(closed.stdout) as { id: string }).id
