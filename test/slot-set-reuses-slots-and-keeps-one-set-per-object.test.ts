@@ -14,13 +14,13 @@ t.test('a slot set holds its members with their values past its first slots, and
   t.notOk(set.delete(members[10] as { id: number }), 'a second delete finds nothing')
   t.notOk(set.has(members[10] as { id: number }))
   const late = { id: 1000 }
-  set.add(late, 'late')
+  t.ok(set.add(late, 'late'), 'a new member is added')
   t.equal(set.size, 200)
   const order: number[] = []
   set.forEach((member) => { order.push(member.id) })
   t.equal(order[10], 1000, 'the new member takes the slot the deleted one left')
 
-  set.add(late, 'changed')
+  t.notOk(set.add(late, 'changed'), 'adding a member that is here already says so')
   t.equal(set.size, 200, 'adding a member again only changes its value')
   let value = ''
   set.forEach((member, v) => { if (member === late) value = v })

@@ -16,8 +16,8 @@ type Slotted = object & { [SLOT]?: number }
  * bench/RESULTS.md). An object is in one slot set at a time.
  */
 export interface SlotSet<T extends object, V> {
-  /** Adds `item` with `value`, or gives it the new value when it is already here. */
-  add (item: T, value: V): void
+  /** Adds `item` with `value` (true), or gives it the new value when it is already here (false). */
+  add (item: T, value: V): boolean
   /** Removes `item`; false when it was not here. */
   delete (item: T): boolean
   has (item: T): boolean
@@ -59,7 +59,7 @@ export function createSlotSet<T extends object, V> (): SlotSet<T, V> {
       const here = slotOf(item)
       if (here !== undefined) {
         values[here] = value
-        return
+        return false
       }
       if ((item as Slotted)[SLOT] !== undefined) throw new Error('the object is already in another slot set')
       const slot = freeSlot()
@@ -67,6 +67,7 @@ export function createSlotSet<T extends object, V> (): SlotSet<T, V> {
       values[slot] = value
       ;(item as Slotted)[SLOT] = slot
       size++
+      return true
     },
     delete (item) {
       const slot = slotOf(item)

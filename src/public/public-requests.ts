@@ -51,9 +51,8 @@ export function createPublicRequests (runtime: GateRuntime, cutoffMsOf: () => nu
   return {
     /** A public request the gate passed: counted until its response closes. */
     enter (response: ServerResponse, facts: RequestFacts): void {
-      if (live.has(response)) return
-      live.add(response, facts)
-      runtime.inFlight++
+      // counted once, however often it is entered
+      if (live.add(response, facts)) runtime.inFlight++
     },
     /** Its response has closed, however it ended. */
     leave,
